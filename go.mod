@@ -3,8 +3,13 @@ module github.com/charmkit/httprelation
 go 1.26.8
 
 require (
+	github.com/juju/charm/v12 v12.1.1
+	github.com/stretchr/testify v1.12.1
+	gopkg.in/yaml.v2 v2.4.0
+)
+
+require (
 	github.com/gobwas/glob v0.2.3 // indirect
-	github.com/juju/charm/v12 v12.1.1 // indirect
 	github.com/juju/clock v1.0.2 // indirect
 	github.com/juju/collections v1.0.4 // indirect
 	github.com/juju/errors v1.0.0 // indirect
@@ -19,10 +24,9 @@ require (
 	github.com/juju/utils/v3 v3.1.0 // indirect
 	github.com/juju/version/v2 v2.0.1 // indirect
 	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.3.0 // indirect
 	golang.org/x/net v0.7.0 // indirect
 	golang.org/x/sys v0.5.0 // indirect
 	gopkg.in/gobwas/glob.v0 v0.2.3 // indirect
-	gopkg.in/yaml.v2 v2.4.0 // indirect
 )

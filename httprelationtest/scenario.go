@@ -3,8 +3,11 @@ package httprelationtest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/charmkit/httprelation"
 )
@@ -69,6 +72,11 @@ func LoadScenario(path string) (Scenario, error) {
 	if err := dec.Decode(&s); err != nil {
 		return Scenario{}, fmt.Errorf("load scenario %s: %w", path, err)
 	}
+	// Anything after the scenario would be silently ignored, like an
+	// unknown field.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Scenario{}, fmt.Errorf("load scenario %s: data after the scenario", path)
+	}
 	if err := s.check(); err != nil {
 		return Scenario{}, fmt.Errorf("load scenario %s: %w", path, err)
 	}
@@ -91,7 +99,7 @@ func (s Scenario) check() error {
 	seen := map[string]bool{}
 	for _, r := range s.Relations {
 		num := httprelation.RelationNumber(r.ID)
-		if num == "" || num == r.ID {
+		if num == "" || strings.LastIndexByte(r.ID, ':') < 1 { // no endpoint
 			return fmt.Errorf("relation id %q is not of the form endpoint:N", r.ID)
 		}
 		if seen[num] {
@@ -103,6 +111,9 @@ func (s Scenario) check() error {
 				return fmt.Errorf("relation %s: unit %q is not of application %q", r.ID, u, r.RemoteApp)
 			}
 		}
+	}
+	if id := s.Hook.RelationID; id != "" && !seen[httprelation.RelationNumber(id)] {
+		return fmt.Errorf("hook relation %q is not among the relations", id)
 	}
 	return nil
 }

@@ -1,0 +1,297 @@
+package httprelation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+)
+
+// Provides is the provider (web application) side of an http endpoint. It
+// holds no relation data of its own: every call asks the [Accessor], so one
+// value can serve a whole hook run.
+type Provides struct {
+	acc      Accessor
+	endpoint string
+	log      *slog.Logger
+}
+
+// NewProvides returns the provider side of endpoint, e.g. "website".
+func NewProvides(acc Accessor, endpoint string, opts ...Option) *Provides {
+	o := buildOptions(opts)
+	return &Provides{acc: acc, endpoint: endpoint, log: o.logger}
+}
+
+// Endpoint returns the endpoint name given to [NewProvides].
+func (p *Provides) Endpoint() string { return p.endpoint }
+
+// ConfigureOption tunes one [Provides.Configure] call.
+type ConfigureOption func(*configureOptions)
+
+type configureOptions struct {
+	hostnames []string
+	addresses []string
+}
+
+// WithHostnames publishes these hostnames instead of the relation's ingress
+// address. More than one (virtual IPs, for instance) makes the rest go to
+// extended_data. A later WithHostnames replaces an earlier one.
+func WithHostnames(hostnames ...string) ConfigureOption {
+	hostnames = slices.Clone(hostnames)
+	return func(o *configureOptions) { o.hostnames = hostnames }
+}
+
+// WithAddresses publishes these private-address values instead of the
+// relation's ingress address; haproxy reads only private-address, so this
+// is what it will connect to. A later WithAddresses replaces an earlier
+// one.
+func WithAddresses(addresses ...string) ConfigureOption {
+	addresses = slices.Clone(addresses)
+	return func(o *configureOptions) { o.addresses = addresses }
+}
+
+// Configure tells every relation of the endpoint where this unit serves.
+//
+// Each relation gets hostname, private-address and port. Missing values
+// (all of them by default, or the tail of the shorter of the hostname and
+// address lists) are that relation's own ingress address, because on a
+// multi-homed unit each relation may reach us on a different network.
+// Hosts after the first go to extended_data; with a single host
+// extended_data is deleted so that virtual IPs published earlier vanish.
+//
+// Everything is validated before the first write, ingress addresses
+// included, so a rejected call writes nothing and wraps [ErrInvalidPort] or
+// [ErrInvalidAddress]; an accessor error while preparing also writes
+// nothing. Once writing starts every relation is attempted, and the error
+// names each relation that could not be written. The relation of a running
+// relation-broken hook is skipped. No relations is not an error.
+func (p *Provides) Configure(ctx context.Context, port int, opts ...ConfigureOption) error {
+	var o configureOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if err := checkConfigure(port, o); err != nil {
+		return fmt.Errorf("configure %s: %w", p.endpoint, err)
+	}
+	_, ids, err := p.liveRelations(ctx)
+	if err != nil {
+		return fmt.Errorf("configure %s: %w", p.endpoint, err)
+	}
+	bags := make([]map[string]string, len(ids))
+	var errs []error
+	for i, id := range ids {
+		bags[i], err = p.configureBag(ctx, id, port, o)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("relation %s: %w", id, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("configure %s: nothing written: %w", p.endpoint, err)
+	}
+	if err := p.writeAll(ctx, ids, func(i int) map[string]string { return bags[i] }); err != nil {
+		return fmt.Errorf("configure %s: %w", p.endpoint, err)
+	}
+	return nil
+}
+
+// checkConfigure validates what the caller gave, before any hook tool runs.
+func checkConfigure(port int, o configureOptions) error {
+	if err := CheckPort(port); err != nil {
+		return err
+	}
+	for _, list := range [][]string{o.hostnames, o.addresses} {
+		for _, a := range list {
+			if err := CheckAddress(a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// configureBag builds the keys Configure writes to one relation. The
+// ingress address is only asked for when a value is missing: on a real
+// unit it costs a network-get.
+func (p *Provides) configureBag(ctx context.Context, id string, port int, o configureOptions) (map[string]string, error) {
+	n := max(len(o.hostnames), len(o.addresses), 1)
+	var ingress string
+	if len(o.hostnames) < n || len(o.addresses) < n {
+		var err error
+		if ingress, err = p.acc.IngressAddress(ctx, id); err != nil {
+			return nil, fmt.Errorf("ingress address: %w", err)
+		}
+		if err := CheckAddress(ingress); err != nil {
+			return nil, fmt.Errorf("ingress address: %w", err)
+		}
+	}
+	hosts := make([]Host, n)
+	for i := range hosts {
+		hosts[i] = Host{Hostname: ingress, PrivateAddress: ingress, Port: port}
+		if i < len(o.hostnames) {
+			hosts[i].Hostname = o.hostnames[i]
+		}
+		if i < len(o.addresses) {
+			hosts[i].PrivateAddress = o.addresses[i]
+		}
+	}
+	bag := map[string]string{
+		KeyHostname:       hosts[0].Hostname,
+		KeyPrivateAddress: hosts[0].PrivateAddress,
+		KeyPort:           strconv.Itoa(port),
+		KeyExtendedData:   "",
+	}
+	if n > 1 {
+		// Host's JSON names are the wire names, and Port marshals as a
+		// number, as the Python provider wrote it.
+		extended, err := json.Marshal(hosts[1:])
+		if err != nil {
+			return nil, fmt.Errorf("extended_data: %w", err)
+		}
+		bag[KeyExtendedData] = string(extended)
+	}
+	return bag, nil
+}
+
+// reservedKeys are the keys Configure owns. Publish refuses them because
+// it would bypass their validation; Unpublish accepts them, since deleting
+// cannot write a bad value and deleting port is how a unit stops being a
+// backend.
+var reservedKeys = []string{KeyHostname, KeyPrivateAddress, KeyPort, KeyExtendedData}
+
+// Publish writes raw keys, such as haproxy's "services" YAML stanza, to the
+// local unit's bag in every relation of the endpoint. Values are written as
+// given; "" deletes a key.
+//
+// Keys must be non-empty printable ASCII without spaces or '=' (relation-set
+// could not pass them otherwise) and must not be one of the keys Configure
+// owns (hostname, private-address, port, extended_data): use Configure for
+// those so that they are validated. A bad key wraps [ErrInvalidKey] and
+// nothing is written. Failures and the broken relation are handled as in
+// [Provides.Configure].
+func (p *Provides) Publish(ctx context.Context, data map[string]string) error {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		if err := checkKey(k); err != nil {
+			return fmt.Errorf("publish %s: %w", p.endpoint, err)
+		}
+		if slices.Contains(reservedKeys, k) {
+			return fmt.Errorf("publish %s: %w: %s is written by Configure", p.endpoint, ErrInvalidKey, Quote(k))
+		}
+	}
+	return p.publish(ctx, "publish", maps.Clone(data))
+}
+
+// Unpublish deletes keys from the local unit's bag in every relation of
+// the endpoint. Unlike Publish it accepts the keys Configure owns: deleting
+// port, for instance, withdraws this unit from the proxies in front of it.
+// Bad keys wrap [ErrInvalidKey] and nothing is written.
+func (p *Provides) Unpublish(ctx context.Context, keys ...string) error {
+	data := make(map[string]string, len(keys))
+	for _, k := range keys {
+		if err := checkKey(k); err != nil {
+			return fmt.Errorf("unpublish %s: %w", p.endpoint, err)
+		}
+		data[k] = ""
+	}
+	return p.publish(ctx, "unpublish", data)
+}
+
+func (p *Provides) publish(ctx context.Context, op string, data map[string]string) error {
+	if len(data) == 0 {
+		return nil
+	}
+	_, ids, err := p.liveRelations(ctx)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", op, p.endpoint, err)
+	}
+	// Each relation gets its own copy, so an accessor that keeps or alters
+	// the map it is given cannot leak into the next relation.
+	if err := p.writeAll(ctx, ids, func(int) map[string]string { return maps.Clone(data) }); err != nil {
+		return fmt.Errorf("%s %s: %w", op, p.endpoint, err)
+	}
+	return nil
+}
+
+// checkKey accepts what relation-set can take as "key=value": printable
+// ASCII, no space, no '='.
+func checkKey(k string) error {
+	if k == "" {
+		return fmt.Errorf("%w: empty", ErrInvalidKey)
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c <= ' ' || c > '~' || c == '=' {
+			return fmt.Errorf("%w: %s", ErrInvalidKey, Quote(k))
+		}
+	}
+	return nil
+}
+
+// Available reports whether at least one remote unit is joined on any
+// relation of the endpoint. A unit departing in the running
+// relation-departed hook and the relation of a running relation-broken
+// hook do not count, so the last unit leaving makes it false. A relation
+// that cannot be listed only matters when no other relation has a unit.
+func (p *Provides) Available(ctx context.Context) (bool, error) {
+	hc, ids, err := p.liveRelations(ctx)
+	if err != nil {
+		return false, fmt.Errorf("available %s: %w", p.endpoint, err)
+	}
+	var errs []error
+	for _, id := range ids {
+		units, err := p.acc.RelationUnits(ctx, id)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("relation %s: %w", id, err))
+			continue
+		}
+		for _, u := range units {
+			if !hc.IsDeparting(id, u) {
+				return true, nil
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return false, fmt.Errorf("available %s: %w", p.endpoint, err)
+	}
+	return false, nil
+}
+
+// liveRelations lists the endpoint's relations minus the one whose
+// relation-broken hook is running: Juju still lists it, but it is gone and
+// writing to it is pointless.
+func (p *Provides) liveRelations(ctx context.Context) (HookContext, []string, error) {
+	hc, err := p.acc.HookContext(ctx)
+	if err != nil {
+		return HookContext{}, nil, fmt.Errorf("hook context: %w", err)
+	}
+	all, err := p.acc.RelationIDs(ctx, p.endpoint)
+	if err != nil {
+		return HookContext{}, nil, err
+	}
+	ids := make([]string, 0, len(all))
+	for _, id := range all {
+		if hc.IsBroken(id) {
+			p.log.DebugContext(ctx, "skipping relation being broken", "endpoint", p.endpoint, "relation", id)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return hc, ids, nil
+}
+
+// writeAll writes bag(i) to ids[i] for every relation, carrying on after a
+// failure so one bad relation does not starve the others, and names every
+// relation that was not written.
+func (p *Provides) writeAll(ctx context.Context, ids []string, bag func(i int) map[string]string) error {
+	var errs []error
+	for i, id := range ids {
+		if err := p.acc.SetLocalData(ctx, id, bag(i)); err != nil {
+			errs = append(errs, fmt.Errorf("relation %s not written: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
