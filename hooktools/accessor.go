@@ -1,0 +1,283 @@
+// Package hooktools implements httprelation.Accessor, BulkReader and
+// Store over Juju 3's hook tools (relation-get, relation-set, ...).
+//
+// A hook builds one Accessor and passes it to the library:
+//
+//	acc, err := hooktools.FromEnv()
+//	if err != nil {
+//		return err // hooktools.ErrNotInHook outside Juju
+//	}
+//	proxy := httprelation.NewRequires(acc, "reverseproxy")
+//
+// An Accessor lives as long as the hook: it reads each relation's ids,
+// units and each unit's bag at most once, because a tool call costs a
+// process and a round trip to the Juju agent, and what it reads does not
+// change under a running hook except through the hook's own writes.
+//
+// Tools run through a [Runner]: [ExecRunner] for real hooks and
+// simulators, [FromGoops] for runners of the goops framework, or any test
+// double.
+package hooktools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/charmkit/httprelation"
+)
+
+// Accessor reads and writes relation data through hook tools. It is safe
+// for concurrent use. Build a new one for every hook: its caches assume
+// that the model does not change under it.
+type Accessor struct {
+	call        caller
+	env         Env
+	concurrency int
+
+	relationIDs memo[[]string]
+	units       memo[[]string]
+	apps        memo[string]
+	bags        memo[map[string]string]
+	ingress     memo[string]
+}
+
+var (
+	_ httprelation.Accessor   = (*Accessor)(nil)
+	_ httprelation.BulkReader = (*Accessor)(nil)
+)
+
+// New returns an Accessor that runs tools through r. Without WithEnv it
+// knows no hook: HookContext fails with ErrNotInHook and IngressAddress
+// skips the local unit's bag.
+func New(r Runner, opts ...Option) *Accessor {
+	c := newConfig(opts)
+	return &Accessor{
+		call:        caller{runner: r, timeout: c.timeout},
+		env:         c.env,
+		concurrency: c.concurrency,
+	}
+}
+
+// FromEnv returns an Accessor for the running hook: the real tools on
+// PATH and the process's hook environment. Options come after those
+// defaults, so they can override them.
+func FromEnv(opts ...Option) (*Accessor, error) {
+	env := EnvFromOS()
+	if !env.InHook() {
+		return nil, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", ErrNotInHook)
+	}
+	return New(ExecRunner{}, append([]Option{WithEnv(env)}, opts...)...), nil
+}
+
+// HookContext implements httprelation.Accessor.
+func (a *Accessor) HookContext(context.Context) (httprelation.HookContext, error) {
+	if !a.env.InHook() {
+		return httprelation.HookContext{}, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", ErrNotInHook)
+	}
+	return a.env.HookContext(), nil
+}
+
+// RelationIDs implements httprelation.Accessor with one relation-ids call
+// per endpoint.
+func (a *Accessor) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
+	if err := checkArg("endpoint", endpoint); err != nil {
+		return nil, err
+	}
+	ids, err := a.relationIDs.get(ctx, endpoint, func() ([]string, error) {
+		var ids []string
+		err := a.call.runJSON(ctx, "relation-ids", []string{"--format=json", endpoint}, &ids)
+		return ids, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cloneList(ids), nil
+}
+
+// RelationUnits implements httprelation.Accessor with one relation-list
+// call per relation.
+func (a *Accessor) RelationUnits(ctx context.Context, relationID string) ([]string, error) {
+	if err := checkArg("relation id", relationID); err != nil {
+		return nil, err
+	}
+	units, err := a.units.get(ctx, relationKey(relationID), func() ([]string, error) {
+		var units []string
+		err := a.call.runJSON(ctx, "relation-list", []string{"--format=json", "-r", relationID}, &units)
+		return units, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cloneList(units), nil
+}
+
+// RemoteApp implements httprelation.Accessor. It derives the application
+// from the listed units, which the library reads anyway, and asks
+// relation-list --app only when no unit is listed (relation-broken).
+func (a *Accessor) RemoteApp(ctx context.Context, relationID string) (string, error) {
+	if err := checkArg("relation id", relationID); err != nil {
+		return "", err
+	}
+	return a.apps.get(ctx, relationKey(relationID), func() (string, error) {
+		units, err := a.RelationUnits(ctx, relationID)
+		if err != nil {
+			return "", err
+		}
+		for _, u := range units {
+			if app := httprelation.AppName(u); app != "" {
+				return app, nil
+			}
+		}
+		return a.call.runString(ctx, "relation-list", "--format=json", "-r", relationID, "--app")
+	})
+}
+
+// UnitData implements httprelation.Accessor with one relation-get call
+// per bag for the whole bag. The returned map is shared with the cache.
+func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[string]string, error) {
+	if err := checkArg("relation id", relationID); err != nil {
+		return nil, err
+	}
+	if err := checkArg("unit", unit); err != nil {
+		return nil, err
+	}
+	return a.bags.get(ctx, bagKey(relationID, unit), func() (map[string]string, error) {
+		return a.call.runStringMap(ctx, "relation-get", "--format=json", "-r", relationID, "-", unit)
+	})
+}
+
+// SetLocalData implements httprelation.Accessor with one relation-set
+// call. Values travel as YAML on stdin, so any string survives; a runner
+// without stdin gets key=value arguments, limited to 128 KiB each.
+func (a *Accessor) SetLocalData(ctx context.Context, relationID string, data map[string]string) error {
+	if err := checkArg("relation id", relationID); err != nil {
+		return err
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	err := a.call.setValues(ctx, "relation-set", []string{"-r", relationID}, data)
+	if a.env.Unit == "" {
+		// The local unit's bag cannot be told from the others.
+		prefix := bagKey(relationID, "")
+		a.bags.forgetIf(func(key string) bool { return strings.HasPrefix(key, prefix) })
+		return err
+	}
+	key := bagKey(relationID, a.env.Unit)
+	if err != nil {
+		// Part of the data may have been written.
+		a.bags.forgetIf(func(k string) bool { return k == key })
+		return err
+	}
+	a.bags.update(key, func(old map[string]string) map[string]string {
+		// Copy: callers may still hold the old map.
+		bag := maps.Clone(old)
+		for k, v := range data {
+			if v == "" {
+				delete(bag, k)
+			} else {
+				bag[k] = v
+			}
+		}
+		return bag
+	})
+	return nil
+}
+
+// IngressAddress implements httprelation.Accessor: network-get's first
+// ingress address for the relation, else the local unit's own
+// ingress-address or private-address in the relation, else unit-get
+// private-address.
+func (a *Accessor) IngressAddress(ctx context.Context, relationID string) (string, error) {
+	if err := checkArg("relation id", relationID); err != nil {
+		return "", err
+	}
+	return a.ingress.get(ctx, relationKey(relationID), func() (string, error) {
+		var errs []error
+		if endpoint := a.endpointOf(relationID); endpoint != "" {
+			addr, err := a.networkIngress(ctx, relationID, endpoint)
+			if addr != "" {
+				return addr, nil
+			}
+			errs = append(errs, err)
+		}
+		if a.env.Unit != "" && ctx.Err() == nil {
+			bag, err := a.UnitData(ctx, relationID, a.env.Unit)
+			for _, k := range []string{httprelation.KeyIngressAddress, httprelation.KeyPrivateAddress} {
+				if addr := strings.TrimSpace(bag[k]); addr != "" {
+					return addr, nil
+				}
+			}
+			errs = append(errs, err)
+		}
+		addr, err := a.call.runString(ctx, "unit-get", "--format=json", "private-address")
+		if addr = strings.TrimSpace(addr); addr != "" {
+			return addr, nil
+		}
+		errs = append(errs, err, errors.New("no address found"))
+		return "", fmt.Errorf("ingress address of relation %s: %w", relationID, errors.Join(errs...))
+	})
+}
+
+func (a *Accessor) networkIngress(ctx context.Context, relationID, endpoint string) (string, error) {
+	var info struct {
+		IngressAddresses []string `json:"ingress-addresses"`
+	}
+	args := []string{"--format=json", "-r", relationID, endpoint}
+	if err := a.call.runJSON(ctx, "network-get", args, &info); err != nil {
+		return "", err
+	}
+	for _, addr := range info.IngressAddresses {
+		if addr = strings.TrimSpace(addr); addr != "" {
+			return addr, nil
+		}
+	}
+	return "", errors.New("network-get: no ingress address")
+}
+
+// endpointOf names the endpoint of a relation id: its "name:" prefix, or
+// the running relation hook's endpoint when id is its bare number.
+func (a *Accessor) endpointOf(relationID string) string {
+	if i := strings.LastIndexByte(relationID, ':'); i > 0 {
+		return relationID[:i]
+	}
+	if a.env.RelationName != "" && httprelation.RelationNumber(a.env.RelationID) == relationID {
+		return a.env.RelationName
+	}
+	return ""
+}
+
+// relationKey keys caches by relation number, as Juju does: "backends:4"
+// and "4" are one relation.
+func relationKey(id string) string {
+	if n := httprelation.RelationNumber(id); n != "" {
+		return n
+	}
+	return id
+}
+
+func bagKey(relationID, unit string) string {
+	return relationKey(relationID) + "\x00" + unit
+}
+
+// checkArg rejects values that a tool would parse as a flag or that name
+// nothing.
+func checkArg(what, s string) error {
+	if s == "" || strings.HasPrefix(s, "-") {
+		return fmt.Errorf("invalid %s %q", what, s)
+	}
+	return nil
+}
+
+// cloneList copies a cached list so that callers may sort it; it is never
+// nil, as "none" is an empty list.
+func cloneList(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return slices.Clone(s)
+}

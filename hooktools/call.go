@@ -1,0 +1,229 @@
+package hooktools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/charmkit/httprelation"
+)
+
+// DefaultTimeout bounds one tool call whose context has no deadline: a
+// hung tool must not hang the hook until Juju kills it.
+const DefaultTimeout = 30 * time.Second
+
+// DefaultConcurrency is how many bags ReadUnits reads at once.
+const DefaultConcurrency = 8
+
+// maxArgLen is Linux's MAX_ARG_STRLEN (32 pages of 4 KiB, counting the
+// terminating NUL): execve fails with E2BIG for a longer argument.
+const maxArgLen = 128 * 1024
+
+type config struct {
+	timeout     time.Duration
+	concurrency int
+	env         Env
+	logLevel    slog.Leveler
+}
+
+// Option configures New, NewStateStore and NewLogHandler.
+type Option func(*config)
+
+// WithTimeout sets the per-call timeout used when a context has no
+// deadline; zero or less disables it.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.timeout = d }
+}
+
+// WithConcurrency sets how many bags ReadUnits reads at once (at least 1).
+func WithConcurrency(n int) Option {
+	return func(c *config) { c.concurrency = max(n, 1) }
+}
+
+// WithEnv sets the hook environment the Accessor reports and uses to know
+// the local unit.
+func WithEnv(env Env) Option {
+	return func(c *config) { c.env = env }
+}
+
+func newConfig(opts []Option) config {
+	c := config{timeout: DefaultTimeout, concurrency: DefaultConcurrency, logLevel: slog.LevelInfo}
+	for _, opt := range opts {
+		opt(&c)
+	}
+	return c
+}
+
+// caller runs tools with the default timeout applied.
+type caller struct {
+	runner  Runner
+	timeout time.Duration
+}
+
+func (c caller) run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", tool, err)
+	}
+	if _, ok := ctx.Deadline(); !ok && c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	return c.runner.Run(ctx, tool, args, stdin)
+}
+
+// runJSON runs a tool with --format=json output and decodes it into v.
+func (c caller) runJSON(ctx context.Context, tool string, args []string, v any) error {
+	out, err := c.run(ctx, tool, args, nil)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(out)) == 0 {
+		return newParseError(tool, out, errors.New("empty output"))
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		return newParseError(tool, out, err)
+	}
+	return nil
+}
+
+// runString runs a tool whose JSON output is one string.
+func (c caller) runString(ctx context.Context, tool string, args ...string) (string, error) {
+	var s *string
+	if err := c.runJSON(ctx, tool, args, &s); err != nil {
+		return "", err
+	}
+	if s == nil {
+		return "", newParseError(tool, []byte("null"), errors.New("expected a string"))
+	}
+	return *s, nil
+}
+
+// runStringMap runs a tool whose JSON output is a map of strings; null is
+// an empty map. A value that is not a string is dropped rather than
+// failing the whole map: Juju only stores strings.
+func (c caller) runStringMap(ctx context.Context, tool string, args ...string) (map[string]string, error) {
+	var raw map[string]any
+	if err := c.runJSON(ctx, tool, args, &raw); err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(raw))
+	for k, v := range raw {
+		if s, ok := v.(string); ok {
+			m[k] = s
+		}
+	}
+	return m, nil
+}
+
+// setValues runs a relation-set-like tool: values go as a YAML map on
+// stdin, or as key=value arguments when the runner cannot feed stdin.
+func (c caller) setValues(ctx context.Context, tool string, args []string, values map[string]string) error {
+	for k, v := range values {
+		if err := checkKey(k); err != nil {
+			return fmt.Errorf("%s: %w", tool, err)
+		}
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("%s: value of %q is not valid UTF-8", tool, k)
+		}
+	}
+	keys := slices.Sorted(maps.Keys(values))
+	_, err := c.run(ctx, tool, append(slices.Clip(args), "--file", "-"), encodeYAMLMap(keys, values))
+	if !errors.Is(err, ErrStdinUnsupported) {
+		return err
+	}
+	kvArgs := slices.Clip(args)
+	for _, k := range keys {
+		arg := k + "=" + values[k]
+		if len(arg) >= maxArgLen {
+			return fmt.Errorf("%s: %w: %q=... is %d bytes, above Linux's 128 KiB per-argument limit; use a runner that feeds stdin",
+				tool, ErrArgTooLong, k, len(arg))
+		}
+		if strings.IndexByte(arg, 0) >= 0 {
+			return fmt.Errorf("%s: value of %q holds a NUL byte, which no argument can carry", tool, k)
+		}
+		kvArgs = append(kvArgs, arg)
+	}
+	_, err = c.run(ctx, tool, kvArgs, nil)
+	return err
+}
+
+// checkKey accepts keys of printable ASCII without spaces or '=', not
+// starting with '-': they must survive YAML, key=value arguments and
+// positional arguments unchanged.
+func checkKey(k string) error {
+	if k == "" {
+		return fmt.Errorf("%w: empty", httprelation.ErrInvalidKey)
+	}
+	if k[0] == '-' {
+		return fmt.Errorf("%w: %q starts with '-'", httprelation.ErrInvalidKey, k)
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] <= ' ' || k[i] > '~' || k[i] == '=' {
+			return fmt.Errorf("%w: %q", httprelation.ErrInvalidKey, k)
+		}
+	}
+	return nil
+}
+
+// encodeYAMLMap writes values as a YAML block map in the order of keys.
+// Every key and value is a double-quoted scalar, which YAML reads as a
+// string whatever it holds: newlines, '=', quotes, "yes", "0755".
+// Invalid UTF-8 must be rejected before: no scalar can carry it.
+func encodeYAMLMap(keys []string, values map[string]string) []byte {
+	var b bytes.Buffer
+	for _, k := range keys {
+		writeYAMLQuoted(&b, k)
+		b.WriteString(": ")
+		writeYAMLQuoted(&b, values[k])
+		b.WriteByte('\n')
+	}
+	if b.Len() == 0 {
+		b.WriteString("{}\n")
+	}
+	return b.Bytes()
+}
+
+// writeYAMLQuoted writes s as a YAML double-quoted scalar. JSON quoting
+// is not enough: YAML forbids raw DEL and C1 controls, and YAML 1.1 folds
+// NEL, U+2028 and U+2029 as line breaks, so those are escaped too.
+func writeYAMLQuoted(b *bytes.Buffer, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case yamlPrintable(r):
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(b, `\u%04X`, r)
+		}
+	}
+	b.WriteByte('"')
+}
+
+// yamlPrintable reports runes that YAML 1.1 and 1.2 both take literally
+// inside a double-quoted scalar; every other rune is in the BMP, so a
+// \uXXXX escape can carry it.
+func yamlPrintable(r rune) bool {
+	switch {
+	case r >= 0x20 && r <= 0x7E:
+		return true
+	case r >= 0xA0 && r <= 0xD7FF:
+		return r != 0x2028 && r != 0x2029
+	case r >= 0xE000 && r <= 0xFFFD:
+		return r != 0xFEFF
+	}
+	return r >= 0x10000 && r <= 0x10FFFF
+}

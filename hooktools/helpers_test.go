@@ -1,0 +1,181 @@
+package hooktools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v2"
+)
+
+// transcript is one file of testdata/ (copied from the shared Juju 3.5
+// recordings).
+type transcript struct {
+	HookEnv map[string]string `json:"hook_env"`
+	Model   json.RawMessage   `json:"model"`
+	Calls   []recordedCall    `json:"calls"`
+}
+
+type recordedCall struct {
+	Args   []string `json:"args"`
+	Stdin  *string  `json:"stdin"`
+	Stdout string   `json:"stdout"`
+	Stderr string   `json:"stderr"`
+	Exit   int      `json:"exit"`
+}
+
+var transcriptNames = []string{"changed", "departed", "broken"}
+
+func loadTranscript(t *testing.T, name string) transcript {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	require.NoError(t, err)
+	var tr transcript
+	require.NoError(t, json.Unmarshal(data, &tr))
+	require.NotEmpty(t, tr.Calls)
+	return tr
+}
+
+// env returns the transcript's hook environment as Juju gives it.
+func (tr transcript) env() Env {
+	vars := map[string]string{"JUJU_UNIT_NAME": "lb/0"}
+	for k, v := range tr.HookEnv {
+		vars[k] = v
+	}
+	return EnvFrom(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+}
+
+// replayRunner answers calls from a transcript. A call matches a
+// recording with the same arguments and, for --file -, stdin that YAML
+// decodes to the same map (Juju reads it with yaml.v2); recordings are
+// used in order, the last one repeating, so that writes recorded between
+// two reads show.
+type replayRunner struct {
+	mu    sync.Mutex
+	calls []recordedCall
+	used  []bool
+	log   [][]string
+}
+
+func newReplay(tr transcript) *replayRunner {
+	return &replayRunner{calls: tr.Calls, used: make([]bool, len(tr.Calls))}
+}
+
+func (r *replayRunner) Run(_ context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	full := append([]string{tool}, args...)
+	r.log = append(r.log, full)
+	last := -1
+	for i, c := range r.calls {
+		if !slices.Equal(c.Args, full) || !sameStdin(c.Stdin, stdin) {
+			continue
+		}
+		last = i
+		if !r.used[i] {
+			break
+		}
+	}
+	if last < 0 {
+		return nil, fmt.Errorf("replay: no recording of %q with stdin %q", full, stdin)
+	}
+	r.used[last] = true
+	c := r.calls[last]
+	if c.Exit != 0 {
+		return nil, &ToolError{Tool: tool, Args: args, ExitCode: c.Exit, Message: toolMessage(c.Stderr)}
+	}
+	return []byte(c.Stdout), nil
+}
+
+func sameStdin(recorded *string, got []byte) bool {
+	if recorded == nil || got == nil {
+		return recorded == nil && got == nil
+	}
+	var want, have map[string]string
+	if yaml.Unmarshal([]byte(*recorded), &want) != nil || yaml.Unmarshal(got, &have) != nil {
+		return false
+	}
+	return reflect.DeepEqual(want, have)
+}
+
+// count returns how many calls of tool were made.
+func (r *replayRunner) count(tool string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, c := range r.log {
+		if c[0] == tool {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *replayRunner) made() [][]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.log)
+}
+
+// goopsReplay presents a replayRunner the way goops's test doubles
+// (goopstest) do: no stdin, failures as "command X failed: ERROR <msg>"
+// without an exit code.
+type goopsReplay struct {
+	r *replayRunner
+}
+
+func (g goopsReplay) Run(name string, args ...string) ([]byte, error) {
+	out, err := g.r.Run(context.Background(), name, args, nil)
+	if te, ok := err.(*ToolError); ok {
+		return nil, fmt.Errorf("command %s failed: ERROR %s", name, te.Message)
+	}
+	return out, err
+}
+
+// call is one invocation seen by a funcRunner.
+type call struct {
+	Tool  string
+	Args  []string
+	Stdin []byte
+}
+
+// funcRunner answers with a function and records every call.
+type funcRunner struct {
+	mu    sync.Mutex
+	calls []call
+	fn    func(ctx context.Context, c call) ([]byte, error)
+}
+
+func (f *funcRunner) Run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	c := call{Tool: tool, Args: slices.Clone(args), Stdin: slices.Clone(stdin)}
+	f.mu.Lock()
+	f.calls = append(f.calls, c)
+	f.mu.Unlock()
+	return f.fn(ctx, c)
+}
+
+func (f *funcRunner) seen() []call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// answer returns a funcRunner that maps "tool arg arg" to stdout.
+func answer(outputs map[string]string) *funcRunner {
+	return &funcRunner{fn: func(_ context.Context, c call) ([]byte, error) {
+		key := strings.Join(append([]string{c.Tool}, c.Args...), " ")
+		out, ok := outputs[key]
+		if !ok {
+			return nil, &ToolError{Tool: c.Tool, Args: c.Args, ExitCode: 1, Message: "no answer for " + key}
+		}
+		return []byte(out), nil
+	}}
+}

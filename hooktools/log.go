@@ -1,0 +1,148 @@
+package hooktools
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// LogHandler is an slog.Handler that sends each record to Juju's log
+// through juju-log, so that a charm's and the library's messages land in
+// `juju debug-log` with the unit's name. Each record costs one tool call.
+type LogHandler struct {
+	call  caller
+	level slog.Leveler
+	// prefix qualifies attribute keys with the open groups ("g.h.").
+	prefix string
+	// attrs holds the attributes from WithAttrs, already formatted.
+	attrs string
+}
+
+var _ slog.Handler = (*LogHandler)(nil)
+
+// NewLogHandler returns a handler that logs through r, from
+// slog.LevelInfo up unless WithLogLevel says otherwise:
+//
+//	logger := slog.New(hooktools.NewLogHandler(hooktools.ExecRunner{}))
+func NewLogHandler(r Runner, opts ...Option) *LogHandler {
+	c := newConfig(opts)
+	return &LogHandler{call: caller{runner: r, timeout: c.timeout}, level: c.logLevel}
+}
+
+// WithLogLevel sets the lowest level a LogHandler sends to Juju; nil
+// keeps the default.
+func WithLogLevel(level slog.Leveler) Option {
+	return func(c *config) {
+		if level != nil {
+			c.logLevel = level
+		}
+	}
+}
+
+// Enabled implements slog.Handler.
+func (h *LogHandler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= h.level.Level()
+}
+
+// Handle implements slog.Handler with one juju-log call.
+func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
+	var b strings.Builder
+	// No argument can carry a NUL byte.
+	b.WriteString(strings.ReplaceAll(r.Message, "\x00", `\x00`))
+	b.WriteString(h.attrs)
+	r.Attrs(func(a slog.Attr) bool {
+		appendAttr(&b, h.prefix, a)
+		return true
+	})
+	msg := truncate(b.String(), maxArgLen-1)
+	args := []string{"-l", jujuLevel(r.Level)}
+	if strings.HasPrefix(msg, "-") {
+		// juju-log would take the message for a flag.
+		args = append(args, "--")
+	}
+	_, err := h.call.run(ctx, "juju-log", append(args, msg), nil)
+	return err
+}
+
+// WithAttrs implements slog.Handler.
+func (h *LogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	var b strings.Builder
+	b.WriteString(h.attrs)
+	for _, a := range attrs {
+		appendAttr(&b, h.prefix, a)
+	}
+	h2 := *h
+	h2.attrs = b.String()
+	return &h2
+}
+
+// WithGroup implements slog.Handler.
+func (h *LogHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	h2 := *h
+	h2.prefix += name + "."
+	return &h2
+}
+
+// jujuLevel maps slog levels onto juju-log's.
+func jujuLevel(l slog.Level) string {
+	switch {
+	case l < slog.LevelInfo:
+		return "DEBUG"
+	case l < slog.LevelWarn:
+		return "INFO"
+	case l < slog.LevelError:
+		return "WARNING"
+	default:
+		return "ERROR"
+	}
+}
+
+// appendAttr writes " key=value", flattening groups into dotted keys.
+func appendAttr(b *strings.Builder, prefix string, a slog.Attr) {
+	a.Value = a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		if a.Key != "" {
+			prefix += a.Key + "."
+		}
+		for _, g := range a.Value.Group() {
+			appendAttr(b, prefix, g)
+		}
+		return
+	}
+	b.WriteByte(' ')
+	b.WriteString(quoteIfNeeded(prefix + a.Key))
+	b.WriteByte('=')
+	b.WriteString(quoteIfNeeded(a.Value.String()))
+}
+
+// quoteIfNeeded quotes strings that would not read back as one token.
+func quoteIfNeeded(s string) string {
+	if s == "" || strings.IndexFunc(s, func(r rune) bool {
+		return r == '=' || r == '"' || r == utf8.RuneError || !unicode.IsPrint(r) || unicode.IsSpace(r)
+	}) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// truncate cuts s to at most n bytes without splitting a rune.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const more = "..."
+	n -= len(more)
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + more
+}

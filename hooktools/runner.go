@@ -1,0 +1,139 @@
+package hooktools
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Runner executes one hook tool. It exists so that tests, simulators and
+// other charm frameworks can stand in for the real tools.
+type Runner interface {
+	// Run runs tool with args, feeding stdin when it is not nil, and
+	// returns what the tool printed on stdout. A tool that fails returns
+	// a *ToolError; a tool that cannot be found returns an error wrapping
+	// ErrNotInHook. A runner that cannot feed stdin returns
+	// ErrStdinUnsupported without running anything, so that callers can
+	// fall back to arguments.
+	Run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error)
+}
+
+// ExecRunner runs hook tools as child processes, never through a shell.
+type ExecRunner struct {
+	// Env, when not nil, is the whole environment of the tool, and the
+	// tool is looked up in the PATH it holds rather than the process's
+	// own PATH: a simulator's tool directory can then be used without
+	// touching the test process.
+	Env []string
+}
+
+// waitDelay bounds how long Run waits for a killed tool's output pipes:
+// a grandchild that inherited them must not keep a hook hanging.
+const waitDelay = time.Second
+
+// Run implements Runner.
+func (r ExecRunner) Run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	path, err := r.lookPath(tool)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = r.Env
+	cmd.WaitDelay = waitDelay
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if ctxErr := ctx.Err(); ctxErr != nil && err != nil {
+		return nil, fmt.Errorf("%s: %w", tool, ctxErr)
+	}
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		return nil, &ToolError{
+			Tool:     tool,
+			Args:     args,
+			ExitCode: exitErr.ExitCode(),
+			Message:  toolMessage(stderr.String()),
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("running %s: %w", tool, err)
+	}
+	return stdout.Bytes(), nil
+}
+
+// lookPath finds tool in the PATH of r.Env, or of the process when r.Env
+// is nil. exec.Command would always use the process's PATH.
+func (r ExecRunner) lookPath(tool string) (string, error) {
+	if r.Env == nil {
+		path, err := exec.LookPath(tool)
+		if err != nil {
+			return "", fmt.Errorf("%w: %s: %w", ErrNotInHook, tool, err)
+		}
+		return path, nil
+	}
+	if strings.ContainsRune(tool, filepath.Separator) {
+		return "", fmt.Errorf("%w: %s: tool names carry no directory", ErrNotInHook, tool)
+	}
+	for _, dir := range filepath.SplitList(envValue(r.Env, "PATH")) {
+		if dir == "" || !filepath.IsAbs(dir) {
+			// A relative PATH entry would depend on the working
+			// directory; hook tools never live in one.
+			continue
+		}
+		path := filepath.Join(dir, tool)
+		if isExecutable(path) {
+			return path, nil
+		}
+	}
+	return "", fmt.Errorf("%w: %s: %w", ErrNotInHook, tool, exec.ErrNotFound)
+}
+
+// envValue returns the last value of key in env, as the C library and
+// exec.Cmd do when a key repeats.
+func envValue(env []string, key string) string {
+	value := ""
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			value = v
+		}
+	}
+	return value
+}
+
+func isExecutable(path string) bool {
+	info, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	mode := info.Mode()
+	return mode.IsRegular() && mode&fs.FileMode(0o111) != 0
+}
+
+// maxMessage caps the stderr kept in a ToolError; a tool printing
+// megabytes must not produce megabyte error strings.
+const maxMessage = 4096
+
+// toolMessage extracts Juju's error message from a tool's stderr: from
+// the last line that starts with "ERROR " (without that prefix) to the
+// end, which keeps multi-line messages whole; or else all of stderr.
+func toolMessage(stderr string) string {
+	msg := strings.TrimSpace(stderr)
+	if i := strings.LastIndex("\n"+msg, "\nERROR "); i >= 0 {
+		msg = msg[i+len("ERROR "):]
+	}
+	if len(msg) > maxMessage {
+		msg = msg[:maxMessage] + "..."
+	}
+	return msg
+}

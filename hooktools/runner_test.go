@@ -1,0 +1,192 @@
+package hooktools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/charmkit/httprelation"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMain lets the test binary stand in for a hook tool: linked under a
+// tool's name and run with HOOKTOOLS_FAKE_TOOL=1, it acts as the FAKE_*
+// variables say instead of running tests. No shell script is needed.
+func TestMain(m *testing.M) {
+	if os.Getenv("HOOKTOOLS_FAKE_TOOL") == "1" {
+		os.Exit(fakeTool())
+	}
+	os.Exit(m.Run())
+}
+
+func fakeTool() int {
+	stdin, _ := io.ReadAll(os.Stdin)
+	switch os.Getenv("FAKE_MODE") {
+	case "hang":
+		time.Sleep(time.Hour)
+	case "echo":
+		_ = json.NewEncoder(os.Stdout).Encode(echoed{
+			Tool: filepath.Base(os.Args[0]), Args: os.Args[1:], Stdin: string(stdin),
+		})
+		return 0
+	}
+	fmt.Print(os.Getenv("FAKE_STDOUT"))
+	fmt.Fprint(os.Stderr, os.Getenv("FAKE_STDERR"))
+	code, _ := strconv.Atoi(os.Getenv("FAKE_EXIT"))
+	return code
+}
+
+type echoed struct {
+	Tool  string
+	Args  []string
+	Stdin string
+}
+
+// toolDir links the test binary into a new directory under each name.
+func toolDir(t *testing.T, names ...string) string {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for _, name := range names {
+		require.NoError(t, os.Symlink(exe, filepath.Join(dir, name)))
+	}
+	return dir
+}
+
+func fakeEnv(dir string, vars ...string) []string {
+	return append([]string{"PATH=" + dir, "HOOKTOOLS_FAKE_TOOL=1"}, vars...)
+}
+
+func TestExecRunnerPassesArgsAndStdin(t *testing.T) {
+	dir := toolDir(t, "relation-set")
+	r := ExecRunner{Env: fakeEnv(dir, "FAKE_MODE=echo")}
+	args := []string{"-r", "site:2", "note=line one\nline two", "eq=a=b", "sp=a b", `q="x"`}
+	out, err := r.Run(context.Background(), "relation-set", args, []byte("a: b\n"))
+	require.NoError(t, err)
+	var got echoed
+	require.NoError(t, json.Unmarshal(out, &got))
+	assert.Equal(t, echoed{Tool: "relation-set", Args: args, Stdin: "a: b\n"}, got)
+}
+
+func TestExecRunnerToolError(t *testing.T) {
+	dir := toolDir(t, "relation-list")
+	r := ExecRunner{Env: fakeEnv(dir,
+		"FAKE_STDERR=ERROR invalid value \"backends:99\" for option -r: relation not found\n",
+		"FAKE_EXIT=2")}
+	_, err := r.Run(context.Background(), "relation-list", []string{"--format=json", "-r", "backends:99"}, nil)
+	var te *ToolError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, &ToolError{
+		Tool:     "relation-list",
+		Args:     []string{"--format=json", "-r", "backends:99"},
+		ExitCode: 2,
+		Message:  `invalid value "backends:99" for option -r: relation not found`,
+	}, te)
+	assert.ErrorIs(t, err, httprelation.ErrRelationNotFound)
+}
+
+// TestExecRunnerLooksUpInEnvPath checks that the tool is found in the
+// PATH of Env, which the test process's own PATH does not hold.
+func TestExecRunnerLooksUpInEnvPath(t *testing.T) {
+	dir := toolDir(t, "unit-get")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "not-exec"), []byte("x"), 0o644))
+	ctx := context.Background()
+
+	r := ExecRunner{Env: fakeEnv("/nonexistent:"+dir, `FAKE_STDOUT="10.0.0.9"`)}
+	out, err := r.Run(ctx, "unit-get", []string{"--format=json", "private-address"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, `"10.0.0.9"`, string(out))
+
+	for name, tc := range map[string]struct {
+		runner ExecRunner
+		tool   string
+	}{
+		"missing tool":        {ExecRunner{Env: fakeEnv(dir)}, "relation-get"},
+		"not executable":      {ExecRunner{Env: fakeEnv(dir)}, "not-exec"},
+		"no PATH in Env":      {ExecRunner{Env: []string{"HOME=/"}}, "unit-get"},
+		"relative PATH entry": {ExecRunner{Env: []string{"PATH=."}}, "unit-get"},
+		"path as tool name":   {ExecRunner{Env: fakeEnv(dir)}, "../unit-get"},
+		"process PATH":        {ExecRunner{}, "hooktools-no-such-tool"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := tc.runner.Run(ctx, tc.tool, nil, nil)
+			assert.ErrorIs(t, err, ErrNotInHook)
+		})
+	}
+}
+
+func TestExecRunnerKillsHungToolAtDeadline(t *testing.T) {
+	dir := toolDir(t, "network-get")
+	r := ExecRunner{Env: fakeEnv(dir, "FAKE_MODE=hang")}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := r.Run(ctx, "network-get", []string{"--format=json", "site"}, nil)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
+// TestDefaultTimeout checks that a context without deadline gets the
+// per-call timeout, and that a context's own deadline is kept.
+func TestDefaultTimeout(t *testing.T) {
+	deadlines := make(chan time.Time, 2)
+	blocking := &funcRunner{fn: func(ctx context.Context, _ call) ([]byte, error) {
+		d, ok := ctx.Deadline()
+		if !ok {
+			return nil, fmt.Errorf("no deadline")
+		}
+		deadlines <- d
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+
+	start := time.Now()
+	acc := New(blocking, WithTimeout(100*time.Millisecond))
+	_, err := acc.RelationIDs(context.Background(), "website")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	elapsed := time.Since(start)
+	assert.GreaterOrEqual(t, elapsed, 100*time.Millisecond)
+	assert.Less(t, elapsed, 5*time.Second)
+	assert.WithinDuration(t, start.Add(100*time.Millisecond), <-deadlines, 50*time.Millisecond)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	want, _ := ctx.Deadline()
+	_, err = New(blocking).UnitData(ctx, "website:1", "web/0")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, want, <-deadlines)
+
+	// The default applies without options too.
+	assert.Equal(t, DefaultTimeout, New(blocking).call.timeout)
+}
+
+func TestCancelledContextRunsNothing(t *testing.T) {
+	r := answer(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := New(r).RelationIDs(ctx, "website")
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Empty(t, r.seen())
+}
+
+func TestToolMessage(t *testing.T) {
+	for stderr, want := range map[string]string{
+		"ERROR permission denied\n": "permission denied",
+		"":                          "",
+		"something odd\n":           "something odd",
+		"WARNING x\nERROR yaml: unmarshal errors:\n  line 1": "yaml: unmarshal errors:\n  line 1",
+		"ERROR first\nERROR second\n":                        "second",
+	} {
+		assert.Equal(t, want, toolMessage(stderr), "%q", stderr)
+	}
+	long := toolMessage(string(make([]byte, 10*maxMessage)))
+	assert.Len(t, long, maxMessage+len("..."))
+}

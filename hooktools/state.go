@@ -1,0 +1,83 @@
+package hooktools
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/charmkit/httprelation"
+)
+
+// Juju's quota for charm state (core/quota: MaxCharmStateKeySize,
+// MaxCharmStateValueSize); checked here so that an oversized flag fails
+// with a clear error before any write.
+const (
+	MaxStateKeySize   = 256
+	MaxStateValueSize = 64 * 1024
+)
+
+// StateStore implements httprelation.Store over Juju's charm state
+// (state-get, state-set, state-delete), which outlives hooks and is kept
+// by the controller.
+type StateStore struct {
+	call caller
+}
+
+var _ httprelation.Store = (*StateStore)(nil)
+
+// NewStateStore returns a store that runs tools through r. Only
+// WithTimeout applies.
+func NewStateStore(r Runner, opts ...Option) *StateStore {
+	c := newConfig(opts)
+	return &StateStore{call: caller{runner: r, timeout: c.timeout}}
+}
+
+// Load implements httprelation.Store with one state-get call. A stored
+// empty value counts as absent, as Save never stores one.
+func (s *StateStore) Load(ctx context.Context) (map[string]string, error) {
+	m, err := s.call.runStringMap(ctx, "state-get", "--format=json")
+	if err != nil {
+		return nil, err
+	}
+	maps.DeleteFunc(m, func(_, v string) bool { return v == "" })
+	return m, nil
+}
+
+// Save implements httprelation.Store: one state-set call for the values
+// set, one state-delete call per key deleted. Juju's state-set stores an
+// empty value as is (jujuc StateSetCommand calls SetCharmStateValue(k,
+// "")); only state-delete removes a key. Every key and value is checked
+// before anything is written.
+func (s *StateStore) Save(ctx context.Context, changes map[string]string) error {
+	set := make(map[string]string, len(changes))
+	var deleted []string
+	for k, v := range changes {
+		if err := checkKey(k); err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		if len(k) > MaxStateKeySize {
+			return fmt.Errorf("state: %w: key %.32q... is %d bytes, limit %d", ErrTooLarge, k, len(k), MaxStateKeySize)
+		}
+		if len(v) > MaxStateValueSize {
+			return fmt.Errorf("state: %w: value of %q is %d bytes, limit %d", ErrTooLarge, k, len(v), MaxStateValueSize)
+		}
+		if v == "" {
+			deleted = append(deleted, k)
+		} else {
+			set[k] = v
+		}
+	}
+	if len(set) > 0 {
+		if err := s.call.setValues(ctx, "state-set", nil, set); err != nil {
+			return err
+		}
+	}
+	slices.Sort(deleted)
+	for _, k := range deleted {
+		if _, err := s.call.run(ctx, "state-delete", []string{k}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,85 @@
+package hooktools
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/charmkit/httprelation"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v2"
+)
+
+func TestStateLoad(t *testing.T) {
+	for out, want := range map[string]map[string]string{
+		"null\n":                        {},
+		"{}\n":                          {},
+		`{"available":"true"}` + "\n":   {"available": "true"},
+		`{"a":"1","b":"","c":2}` + "\n": {"a": "1"},
+	} {
+		r := answer(map[string]string{"state-get --format=json": out})
+		got, err := NewStateStore(r).Load(context.Background())
+		require.NoError(t, err, out)
+		assert.Equal(t, want, got, out)
+		assert.NotNil(t, got)
+	}
+	_, err := NewStateStore(answer(map[string]string{"state-get --format=json": ""})).Load(context.Background())
+	assert.ErrorIs(t, err, ErrBadOutput)
+}
+
+// TestStateSave: values go in one state-set, deletions through
+// state-delete, since state-set stores "" rather than deleting.
+func TestStateSave(t *testing.T) {
+	r := answer(map[string]string{
+		"state-set --file -": "",
+		"state-delete b":     "",
+		"state-delete c":     "",
+	})
+	err := NewStateStore(r).Save(context.Background(), map[string]string{"a": "x\ny", "c": "", "b": "", "d": "yes"})
+	require.NoError(t, err)
+	calls := r.seen()
+	require.Len(t, calls, 3)
+	var set map[string]string
+	require.NoError(t, yaml.Unmarshal(calls[0].Stdin, &set))
+	assert.Equal(t, map[string]string{"a": "x\ny", "d": "yes"}, set)
+	assert.Equal(t, []string{"b"}, calls[1].Args)
+	assert.Equal(t, []string{"c"}, calls[2].Args)
+
+	r = answer(map[string]string{"state-delete a": ""})
+	require.NoError(t, NewStateStore(r).Save(context.Background(), map[string]string{"a": ""}))
+	assert.Len(t, r.seen(), 1, "no state-set without values")
+}
+
+func TestStateSaveValidatesFirst(t *testing.T) {
+	for name, tc := range map[string]struct {
+		changes map[string]string
+		want    error
+	}{
+		"key too long":   {map[string]string{strings.Repeat("k", MaxStateKeySize+1): "v", "a": "b"}, ErrTooLarge},
+		"value too long": {map[string]string{"k": strings.Repeat("v", MaxStateValueSize+1)}, ErrTooLarge},
+		"empty key":      {map[string]string{"": "v"}, httprelation.ErrInvalidKey},
+		"key with =":     {map[string]string{"a=b": "v"}, httprelation.ErrInvalidKey},
+		"delete bad key": {map[string]string{"-a": ""}, httprelation.ErrInvalidKey},
+	} {
+		r := answer(nil)
+		err := NewStateStore(r).Save(context.Background(), tc.changes)
+		assert.ErrorIs(t, err, tc.want, name)
+		assert.Empty(t, r.seen(), name)
+	}
+	r := answer(map[string]string{"state-set --file -": ""})
+	err := NewStateStore(r).Save(context.Background(), map[string]string{
+		strings.Repeat("k", MaxStateKeySize): strings.Repeat("v", MaxStateValueSize),
+	})
+	assert.NoError(t, err, "limits are inclusive")
+}
+
+func TestStateSaveThroughGoops(t *testing.T) {
+	var got [][]string
+	g := goopsFunc(func(name string, args ...string) ([]byte, error) {
+		got = append(got, append([]string{name}, args...))
+		return nil, nil
+	})
+	require.NoError(t, NewStateStore(FromGoops(g)).Save(context.Background(), map[string]string{"x": "1", "y": ""}))
+	assert.Equal(t, [][]string{{"state-set", "x=1"}, {"state-delete", "y"}}, got)
+}
