@@ -1,0 +1,186 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
+
+// FileStore needs syscall.Flock, which exists on Linux and the BSDs but not
+// on Windows, Solaris or AIX. Juju runs charms on Linux only.
+
+package httprelation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// FileStore is a Store kept in one JSON file, for charms that want their
+// flags outside Juju's controller-side state (state-get / state-set).
+//
+// Save replaces the file atomically (temporary file, fsync, rename, fsync
+// of the directory), so a crash leaves the old or the new state, never a
+// mix. Saves from several processes or goroutines are serialised with
+// flock(2) on a lock file beside the state file (path + ".lock"), which is
+// left in place; this requires Linux or another Unix with flock.
+//
+// A file that cannot be decoded is reported with ErrCorruptState and left
+// alone; a missing file is empty state.
+type FileStore struct {
+	path string
+}
+
+// NewFileStore returns a FileStore using the file at path. Nothing is read
+// or created until Load or Save.
+func NewFileStore(path string) *FileStore {
+	return &FileStore{path: path}
+}
+
+// DefaultFileStore returns the FileStore at
+// <charmDir>/.httprelation/state.json.
+func DefaultFileStore(charmDir string) *FileStore {
+	return NewFileStore(filepath.Join(charmDir, ".httprelation", "state.json"))
+}
+
+// Path returns the state file's path.
+func (s *FileStore) Path() string {
+	return s.path
+}
+
+// Load reads the state file. It takes no lock: Save renames complete
+// files into place, so a reader sees one whole version.
+func (s *FileStore) Load(ctx context.Context) (map[string]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.read()
+}
+
+// Save applies changes to the state file under the lock; an empty value
+// deletes its key. It blocks while another process holds the lock, until
+// ctx ends.
+func (s *FileStore) Save(ctx context.Context, changes map[string]string) error {
+	if len(changes) == 0 {
+		return ctx.Err()
+	}
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	unlock, err := lockFile(ctx, s.path+".lock")
+	if err != nil {
+		return fmt.Errorf("save state %s: %w", s.path, err)
+	}
+	defer unlock()
+
+	data, err := s.read()
+	if err != nil {
+		return err
+	}
+	applyChanges(data, changes)
+	encoded, err := json.MarshalIndent(data, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save state %s: %w", s.path, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return replaceFile(s.path, append(encoded, '\n'))
+}
+
+// read decodes the state file; the caller decides about locking.
+func (s *FileStore) read() (map[string]string, error) {
+	raw, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	var data map[string]string
+	if err := json.Unmarshal(raw, &data); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptState, s.path, err)
+	}
+	if data == nil {
+		// "null" decodes without error, but Save never writes it.
+		return nil, fmt.Errorf("%w: %s: not a JSON object", ErrCorruptState, s.path)
+	}
+	return data, nil
+}
+
+// replaceFile writes data to a temporary file in path's directory and
+// renames it over path, syncing file and directory so that the rename is
+// durable.
+func replaceFile(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	// CreateTemp already uses 0600; Chmod states the requirement rather
+	// than relying on it.
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("save state: sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("save state: sync directory: %w", err)
+	}
+	return nil
+}
+
+// lockFile takes an exclusive flock on path, polling so that ctx can end
+// the wait; flock(2) itself cannot be interrupted by a context.
+func lockFile(ctx context.Context, path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock: %w", err)
+	}
+	delay := time.Millisecond
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() {
+				_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+				_ = f.Close()
+			}, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			_ = f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			_ = f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, ctx.Err())
+		case <-timer.C:
+		}
+		delay = min(2*delay, 50*time.Millisecond)
+	}
+}

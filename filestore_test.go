@@ -1,0 +1,250 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
+
+package httprelation
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDefaultFileStore(t *testing.T) {
+	dir := t.TempDir()
+	s := DefaultFileStore(dir)
+	assert.Equal(t, filepath.Join(dir, ".httprelation", "state.json"), s.Path())
+
+	ctx := context.Background()
+	require.NoError(t, s.Save(ctx, map[string]string{"k": "v"}))
+	data, err := NewFileStore(filepath.Join(dir, ".httprelation", "state.json")).Load(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"k": "v"}, data)
+}
+
+func TestFileStoreMissingFile(t *testing.T) {
+	s := NewFileStore(filepath.Join(t.TempDir(), "absent", "state.json"))
+	data, err := s.Load(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{}, data)
+}
+
+func TestFileStoreSaveApplyAndDelete(t *testing.T) {
+	ctx := context.Background()
+	s := NewFileStore(filepath.Join(t.TempDir(), "state.json"))
+	require.NoError(t, s.Save(ctx, map[string]string{"a": "1", "b": "2", "odd": "line\n\"quoted\" é"}))
+	require.NoError(t, s.Save(ctx, map[string]string{"a": "", "c": "3", "missing": ""}))
+	data, err := s.Load(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"b": "2", "c": "3", "odd": "line\n\"quoted\" é"}, data)
+}
+
+func TestFileStoreModeAndAtomicReplace(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	s := NewFileStore(path)
+	require.NoError(t, s.Save(ctx, map[string]string{"a": "1"}))
+
+	// A file left with loose permissions is replaced by a 0600 one.
+	require.NoError(t, os.Chmod(path, 0o644))
+	before, err := os.Stat(path)
+	require.NoError(t, err)
+	old, err := os.Open(path)
+	require.NoError(t, err)
+	defer old.Close()
+
+	require.NoError(t, s.Save(ctx, map[string]string{"b": "2"}))
+
+	after, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), after.Mode().Perm())
+	assert.False(t, os.SameFile(before, after), "Save renames a new file into place")
+
+	// A reader of the old file still sees a complete old version.
+	oldContent, err := io.ReadAll(old)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"a":"1"}`, string(oldContent))
+
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"state.json", "state.json.lock"}, names, "no temporary files left")
+}
+
+func TestFileStoreCorrupt(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+	}{
+		{"garbage", "{not json"},
+		{"empty", ""},
+		{"null", "null"},
+		{"array", `["a"]`},
+		{"non-string value", `{"a": 1}`},
+		{"trailing data", `{"a": "1"} {}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "state.json")
+			require.NoError(t, os.WriteFile(path, []byte(tt.content), 0o600))
+			s := NewFileStore(path)
+
+			_, err := s.Load(ctx)
+			require.ErrorIs(t, err, ErrCorruptState)
+			assert.Contains(t, err.Error(), path)
+
+			err = s.Save(ctx, map[string]string{"a": "2"})
+			require.ErrorIs(t, err, ErrCorruptState)
+			assert.Contains(t, err.Error(), path)
+			content, rerr := os.ReadFile(path)
+			require.NoError(t, rerr)
+			assert.Equal(t, tt.content, string(content), "a corrupt file is never overwritten")
+
+			_, err = NewRegistry(ctx, s)
+			require.ErrorIs(t, err, ErrCorruptState)
+		})
+	}
+}
+
+func TestFileStoreUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	// A directory in place of the file is an error, not empty state.
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "state.json"), 0o700))
+	_, err := NewFileStore(filepath.Join(dir, "state.json")).Load(context.Background())
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrCorruptState)
+	assert.Contains(t, err.Error(), "state.json")
+}
+
+func TestFileStoreConcurrentSave(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.json")
+	const writers = 24
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Separate FileStore values, as separate processes would have.
+			s := NewFileStore(path)
+			errs[i] = s.Save(ctx, map[string]string{fmt.Sprintf("key.%d", i): fmt.Sprint(i)})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, "writer %d", i)
+	}
+	data, err := NewFileStore(path).Load(ctx)
+	require.NoError(t, err)
+	require.Len(t, data, writers)
+	for i := range writers {
+		assert.Equal(t, fmt.Sprint(i), data[fmt.Sprintf("key.%d", i)])
+	}
+}
+
+func TestFileStoreSaveWaitsForLock(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	require.NoError(t, err)
+	defer lock.Close()
+	require.NoError(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_EX))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err = NewFileStore(path).Save(ctx, map[string]string{"a": "1"})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	_, statErr := os.Stat(path)
+	assert.ErrorIs(t, statErr, os.ErrNotExist, "nothing written without the lock")
+
+	require.NoError(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_UN))
+	require.NoError(t, NewFileStore(path).Save(context.Background(), map[string]string{"a": "1"}))
+}
+
+// stores returns a fresh MemoryStore and FileStore, so that persistence
+// tests run against both.
+func stores(t *testing.T) map[string]func() Store {
+	path := filepath.Join(t.TempDir(), "state.json")
+	mem := &MemoryStore{}
+	return map[string]func() Store{
+		"memory": func() Store { return mem },
+		"file":   func() Store { return NewFileStore(path) },
+	}
+}
+
+func TestRegistryPersists(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			r, err := NewRegistry(ctx, open())
+			require.NoError(t, err)
+			require.NoError(t, r.Set("website.available"))
+			require.NoError(t, r.Set("website.configured"))
+			require.NoError(t, r.Set("unsaved"))
+			require.NoError(t, r.Clear("unsaved"))
+			require.NoError(t, r.Save(ctx))
+
+			r2, err := NewRegistry(ctx, open())
+			require.NoError(t, err)
+			assert.Equal(t, []string{"website.available", "website.configured"}, r2.List())
+
+			require.NoError(t, r2.Clear("website.configured"))
+			require.NoError(t, r2.Save(ctx))
+			r3, err := NewRegistry(ctx, open())
+			require.NoError(t, err)
+			assert.Equal(t, []string{"website.available"}, r3.List())
+
+			data, err := open().Load(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, map[string]string{"flag.website.available": "1"}, data)
+		})
+	}
+}
+
+func TestChangedPersistsAcrossRegistries(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			r, err := NewRegistry(ctx, open())
+			require.NoError(t, err)
+			changed, err := r.Changed("services", []string{"a", "b"})
+			require.NoError(t, err)
+			require.True(t, changed)
+
+			// Not saved yet: a fresh registry has not seen the value.
+			unsaved, err := NewRegistry(ctx, open())
+			require.NoError(t, err)
+			changed, err = unsaved.Changed("services", []string{"a", "b"})
+			require.NoError(t, err)
+			assert.True(t, changed)
+
+			require.NoError(t, r.Save(ctx))
+			r2, err := NewRegistry(ctx, open())
+			require.NoError(t, err)
+			changed, err = r2.Changed("services", []string{"a", "b"})
+			require.NoError(t, err)
+			assert.False(t, changed)
+			changed, err = r2.Changed("services", []string{"a", "c"})
+			require.NoError(t, err)
+			assert.True(t, changed)
+			assert.Empty(t, r2.List(), "hashes are not flags")
+
+			data, err := open().Load(ctx)
+			require.NoError(t, err)
+			assert.Len(t, data["hash.services"], 64, "sha256 in hex under the hash. prefix")
+		})
+	}
+}
