@@ -1,0 +1,15 @@
+// Command hook-tool-sim simulates Juju 3's hook tools (relation-get,
+// relation-set, network-get, ...) so that charm binaries and the hook-tool
+// accessor can run outside Juju. See package toolsim for the model format
+// and how to use it.
+package main
+
+import (
+	"os"
+
+	"github.com/charmkit/httprelation/toolsim"
+)
+
+func main() {
+	os.Exit(toolsim.Main(os.Args[0], os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}

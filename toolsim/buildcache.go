@@ -1,0 +1,129 @@
+package toolsim
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// sharedBinary builds the simulator at most once per process. Linking
+// takes about a second, and every test of every package that runs tools
+// needs the same binary.
+var sharedBinary = sync.OnceValues(func() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	return cachedBuild(ctx)
+})
+
+// cachedBuild reuses a binary built by an earlier process from the same
+// sources, kept under os.TempDir() in a directory named after the user and
+// a hash of the sources. Without sources on disk it builds afresh.
+func cachedBuild(ctx context.Context) (string, error) {
+	root := sourceModuleDir()
+	if root == "" {
+		dir, err := os.MkdirTemp("", "toolsim-")
+		if err != nil {
+			return "", fmt.Errorf("build %s: %w", binaryName, err)
+		}
+		return Build(ctx, dir)
+	}
+	key, err := sourceHash(root)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("toolsim-%d-%s", os.Getuid(), key))
+	bin := filepath.Join(dir, binaryName)
+	if ownedBy(bin, false) {
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("build cache: %w", err)
+	}
+	if !ownedBy(dir, true) {
+		return "", fmt.Errorf("build cache: %s is not a private directory of this user", dir)
+	}
+	tmp, err := os.MkdirTemp(dir, "build-")
+	if err != nil {
+		return "", fmt.Errorf("build cache: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	built, err := Build(ctx, tmp)
+	if err != nil {
+		return "", err
+	}
+	// Concurrent test processes may both build; rename makes either win.
+	if err := os.Rename(built, bin); err != nil {
+		return "", fmt.Errorf("build cache: %w", err)
+	}
+	return bin, nil
+}
+
+// ownedBy reports whether path is a directory (or a regular file) of the
+// current user that nobody else can write: another user must not be able
+// to plant the binary the tests run.
+func ownedBy(path string, dir bool) bool {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.IsDir() != dir || (!dir && !fi.Mode().IsRegular()) {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid() && fi.Mode().Perm()&0o022 == 0
+}
+
+// sourceModuleDir is the root of the module holding this file when the
+// sources are on disk (go test, go run), else "".
+func sourceModuleDir() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok || !filepath.IsAbs(file) {
+		return ""
+	}
+	root := filepath.Dir(filepath.Dir(file))
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return ""
+	}
+	return root
+}
+
+// sourceHash hashes what the binary is built from: the toolchain and build
+// environment, go.mod, go.sum and the non-test Go files of toolsim and the
+// command (the module has no other packages that they import).
+func sourceHash(root string) (string, error) {
+	files := []string{"go.mod", "go.sum"}
+	for _, dir := range []string{"toolsim", filepath.Join("cmd", binaryName)} {
+		entries, err := os.ReadDir(filepath.Join(root, dir))
+		if err != nil {
+			return "", fmt.Errorf("hash sources: %w", err)
+		}
+		for _, e := range entries {
+			n := e.Name()
+			if e.Type().IsRegular() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+				files = append(files, filepath.Join(dir, n))
+			}
+		}
+	}
+	sort.Strings(files)
+	h := sha256.New()
+	// The environment can change what go build produces.
+	fmt.Fprintf(h, "%s %s %s %q %q\n", runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		os.Getenv("GOFLAGS"), os.Getenv("CGO_ENABLED"))
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("hash sources: %w", err)
+		}
+		fmt.Fprintf(h, "%s %d\n", f, len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:20], nil
+}

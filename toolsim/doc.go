@@ -1,0 +1,94 @@
+// Package toolsim simulates Juju 3's hook tools as real processes, so that
+// a charm binary, or code that runs hook tools, can be run and tested
+// without a Juju controller.
+//
+// One binary, cmd/hook-tool-sim, answers as relation-ids, relation-list,
+// relation-get, relation-set, network-get, unit-get, config-get, state-get,
+// state-set, juju-log, is-leader and status-set when invoked under those
+// names (symlinks made by "hook-tool-sim install DIR"). Output, error
+// messages and exit statuses are Juju's, byte for byte, as recorded in
+// testdata/*.json; the tests replay every recorded call.
+//
+// # Running your own charm locally
+//
+//	go install github.com/charmkit/httprelation/cmd/hook-tool-sim@latest
+//	hook-tool-sim install ./bin
+//	cat > model.json <<'EOF'
+//	{
+//	  "unit": "web/0",
+//	  "leader": true,
+//	  "config": {"port": 8080},
+//	  "private_address": "10.0.0.9",
+//	  "public_address": "203.0.113.9",
+//	  "relations": {
+//	    "website:3": {
+//	      "remote_app": "haproxy",
+//	      "remote_endpoint": "reverseproxy",
+//	      "local": {"private-address": "10.0.0.9"},
+//	      "units": {"haproxy/0": {"private-address": "10.0.0.20"}}
+//	    }
+//	  },
+//	  "networks": {
+//	    "website": {
+//	      "bind-addresses": [{"mac-address": "", "interface-name": "eth0",
+//	        "addresses": [{"hostname": "", "value": "10.0.0.9", "cidr": "10.0.0.0/24"}]}],
+//	      "egress-subnets": ["10.0.0.9/32"],
+//	      "ingress-addresses": ["10.0.0.9"]
+//	    }
+//	  },
+//	  "state_get": {}
+//	}
+//	EOF
+//	PATH=./bin:$PATH TOOLSIM_MODEL=model.json TOOLSIM_LOG=calls.jsonl \
+//	  JUJU_UNIT_NAME=web/0 JUJU_HOOK_NAME=website-relation-changed \
+//	  JUJU_RELATION_ID=website:3 JUJU_REMOTE_UNIT=haproxy/0 JUJU_REMOTE_APP=haproxy \
+//	  ./mycharm
+//
+// Afterwards model.json holds what the charm wrote (relation-set,
+// state-set, status-set, juju-log lines) and calls.jsonl one JSON line per
+// tool call. Unlike Juju, which commits relation data only when the hook
+// exits 0, the simulator writes through at once.
+//
+// # Environment
+//
+//	TOOLSIM_MODEL        the model file (required)
+//	TOOLSIM_LOG          file that gets one JSON line per call (optional)
+//	TOOLSIM_LATENCY_MS   per-call delay, overriding the model's latency_ms
+//	JUJU_UNIT_NAME       the local unit (default: the model's unit)
+//	JUJU_RELATION_ID     the hook's relation: the default of -r
+//	JUJU_REMOTE_UNIT     the default unit of relation-get
+//	JUJU_REMOTE_APP      the default application of relation-get --app
+//	JUJU_HOOK_NAME       "<endpoint>-relation-departed" or "-broken" change
+//	                     what relation-list reports for the hook's relation
+//	JUJU_DEPARTING_UNIT  the unit leaving in a departed hook
+//
+// In a departed hook the leaving unit (JUJU_REMOTE_UNIT, and
+// JUJU_DEPARTING_UNIT) is not listed by relation-list, but its bag stays
+// readable. In a broken hook the relation lists no units while
+// relation-ids still lists the relation, as Juju does.
+//
+// # Model
+//
+// The model file is the "model" object of the recorded transcripts (see
+// [Model]); the simulator adds the optional fields status, app_status, log
+// and, per relation, app (the remote application's bag) and local_app.
+// Writes take an exclusive flock on a lock file beside the model and
+// replace the model atomically, so many simulator processes can run at
+// once.
+//
+// # In tests
+//
+// [Start] builds the binary once per test process and lays out a [Sim],
+// much as httptest.NewServer starts a server:
+//
+//	s := toolsim.Start(t, model, map[string]string{
+//		"JUJU_HOOK_NAME":   "website-relation-joined",
+//		"JUJU_RELATION_ID": "website:3",
+//		"JUJU_REMOTE_UNIT": "haproxy/0",
+//	})
+//	cmd := exec.Command(charmBinary)
+//	cmd.Env = s.Environ()
+//	// run it, then inspect s.Model() and s.Calls()
+//
+// Programs that are not tests use [Build] and [NewSim].
+package toolsim

@@ -1,0 +1,202 @@
+package toolsim
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// simPackage is the import path of the simulator's command.
+const simPackage = "github.com/charmkit/httprelation/cmd/hook-tool-sim"
+
+// Call is one recorded hook-tool call, read back from the TOOLSIM_LOG file.
+type Call struct {
+	Tool string
+	// Args are the arguments after the tool name.
+	Args []string
+	// Stdin is what the tool read from standard input (--file -), nil if
+	// it read nothing.
+	Stdin    *string
+	Exit     int
+	Stdout   string
+	Stderr   string
+	Start    time.Time
+	Duration time.Duration
+}
+
+// Sim is a simulated hook environment on disk, like httptest.Server is a
+// server: tool symlinks in Dir, the model at ModelPath, the call log at
+// LogPath. Run a charm or the accessor with Environ as its environment.
+type Sim struct {
+	Dir, ModelPath, LogPath string
+
+	mu      sync.Mutex
+	hookEnv map[string]string
+}
+
+// Start builds the simulator (once per test process), lays out a Sim in a
+// test temporary directory, writes m to it and sets the hook environment.
+// It fails the test on any error.
+func Start(t testing.TB, m *Model, hookEnv map[string]string) *Sim {
+	t.Helper()
+	bin, err := sharedBinary()
+	if err != nil {
+		t.Fatalf("toolsim: %v", err)
+	}
+	s, err := NewSim(bin, t.TempDir(), m, hookEnv)
+	if err != nil {
+		t.Fatalf("toolsim: %v", err)
+	}
+	return s
+}
+
+// NewSim is Start for programs: binary is a built hook-tool-sim (see
+// Build) and dir an existing directory that receives bin/ (the tool
+// symlinks), model.json and calls.jsonl.
+func NewSim(binary, dir string, m *Model, hookEnv map[string]string) (*Sim, error) {
+	if m == nil {
+		return nil, errors.New("new sim: nil model")
+	}
+	s := &Sim{
+		Dir:       filepath.Join(dir, "bin"),
+		ModelPath: filepath.Join(dir, "model.json"),
+		LogPath:   filepath.Join(dir, "calls.jsonl"),
+		hookEnv:   maps.Clone(hookEnv),
+	}
+	if err := Install(binary, s.Dir); err != nil {
+		return nil, fmt.Errorf("new sim: %w", err)
+	}
+	if err := m.WriteFile(s.ModelPath); err != nil {
+		return nil, fmt.Errorf("new sim: %w", err)
+	}
+	if err := os.WriteFile(s.LogPath, nil, 0o644); err != nil {
+		return nil, fmt.Errorf("new sim: %w", err)
+	}
+	return s, nil
+}
+
+// SetHookEnv replaces the hook variables (JUJU_HOOK_NAME, JUJU_RELATION_ID,
+// ...) used by later Environ calls, to move from one hook to the next.
+func (s *Sim) SetHookEnv(env map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hookEnv = maps.Clone(env)
+}
+
+// Environ returns os.Environ() with the tools first on PATH, TOOLSIM_MODEL
+// and TOOLSIM_LOG set, and the hook variables applied. JUJU_* variables of
+// the calling process are dropped so they cannot leak into the hook.
+func (s *Sim) Environ() []string {
+	s.mu.Lock()
+	set := maps.Clone(s.hookEnv)
+	s.mu.Unlock()
+	if set == nil {
+		set = map[string]string{}
+	}
+	defaults := map[string]string{
+		"PATH":          s.Dir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"TOOLSIM_MODEL": s.ModelPath,
+		"TOOLSIM_LOG":   s.LogPath,
+	}
+	for k, v := range defaults {
+		if _, ok := set[k]; !ok {
+			set[k] = v
+		}
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := set[k]; ok || strings.HasPrefix(k, "JUJU_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+set[k])
+	}
+	return env
+}
+
+// Command prepares a hook tool (or any program) to run in the simulated
+// hook: a tool name resolves to its symlink in Dir.
+func (s *Sim) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	if _, _, ok := lookupTool(name); ok {
+		name = filepath.Join(s.Dir, name)
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = s.Environ()
+	return cmd
+}
+
+// Calls reads the call log. Lines that do not parse are reported in the
+// error while every good line is still returned.
+func (s *Sim) Calls() ([]Call, error) {
+	data, err := os.ReadFile(s.LogPath)
+	if err != nil {
+		return nil, fmt.Errorf("read calls: %w", err)
+	}
+	var (
+		calls []Call
+		errs  []error
+	)
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, len(data)+1)
+	for n := 1; sc.Scan(); n++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var l logLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			errs = append(errs, fmt.Errorf("call log line %d: %w", n, err))
+			continue
+		}
+		calls = append(calls, Call{
+			Tool: l.Tool, Args: l.Args, Stdin: l.Stdin, Exit: l.Exit,
+			Stdout: l.Stdout, Stderr: l.Stderr,
+			Start: time.Unix(0, l.StartNS), Duration: time.Duration(l.DurNS),
+		})
+	}
+	if err := sc.Err(); err != nil {
+		errs = append(errs, fmt.Errorf("read calls: %w", err))
+	}
+	return calls, errors.Join(errs...)
+}
+
+// Model returns the model as the tools have left it.
+func (s *Sim) Model() (*Model, error) {
+	return LoadModel(s.ModelPath)
+}
+
+// Build compiles the simulator into outDir and returns the binary's path.
+// It runs go build from the module that holds this package's sources when
+// they are on disk, else from the working directory, which must then lie
+// inside the module.
+func Build(ctx context.Context, outDir string) (string, error) {
+	out, err := filepath.Abs(filepath.Join(outDir, binaryName))
+	if err != nil {
+		return "", fmt.Errorf("build %s: %w", binaryName, err)
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, simPackage)
+	cmd.Dir = sourceModuleDir()
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s: %w: %s", binaryName, err, bytes.TrimSpace(msg))
+	}
+	return out, nil
+}

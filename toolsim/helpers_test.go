@@ -1,0 +1,116 @@
+package toolsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+var transcriptNames = []string{"changed", "departed", "broken"}
+
+// transcript is one recorded hook (see testdata/*.json).
+type transcript struct {
+	HookEnv map[string]string `json:"hook_env"`
+	Model   json.RawMessage   `json:"model"`
+	Calls   []recordedCall    `json:"calls"`
+}
+
+type recordedCall struct {
+	Args   []string `json:"args"`
+	Stdin  *string  `json:"stdin"`
+	Stdout string   `json:"stdout"`
+	Stderr string   `json:"stderr"`
+	Exit   int      `json:"exit"`
+}
+
+func loadTranscript(t testing.TB, name string) transcript {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	require.NoError(t, err)
+	var tr transcript
+	require.NoError(t, json.Unmarshal(data, &tr))
+	require.NotEmpty(t, tr.Calls)
+	return tr
+}
+
+func (tr transcript) model(t testing.TB) *Model {
+	t.Helper()
+	m, err := ParseModel(tr.Model)
+	require.NoError(t, err)
+	return m
+}
+
+// inProc runs tools in-process through Main against a model file.
+type inProc struct {
+	env map[string]string
+}
+
+// newInProc writes m to a temporary model file and returns a runner whose
+// environment is hookEnv plus TOOLSIM_MODEL and TOOLSIM_LOG.
+func newInProc(t testing.TB, m *Model, hookEnv map[string]string) *inProc {
+	t.Helper()
+	dir := t.TempDir()
+	env := maps.Clone(hookEnv)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env["TOOLSIM_MODEL"] = filepath.Join(dir, "model.json")
+	env["TOOLSIM_LOG"] = filepath.Join(dir, "calls.jsonl")
+	require.NoError(t, m.WriteFile(env["TOOLSIM_MODEL"]))
+	return &inProc{env: env}
+}
+
+type result struct {
+	stdout, stderr string
+	exit           int
+}
+
+func (p *inProc) run(stdin *string, argv ...string) result {
+	var in *strings.Reader
+	if stdin != nil {
+		in = strings.NewReader(*stdin)
+	} else {
+		in = strings.NewReader("")
+	}
+	var out, errOut bytes.Buffer
+	code := Main(argv[0], argv[1:], func(k string) string { return p.env[k] }, in, &out, &errOut)
+	return result{out.String(), errOut.String(), code}
+}
+
+func (p *inProc) model(t testing.TB) *Model {
+	t.Helper()
+	m, err := LoadModel(p.env["TOOLSIM_MODEL"])
+	require.NoError(t, err)
+	return m
+}
+
+func (p *inProc) calls(t testing.TB) []Call {
+	t.Helper()
+	calls, err := (&Sim{LogPath: p.env["TOOLSIM_LOG"]}).Calls()
+	require.NoError(t, err)
+	return calls
+}
+
+// relationJSON reads a whole bag as JSON and decodes it.
+func (p *inProc) bag(t testing.TB, rel, unit string) map[string]string {
+	t.Helper()
+	r := p.run(nil, "relation-get", "--format=json", "-r", rel, "-", unit)
+	require.Equal(t, 0, r.exit, r.stderr)
+	var bag map[string]string
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &bag))
+	return bag
+}
+
+func ptr(s string) *string { return &s }
+
+// baseModel is the changed transcript's model, a realistic starting point.
+func baseModel(t testing.TB) *Model {
+	t.Helper()
+	return loadTranscript(t, "changed").model(t)
+}

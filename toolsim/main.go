@@ -1,0 +1,333 @@
+package toolsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// binaryName is the simulator's own name; invoked under it, it takes
+// commands (install) instead of acting as a hook tool.
+const binaryName = "hook-tool-sim"
+
+// toolFunc runs one hook tool against inv.model with the arguments after
+// the tool name.
+type toolFunc func(inv *invocation, args []string) error
+
+// lookupTool returns a tool's implementation and whether it changes the
+// model (and so needs the exclusive lock).
+func lookupTool(name string) (run toolFunc, writes bool, ok bool) {
+	switch name {
+	case "relation-ids":
+		return relationIDs, false, true
+	case "relation-list":
+		return relationList, false, true
+	case "relation-get":
+		return relationGet, false, true
+	case "relation-set":
+		return relationSet, true, true
+	case "network-get":
+		return networkGet, false, true
+	case "unit-get":
+		return unitGet, false, true
+	case "config-get":
+		return configGet, false, true
+	case "state-get":
+		return stateGet, false, true
+	case "state-set":
+		return stateSet, true, true
+	case "juju-log":
+		return jujuLog, true, true
+	case "is-leader":
+		return isLeader, false, true
+	case "status-set":
+		return statusSet, true, true
+	}
+	return nil, false, false
+}
+
+// Tools lists the hook tools the simulator implements, i.e. the names
+// Install links.
+func Tools() []string {
+	return []string{
+		"relation-ids", "relation-list", "relation-get", "relation-set",
+		"network-get", "unit-get", "config-get", "state-get", "state-set",
+		"juju-log", "is-leader", "status-set",
+	}
+}
+
+// Main is the whole simulator: invoked as a hook tool (argv0's base name),
+// it answers from the model named by TOOLSIM_MODEL in env and returns the
+// exit status; invoked as hook-tool-sim it takes "install DIR" or
+// "TOOL ARGS...". It never calls os.Exit, so tests can run it in-process.
+func Main(argv0 string, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	name := filepath.Base(argv0)
+	if _, _, ok := lookupTool(name); ok {
+		return runTool(name, args, env, stdin, stdout, stderr)
+	}
+	if len(args) > 0 {
+		if _, _, ok := lookupTool(args[0]); ok {
+			return runTool(args[0], args[1:], env, stdin, stdout, stderr)
+		}
+	}
+	return simCommand(args, stdout, stderr)
+}
+
+const simUsage = `Usage: hook-tool-sim install DIR
+       hook-tool-sim TOOL [ARGS...]
+
+Simulates Juju's hook tools. Invoked through a symlink named after a tool
+(hook-tool-sim install DIR creates them), it answers from the JSON model
+named by TOOLSIM_MODEL, with the hook context taken from JUJU_UNIT_NAME,
+JUJU_RELATION_ID, JUJU_REMOTE_UNIT, JUJU_REMOTE_APP, JUJU_HOOK_NAME and
+JUJU_DEPARTING_UNIT. TOOLSIM_LOG names a file that gets one JSON line per
+call; TOOLSIM_LATENCY_MS overrides the model's latency_ms.
+
+Tools: `
+
+func simCommand(args []string, stdout, stderr io.Writer) int {
+	usage := simUsage + strings.Join(Tools(), ", ") + "\n"
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "install":
+		if len(args) != 2 {
+			fmt.Fprintln(stderr, "ERROR usage: hook-tool-sim install DIR")
+			return 2
+		}
+		self, err := os.Executable()
+		if err == nil {
+			err = Install(self, args[1])
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "ERROR %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stderr, "ERROR unknown command %q\n", args[0])
+	return 2
+}
+
+// Install creates, in dir, one symlink per tool pointing at binary,
+// replacing links left by an earlier install.
+func Install(binary, dir string) error {
+	abs, err := filepath.Abs(binary)
+	if err != nil {
+		return fmt.Errorf("install: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("install: %w", err)
+	}
+	for _, name := range Tools() {
+		link := filepath.Join(dir, name)
+		if err := os.Remove(link); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("install: %w", err)
+		}
+		if err := os.Symlink(abs, link); err != nil {
+			return fmt.Errorf("install: %w", err)
+		}
+	}
+	return nil
+}
+
+// invocation is one run of one tool.
+type invocation struct {
+	tool   string
+	getenv func(string) string
+	model  *Model
+	stdin  io.Reader
+	// stdinText is what was read from stdin (--file -), for the log.
+	stdinText *string
+	out       bytes.Buffer
+	errOut    bytes.Buffer
+	// dirty says the tool changed the model and it must be written back.
+	dirty bool
+}
+
+func runTool(name string, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	start := time.Now()
+	inv := &invocation{tool: name, getenv: env, stdin: stdin}
+	code := 0
+	if err := inv.run(args); err != nil {
+		code = inv.report(err)
+	}
+	dur := time.Since(start)
+	_, _ = stdout.Write(inv.out.Bytes())
+	_, _ = stderr.Write(inv.errOut.Bytes())
+	if path := env("TOOLSIM_LOG"); path != "" {
+		if err := inv.appendLog(path, args, code, start, dur); err != nil {
+			fmt.Fprintf(stderr, "hook-tool-sim: %v\n", err)
+		}
+	}
+	return code
+}
+
+// report prints an error the way Juju does and returns the exit status.
+func (inv *invocation) report(err error) int {
+	if errors.Is(err, errHelp) {
+		fmt.Fprintf(&inv.out, "Usage: %s [options] %s\n", inv.tool, toolArgs(inv.tool))
+		return 0
+	}
+	fmt.Fprintf(&inv.errOut, "ERROR %v\n", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+func (inv *invocation) run(args []string) error {
+	run, writes, _ := lookupTool(inv.tool)
+	path := inv.getenv("TOOLSIM_MODEL")
+	if path == "" {
+		return failure("TOOLSIM_MODEL is not set")
+	}
+	m, err := LoadModel(path)
+	if err != nil {
+		return err
+	}
+	if err := sleepLatency(m, inv.getenv); err != nil {
+		return err
+	}
+	if !writes {
+		inv.model = m
+		return run(inv, args)
+	}
+	return withLock(path, syscall.LOCK_EX, func() error {
+		m, err := readModelFile(path)
+		if err != nil {
+			return err
+		}
+		inv.model = m
+		if err := run(inv, args); err != nil {
+			return err
+		}
+		if !inv.dirty {
+			return nil
+		}
+		return writeModelFile(path, m)
+	})
+}
+
+// sleepLatency waits TOOLSIM_LATENCY_MS, or else the model's latency_ms,
+// outside any lock so that concurrent calls overlap as they do in Juju.
+func sleepLatency(m *Model, getenv func(string) string) error {
+	ms := m.LatencyMS
+	if s := getenv("TOOLSIM_LATENCY_MS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return failure("invalid TOOLSIM_LATENCY_MS %q", s)
+		}
+		ms = n
+	}
+	if ms > 0 {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+	}
+	return nil
+}
+
+// logLine is the JSON form of a Call in the TOOLSIM_LOG file.
+type logLine struct {
+	Tool    string   `json:"tool"`
+	Args    []string `json:"args"`
+	Stdin   *string  `json:"stdin"`
+	Exit    int      `json:"exit"`
+	Stdout  string   `json:"stdout"`
+	Stderr  string   `json:"stderr"`
+	StartNS int64    `json:"start_ns"`
+	DurNS   int64    `json:"dur_ns"`
+}
+
+// appendLog appends one line with a single O_APPEND write, so lines of
+// concurrent processes never interleave.
+func (inv *invocation) appendLog(path string, args []string, code int, start time.Time, dur time.Duration) error {
+	if args == nil {
+		args = []string{}
+	}
+	line, err := json.Marshal(logLine{
+		Tool: inv.tool, Args: args, Stdin: inv.stdinText, Exit: code,
+		Stdout: inv.out.String(), Stderr: inv.errOut.String(),
+		StartNS: start.UnixNano(), DurNS: dur.Nanoseconds(),
+	})
+	if err != nil {
+		return fmt.Errorf("log call: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("log call: %w", err)
+	}
+	_, werr := f.Write(append(line, '\n'))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("log call: %w", werr)
+	}
+	return nil
+}
+
+// unitName is the local unit: JUJU_UNIT_NAME, else the model's.
+func (inv *invocation) unitName() string {
+	if u := inv.getenv("JUJU_UNIT_NAME"); u != "" {
+		return u
+	}
+	return inv.model.Unit
+}
+
+// readInput reads a --file argument, "-" meaning stdin.
+func (inv *invocation) readInput(path string) ([]byte, error) {
+	if path != "-" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, failure("%v", err)
+		}
+		return data, nil
+	}
+	if inv.stdin == nil {
+		inv.stdinText = new(string)
+		return nil, nil
+	}
+	data, err := io.ReadAll(inv.stdin)
+	if err != nil {
+		return nil, failure("read stdin: %v", err)
+	}
+	s := string(data)
+	inv.stdinText = &s
+	return data, nil
+}
+
+func toolArgs(tool string) string {
+	switch tool {
+	case "relation-ids":
+		return "[<name>]"
+	case "relation-get":
+		return "[<key> [<unit id>]]"
+	case "relation-set", "state-set":
+		return "key=value [key=value ...]"
+	case "network-get":
+		return "<binding-name> [--ingress-address] [--bind-address] [--egress-subnets]"
+	case "unit-get":
+		return "<setting>"
+	case "config-get", "state-get":
+		return "[<key>]"
+	case "juju-log":
+		return "<message>"
+	case "status-set":
+		return "<maintenance | blocked | waiting | active> [message]"
+	}
+	return ""
+}

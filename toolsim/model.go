@@ -1,0 +1,240 @@
+package toolsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Model is the state the simulated hook tools answer from. Its JSON form is
+// exactly the "model" object of the recorded Juju transcripts, so a
+// transcript loads as-is; the fields marked optional are the simulator's
+// own additions and are omitted when empty.
+type Model struct {
+	// Unit is the local unit; JUJU_UNIT_NAME overrides it.
+	Unit string `json:"unit"`
+	// Leader is what is-leader answers; it also gates application data.
+	Leader bool `json:"leader"`
+	// Config holds the charm options; numbers keep their JSON text.
+	Config map[string]any `json:"config"`
+	// LatencyMS is slept by every call, to mimic the agent round trip.
+	LatencyMS int `json:"latency_ms"`
+	// PrivateAddress and PublicAddress answer unit-get.
+	PrivateAddress string `json:"private_address"`
+	PublicAddress  string `json:"public_address"`
+	// Relations maps relation ids ("endpoint:N") to their state.
+	Relations map[string]Relation `json:"relations"`
+	// Networks maps binding names to what network-get reports.
+	Networks map[string]Network `json:"networks"`
+	// State is the charm's server-side state (state-get / state-set).
+	State map[string]string `json:"state_get"`
+
+	// Status is the workload status last set by status-set (optional).
+	Status *Status `json:"status,omitempty"`
+	// AppStatus is the application status set by status-set --application
+	// (optional).
+	AppStatus *Status `json:"app_status,omitempty"`
+	// Log collects juju-log lines as "LEVEL message" (optional).
+	Log []string `json:"log,omitempty"`
+}
+
+// Relation is one relation of the local unit.
+type Relation struct {
+	RemoteApp      string `json:"remote_app"`
+	RemoteEndpoint string `json:"remote_endpoint"`
+	// Local is the local unit's data bag.
+	Local map[string]string `json:"local"`
+	// Units holds the remote units in scope and their data bags.
+	Units map[string]map[string]string `json:"units"`
+	// App is the remote application's data bag (optional).
+	App map[string]string `json:"app,omitempty"`
+	// LocalApp is the local application's data bag, writable by the
+	// leader (optional).
+	LocalApp map[string]string `json:"local_app,omitempty"`
+}
+
+// Network is network-get's answer for one binding. Field order is Juju's
+// JSON output order.
+type Network struct {
+	BindAddresses    []BindAddress `json:"bind-addresses,omitempty"`
+	EgressSubnets    []string      `json:"egress-subnets,omitempty"`
+	IngressAddresses []string      `json:"ingress-addresses,omitempty"`
+}
+
+// BindAddress is one interface of a binding.
+type BindAddress struct {
+	MACAddress    string             `json:"mac-address"`
+	InterfaceName string             `json:"interface-name"`
+	Addresses     []InterfaceAddress `json:"addresses"`
+}
+
+// InterfaceAddress is one address of an interface.
+type InterfaceAddress struct {
+	Hostname string `json:"hostname"`
+	Value    string `json:"value"`
+	CIDR     string `json:"cidr"`
+}
+
+// Status is a workload or application status.
+type Status struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+}
+
+// LoadModel reads a model file under a shared lock, so that it never
+// observes a writer's half-done update.
+func LoadModel(path string) (*Model, error) {
+	var m *Model
+	err := withLock(path, syscall.LOCK_SH, func() error {
+		var err error
+		m, err = readModelFile(path)
+		return err
+	})
+	return m, err
+}
+
+// WriteFile replaces the model file atomically under the exclusive lock
+// that the tools take, so it is safe while simulated tools are running.
+func (m *Model) WriteFile(path string) error {
+	return withLock(path, syscall.LOCK_EX, func() error { return writeModelFile(path, m) })
+}
+
+// ParseModel decodes a model from its JSON form.
+func ParseModel(data []byte) (*Model, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // config numbers print back exactly as written
+	m := new(Model)
+	if err := dec.Decode(m); err != nil {
+		return nil, fmt.Errorf("decode model: %w", err)
+	}
+	return m, nil
+}
+
+func readModelFile(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read model: %w", err)
+	}
+	return ParseModel(data)
+}
+
+// writeModelFile writes through a temporary file and a rename so that a
+// reader (even one not taking the lock) sees the old or the new model.
+func writeModelFile(path string, m *Model) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(m); err != nil {
+		return fmt.Errorf("encode model: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write model: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write model: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write model: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write model: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write model: %w", err)
+	}
+	return nil
+}
+
+// withLock runs fn holding a flock on a lock file beside the model. The
+// model itself cannot carry the lock: the atomic rename replaces its inode.
+// A shared lock whose file cannot be opened (read-only directory, missing
+// model) is skipped: readers are safe anyway thanks to the atomic rename,
+// and the read itself reports a missing model better.
+func withLock(path string, how int, fn func() error) error {
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		if how == syscall.LOCK_SH {
+			return fn()
+		}
+		return fmt.Errorf("lock model: %w", err)
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	for {
+		err = syscall.Flock(fd, how)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("lock model: %w", err)
+	}
+	defer func() { _ = syscall.Flock(fd, syscall.LOCK_UN) }()
+	return fn()
+}
+
+// relationNumber parses a relation id as Juju's -r option does: only the
+// number after the last colon counts.
+func relationNumber(id string) (int, bool) {
+	if i := strings.LastIndexByte(id, ':'); i >= 0 {
+		id = id[i+1:]
+	}
+	n, err := strconv.Atoi(id)
+	return n, err == nil
+}
+
+// relationKey finds the relation with number n; should a model name the
+// same number twice, the smallest key wins so answers stay stable.
+func (m *Model) relationKey(n int) (string, bool) {
+	found := ""
+	for key := range m.Relations {
+		if k, ok := relationNumber(key); ok && k == n && (found == "" || key < found) {
+			found = key
+		}
+	}
+	return found, found != ""
+}
+
+// relationIDs lists the relation ids of an endpoint, sorted as strings
+// like Juju does ("website:12" before "website:3").
+func (m *Model) relationIDs(endpoint string) []string {
+	ids := []string{}
+	for key := range m.Relations {
+		if endpointOf(key) == endpoint {
+			ids = append(ids, key)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// endpointOf returns the endpoint name of a relation id ("website:3" →
+// "website").
+func endpointOf(id string) string {
+	i := strings.LastIndexByte(id, ':')
+	if i < 0 {
+		return ""
+	}
+	return id[:i]
+}
+
+// appOf returns the application of a unit name ("web/0" → "web").
+func appOf(unit string) string {
+	app, _, ok := strings.Cut(unit, "/")
+	if !ok {
+		return ""
+	}
+	return app
+}

@@ -1,0 +1,323 @@
+package toolsim
+
+import (
+	"errors"
+	"maps"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v2"
+)
+
+// hookRelation is the relation of the running hook (JUJU_RELATION_ID), ""
+// outside relation hooks. An id the model does not know is reported rather
+// than ignored: it is a mistake in the simulation's setup.
+func (inv *invocation) hookRelation() (string, error) {
+	id := inv.getenv("JUJU_RELATION_ID")
+	if id == "" {
+		return "", nil
+	}
+	if n, ok := relationNumber(id); ok {
+		if key, found := inv.model.relationKey(n); found {
+			return key, nil
+		}
+	}
+	return "", failure("JUJU_RELATION_ID %q names no relation of the model", id)
+}
+
+// relationOption adds -r/--relation; its value is the relation's model key,
+// "" when the option was not given.
+func (inv *invocation) relationOption(fs *flagSet) *string {
+	key := new(string)
+	fs.funcVar(func(v string) error {
+		n, ok := relationNumber(v)
+		if !ok {
+			return errors.New("invalid relation id")
+		}
+		k, found := inv.model.relationKey(n)
+		if !found {
+			return errors.New("relation not found")
+		}
+		*key = k
+		return nil
+	}, "r", "relation")
+	return key
+}
+
+// relationOrHook resolves the relation to act on: -r, else the hook's.
+func (inv *invocation) relationOrHook(key string) (string, error) {
+	if key != "" {
+		return key, nil
+	}
+	key, err := inv.hookRelation()
+	if err != nil {
+		return "", err
+	}
+	if key == "" {
+		return "", usageError("no relation id specified")
+	}
+	return key, nil
+}
+
+// hookIs tells whether key is the hook's relation and the hook name ends
+// with suffix ("-relation-broken", "-relation-departed").
+func (inv *invocation) hookIs(key, suffix string) bool {
+	hook, err := inv.hookRelation()
+	return err == nil && hook == key && strings.HasSuffix(inv.getenv("JUJU_HOOK_NAME"), suffix)
+}
+
+func relationIDs(inv *invocation, args []string) error {
+	fs := newFlagSet()
+	out := addOutputFlags(fs, "smart")
+	args, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	var name string
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	} else {
+		key, err := inv.hookRelation()
+		if err != nil {
+			return err
+		}
+		if name = endpointOf(key); name == "" {
+			return usageError("no relation name specified")
+		}
+	}
+	if err := checkEmpty(args); err != nil {
+		return err
+	}
+	return out.write(inv, inv.model.relationIDs(name))
+}
+
+func relationList(inv *invocation, args []string) error {
+	fs := newFlagSet()
+	out := addOutputFlags(fs, "smart")
+	rel := inv.relationOption(fs)
+	var listApp bool
+	fs.boolVar(&listApp, "app")
+	args, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	key, err := inv.relationOrHook(*rel)
+	if err != nil {
+		return err
+	}
+	if err := checkEmpty(args); err != nil {
+		return err
+	}
+	r := inv.model.Relations[key]
+	if listApp {
+		return out.write(inv, r.RemoteApp)
+	}
+	units := []string{}
+	if !inv.hookIs(key, "-relation-broken") {
+		departing := inv.hookIs(key, "-relation-departed")
+		for u := range r.Units {
+			if departing && (u == inv.getenv("JUJU_DEPARTING_UNIT") || u == inv.getenv("JUJU_REMOTE_UNIT")) {
+				continue // Juju 3 no longer lists the unit that is leaving
+			}
+			units = append(units, u)
+		}
+	}
+	sort.Strings(units)
+	return out.write(inv, units)
+}
+
+func relationGet(inv *invocation, args []string) error {
+	fs := newFlagSet()
+	out := addOutputFlags(fs, "smart")
+	rel := inv.relationOption(fs)
+	var app bool
+	fs.boolVar(&app, "app")
+	args, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	key, err := inv.relationOrHook(*rel)
+	if err != nil {
+		return err
+	}
+	var settingKey string
+	if len(args) > 0 {
+		if settingKey, args = args[0], args[1:]; settingKey == "-" {
+			settingKey = ""
+		}
+	}
+	name, app, args, err := inv.unitOrApp(app, args)
+	if err != nil {
+		return err
+	}
+	if err := checkEmpty(args); err != nil {
+		return err
+	}
+	bag, err := inv.readBag(key, name, app)
+	if err != nil {
+		return err
+	}
+	if settingKey == "" {
+		return out.write(inv, bag)
+	}
+	if v, ok := bag[settingKey]; ok {
+		return out.write(inv, v)
+	}
+	return out.write(inv, nil)
+}
+
+// unitOrApp picks whose bag relation-get reads, with Juju's defaults: the
+// named unit or application, else the remote unit of the hook, else its
+// remote application (as in broken hooks, which have no remote unit).
+func (inv *invocation) unitOrApp(app bool, args []string) (string, bool, []string, error) {
+	if len(args) > 0 {
+		name := args[0]
+		if app && appOf(name) != "" {
+			name = appOf(name) // --app with a unit name means its application
+		}
+		return name, app, args[1:], nil
+	}
+	remoteApp := inv.getenv("JUJU_REMOTE_APP")
+	if app {
+		if remoteApp == "" {
+			return "", false, nil, usageError("no unit or application specified")
+		}
+		return remoteApp, true, args, nil
+	}
+	if u := inv.getenv("JUJU_REMOTE_UNIT"); u != "" {
+		return u, false, args, nil
+	}
+	if remoteApp != "" {
+		return remoteApp, true, args, nil
+	}
+	return "", false, nil, usageError("no unit or application specified")
+}
+
+// readBag returns a copy of a data bag, applying Juju's access rules.
+func (inv *invocation) readBag(key, name string, app bool) (map[string]string, error) {
+	r := inv.model.Relations[key]
+	local := inv.unitName()
+	switch {
+	case app && name == appOf(local):
+		if !inv.model.Leader {
+			return nil, failure("permission denied")
+		}
+		return copyBag(r.LocalApp), nil
+	case app && name == r.RemoteApp:
+		return copyBag(r.App), nil
+	case app:
+		return nil, failure("permission denied")
+	case name == local:
+		return copyBag(r.Local), nil
+	}
+	if a := appOf(name); a == "" || (a != r.RemoteApp && a != appOf(local)) {
+		return nil, failure("permission denied")
+	}
+	bag, ok := r.Units[name]
+	if !ok {
+		return nil, failure("cannot read settings for unit %q in relation %q: unit %q: settings not found",
+			name, appOf(local)+":"+endpointOf(key)+" "+r.RemoteApp+":"+r.RemoteEndpoint, name)
+	}
+	return copyBag(bag), nil
+}
+
+// copyBag never returns nil, so an empty bag prints as {} and not null.
+func copyBag(bag map[string]string) map[string]string {
+	if bag == nil {
+		return map[string]string{}
+	}
+	return maps.Clone(bag)
+}
+
+func relationSet(inv *invocation, args []string) error {
+	fs := newFlagSet()
+	rel := inv.relationOption(fs)
+	var (
+		app              bool
+		file, formatFlag string
+	)
+	fs.boolVar(&app, "app")
+	fs.stringVar(&file, "file")
+	fs.stringVar(&formatFlag, "format")
+	args, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	key, err := inv.relationOrHook(*rel)
+	if err != nil {
+		return err
+	}
+	settings, err := parseKeyValues(args)
+	if err != nil {
+		return err
+	}
+	if formatFlag != "" {
+		inv.errOut.WriteString(`--format flag deprecated for command "relation-set"`)
+	}
+	if settings, err = inv.mergeFile(file, settings); err != nil {
+		return err
+	}
+	r := inv.model.Relations[key]
+	if app {
+		if !inv.model.Leader {
+			return failure("cannot write relation settings")
+		}
+		r.LocalApp = applySettings(r.LocalApp, settings)
+	} else {
+		r.Local = applySettings(r.Local, settings)
+	}
+	inv.model.Relations[key] = r
+	inv.dirty = true
+	return nil
+}
+
+// parseKeyValues parses key=value arguments; values are kept verbatim
+// (no trimming), an empty value means delete.
+func parseKeyValues(args []string) (map[string]string, error) {
+	kvs := map[string]string{}
+	for _, kv := range args {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usageError("expected \"key=value\", got %q", kv)
+		}
+		if _, dup := kvs[k]; dup {
+			return nil, usageError("key %q specified more than once", k)
+		}
+		kvs[k] = v
+	}
+	return kvs, nil
+}
+
+// mergeFile reads a --file YAML map (scalars kept as written, so yes and
+// 0755 stay text) and lays the key=value arguments over it.
+func (inv *invocation) mergeFile(path string, overrides map[string]string) (map[string]string, error) {
+	if path == "" {
+		return overrides, nil
+	}
+	data, err := inv.readInput(path)
+	if err != nil {
+		return nil, err
+	}
+	kvs := map[string]string{}
+	if err := yaml.Unmarshal(data, &kvs); err != nil {
+		return nil, failure("%v", err)
+	}
+	maps.Copy(kvs, overrides)
+	return kvs, nil
+}
+
+// applySettings sets keys and deletes those set to "": Juju never stores
+// an empty value.
+func applySettings(bag, settings map[string]string) map[string]string {
+	if bag == nil {
+		bag = map[string]string{}
+	}
+	for k, v := range settings {
+		if v == "" {
+			delete(bag, k)
+		} else {
+			bag[k] = v
+		}
+	}
+	return bag
+}
