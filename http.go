@@ -145,12 +145,20 @@ func (h HookContext) IsBroken(relationID string) bool {
 		strings.HasSuffix(h.HookName, "-relation-broken")
 }
 
-// IsDeparting reports whether unit is leaving relationID in the running
-// relation-departed hook. Juju 3 no longer lists such a unit; older
-// tooling did. Either way it counts as gone.
+// IsDeparting reports whether unit leaves relationID in the running
+// relation-departed hook. Juju drops the hook's remote unit from the
+// relation: the departing unit itself, or, when the local unit is the one
+// leaving (DepartingUnit names it), one remote unit per departed hook.
+// Juju 3 no longer lists that unit; older tooling did. Either way it
+// counts as gone.
 func (h HookContext) IsDeparting(relationID, unit string) bool {
-	return h.DepartingUnit != "" && h.DepartingUnit == unit &&
-		sameRelation(h.RelationID, relationID)
+	if unit == "" || !sameRelation(h.RelationID, relationID) {
+		return false
+	}
+	if h.DepartingUnit == "" && !strings.HasSuffix(h.HookName, "-relation-departed") {
+		return false
+	}
+	return unit == h.RemoteUnit || unit == h.DepartingUnit
 }
 
 // sameRelation compares relation ids by their number, as Juju does ("3"

@@ -147,6 +147,12 @@ func TestHookContextRules(t *testing.T) {
 	assert.False(t, departed.IsDeparting("website:3", "web/0"))
 	assert.False(t, departed.IsBroken("website:3"))
 
+	localLeaving := HookContext{HookName: "website-relation-departed", RelationID: "website:3", RemoteUnit: "web/2", DepartingUnit: "proxy/0"}
+	assert.True(t, localLeaving.IsDeparting("website:3", "web/2"), "the hook's remote unit drops when the local unit leaves")
+	assert.False(t, localLeaving.IsDeparting("website:3", "web/0"))
+	changed := HookContext{HookName: "website-relation-changed", RelationID: "website:3", RemoteUnit: "web/2"}
+	assert.False(t, changed.IsDeparting("website:3", "web/2"), "only departed hooks drop units")
+
 	broken := HookContext{HookName: "website-relation-broken", RelationID: "website:3"}
 	assert.True(t, broken.IsBroken("website:3"))
 	assert.True(t, broken.IsBroken("3"))

@@ -182,13 +182,14 @@ func (m *Model) hookContext() httprelation.HookContext {
 		RemoteApp:     m.hook.RemoteApp,
 		DepartingUnit: m.hook.DepartingUnit,
 	}
-	if h.RemoteApp == "" && h.RelationID != "" {
-		if r, err := m.relation(h.RelationID); err == nil {
-			h.RemoteApp = r.RemoteApp
-		}
+	if h.RelationID == "" {
+		return h
 	}
 	if r, err := m.relation(h.RelationID); err == nil {
 		h.RelationID = r.ID
+		if h.RemoteApp == "" {
+			h.RemoteApp = r.RemoteApp
+		}
 	}
 	return h
 }

@@ -1,0 +1,276 @@
+package httprelation
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+)
+
+// Requires is the requirer side of an http endpoint: a reverse proxy, a
+// load balancer or a client reading where the remote applications serve.
+type Requires struct {
+	acc      Accessor
+	endpoint string
+	log      *slog.Logger
+}
+
+// NewRequires returns the requirer side of endpoint, reading through acc.
+// It makes no call; every method reads the current state afresh, since
+// relation data changes between hooks.
+func NewRequires(acc Accessor, endpoint string, opts ...Option) *Requires {
+	o := buildOptions(opts)
+	return &Requires{acc: acc, endpoint: endpoint, log: o.logger}
+}
+
+// Endpoint returns the endpoint name given to NewRequires.
+func (r *Requires) Endpoint() string { return r.endpoint }
+
+// Available reports whether at least one remote unit serves a usable host,
+// which is what the "<endpoint>.available" flag means on this side.
+func (r *Requires) Available(ctx context.Context) (bool, error) {
+	services, err := r.Services(ctx)
+	return len(services) > 0, err
+}
+
+// Services returns one [Service] per remote application on the endpoint,
+// merging every relation to that application, sorted by name; never nil.
+// The relation of a running relation-broken hook and the unit leaving in a
+// relation-departed hook are left out, whatever the accessor lists.
+//
+// Bad remote data is logged as a warning and skipped, as is a unit whose
+// bag vanished between listing and reading; an error is returned only when
+// the accessor fails otherwise.
+func (r *Requires) Services(ctx context.Context) ([]Service, error) {
+	refs, err := r.listUnits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bags, err := r.readBags(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	ranks, names := rankApps(refs)
+	hosts := make([]Host, 0, len(refs))
+	hostRanks := make([]int32, 0, len(refs))
+	for i, bag := range bags {
+		var problems []*EntryError
+		n := len(hosts)
+		hosts, problems = appendUnitHosts(hosts, nil, bag)
+		for range len(hosts) - n {
+			hostRanks = append(hostRanks, ranks[i])
+		}
+		for _, p := range problems {
+			r.warnEntry(ctx, refs[i], p)
+		}
+	}
+	return groupServices(hosts, hostRanks, names), nil
+}
+
+// listUnits lists the remote units of every live relation of the endpoint,
+// reading the hook context once. The application of a unit comes from its
+// name, so RemoteApp is never called.
+func (r *Requires) listUnits(ctx context.Context) ([]UnitRef, error) {
+	hc, err := r.acc.HookContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("httprelation: endpoint %s: hook context: %w", r.endpoint, err)
+	}
+	ids, err := r.acc.RelationIDs(ctx, r.endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("httprelation: endpoint %s: relation ids: %w", r.endpoint, err)
+	}
+	var refs []UnitRef
+	for _, id := range ids {
+		if hc.IsBroken(id) {
+			continue // Juju may still list it; it is gone
+		}
+		units, err := r.acc.RelationUnits(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("httprelation: endpoint %s: relation %s: units: %w", r.endpoint, id, err)
+		}
+		if refs == nil {
+			refs = make([]UnitRef, 0, len(units)*len(ids))
+		}
+		for _, u := range units {
+			if hc.IsDeparting(id, u) {
+				continue // older tooling still lists it
+			}
+			if !validUnitName(u) {
+				r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit with a malformed name",
+					slog.String("endpoint", r.endpoint), slog.String("relation", id),
+					slog.String("unit", Quote(u)))
+				continue
+			}
+			refs = append(refs, UnitRef{RelationID: id, Unit: u})
+		}
+	}
+	return refs, nil
+}
+
+// readBags reads the bag of every ref: in one ReadUnits call when the
+// accessor can read in bulk, else one by one. A unit that vanished gets a
+// nil bag, which offers no host, and a warning; any other failure is
+// returned.
+func (r *Requires) readBags(ctx context.Context, refs []UnitRef) ([]map[string]string, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	if br, ok := r.acc.(BulkReader); ok {
+		bags, errs := br.ReadUnits(ctx, refs)
+		if len(bags) != len(refs) || (errs != nil && len(errs) != len(refs)) {
+			return nil, fmt.Errorf("httprelation: endpoint %s: bulk read of %d units returned %d bags and %d errors",
+				r.endpoint, len(refs), len(bags), len(errs))
+		}
+		for i := range errs {
+			if errs[i] == nil {
+				continue
+			}
+			if err := r.skipVanished(ctx, refs[i], errs[i]); err != nil {
+				return nil, err
+			}
+			bags[i] = nil
+		}
+		return bags, nil
+	}
+	bags := make([]map[string]string, len(refs))
+	for i, ref := range refs {
+		bag, err := r.acc.UnitData(ctx, ref.RelationID, ref.Unit)
+		if err != nil {
+			if err := r.skipVanished(ctx, ref, err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		bags[i] = bag
+	}
+	return bags, nil
+}
+
+// skipVanished logs a unit whose bag is gone (it left between listing and
+// reading) and returns nil, or returns any other read error wrapped.
+func (r *Requires) skipVanished(ctx context.Context, ref UnitRef, err error) error {
+	if !errors.Is(err, ErrUnitNotFound) {
+		return fmt.Errorf("httprelation: endpoint %s: relation %s: unit %s: %w", r.endpoint, ref.RelationID, ref.Unit, err)
+	}
+	r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit that left the relation",
+		slog.String("endpoint", r.endpoint), slog.String("relation", ref.RelationID),
+		slog.String("unit", ref.Unit), slog.Any("error", err))
+	return nil
+}
+
+func (r *Requires) warnEntry(ctx context.Context, ref UnitRef, p *EntryError) {
+	attrs := []slog.Attr{
+		slog.String("endpoint", r.endpoint),
+		slog.String("relation", ref.RelationID),
+		slog.String("unit", ref.Unit),
+		slog.String("key", p.Key),
+		slog.String("value", Quote(p.Value)),
+		slog.Any("error", p.Err),
+	}
+	if p.Index >= 0 {
+		attrs = append(attrs, slog.Int("index", p.Index))
+	}
+	r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: ignoring invalid remote data", attrs...)
+}
+
+// rankApps numbers the applications of refs in name order: ranks[i] is
+// the number of refs[i]'s application, names[rank] its name. Numbers
+// spare the sort of all hosts a string comparison per step.
+func rankApps(refs []UnitRef) (ranks []int32, names []string) {
+	ranks = make([]int32, len(refs))
+	index := map[string]int32{}
+	prev, prevRank := "", int32(-1)
+	for i, ref := range refs {
+		// Units of one relation are listed together and share an
+		// application, so the map is seldom consulted.
+		if app := AppName(ref.Unit); app != prev || prevRank < 0 {
+			r, ok := index[app]
+			if !ok {
+				r = int32(len(names))
+				index[app] = r
+				names = append(names, app)
+			}
+			prev, prevRank = app, r
+		}
+		ranks[i] = prevRank
+	}
+	slices.Sort(names)
+	renumber := make([]int32, len(names))
+	for sorted, name := range names {
+		renumber[index[name]] = int32(sorted)
+	}
+	for i := range ranks {
+		ranks[i] = renumber[ranks[i]]
+	}
+	return ranks, names
+}
+
+// groupServices puts hosts in per-application buckets (hostRanks[i] is
+// the application of hosts[i]), then sorts and de-duplicates each bucket
+// once. The services share one backing array; applications without hosts
+// are left out.
+func groupServices(hosts []Host, hostRanks []int32, names []string) []Service {
+	starts := make([]int, len(names)+1)
+	for _, r := range hostRanks {
+		starts[r+1]++
+	}
+	for i := 1; i < len(starts); i++ {
+		starts[i] += starts[i-1]
+	}
+	next := slices.Clone(starts)
+	bucketed := make([]Host, len(hosts))
+	for i, h := range hosts {
+		bucketed[next[hostRanks[i]]] = h
+		next[hostRanks[i]]++
+	}
+	services := make([]Service, 0, len(names))
+	for r, name := range names {
+		bucket := bucketed[starts[r]:starts[r+1]]
+		if len(bucket) == 0 {
+			continue
+		}
+		slices.SortFunc(bucket, compareHost)
+		bucket = slices.Compact(bucket)
+		services = append(services, Service{Name: name, Hosts: bucket[:len(bucket):len(bucket)]})
+	}
+	return services
+}
+
+func compareHost(a, b Host) int {
+	if c := strings.Compare(a.Hostname, b.Hostname); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.PrivateAddress, b.PrivateAddress); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Port, b.Port)
+}
+
+// validUnitName reports whether unit is "app/N" with a Juju application
+// name: a lowercase letter, then lowercase letters, digits and hyphens.
+// Other names cannot come from Juju and would end up in proxy
+// configuration as service names.
+func validUnitName(unit string) bool {
+	app, num, ok := strings.Cut(unit, "/")
+	if !ok || app == "" || num == "" || len(num) > 9 {
+		return false
+	}
+	if app[0] < 'a' || app[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(app); i++ {
+		c := app[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	for i := 0; i < len(num); i++ {
+		if num[i] < '0' || num[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,163 @@
+package httprelation_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/httprelationtest"
+)
+
+// bulk is an accessor that can read bags in bulk, counting how it is used.
+type bulk struct {
+	*httprelationtest.Model
+	readUnits, unitData int
+	fail                map[string]error // unit → error ReadUnits reports for it
+	short               bool             // return one bag too few
+}
+
+func (b *bulk) UnitData(ctx context.Context, id, unit string) (map[string]string, error) {
+	b.unitData++
+	return b.Model.UnitData(ctx, id, unit)
+}
+
+func (b *bulk) ReadUnits(ctx context.Context, refs []httprelation.UnitRef) ([]map[string]string, []error) {
+	b.readUnits++
+	bags, errs := make([]map[string]string, len(refs)), make([]error, len(refs))
+	for i, ref := range refs {
+		if err := b.fail[ref.Unit]; err != nil {
+			errs[i] = err
+			continue
+		}
+		bags[i], errs[i] = b.Model.UnitData(ctx, ref.RelationID, ref.Unit)
+	}
+	if b.short {
+		return bags[1:], errs[1:]
+	}
+	return bags, errs
+}
+
+// failing makes one accessor method fail.
+type failing struct {
+	*httprelationtest.Model
+	method string
+	err    error
+}
+
+func (f failing) HookContext(ctx context.Context) (httprelation.HookContext, error) {
+	if f.method == "HookContext" {
+		return httprelation.HookContext{}, f.err
+	}
+	return f.Model.HookContext(ctx)
+}
+
+func (f failing) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
+	if f.method == "RelationIDs" {
+		return nil, f.err
+	}
+	return f.Model.RelationIDs(ctx, endpoint)
+}
+
+func (f failing) RelationUnits(ctx context.Context, id string) ([]string, error) {
+	if f.method == "RelationUnits" {
+		return nil, f.err
+	}
+	units, err := f.Model.RelationUnits(ctx, id)
+	if f.method == "vanish" {
+		units = append(units, "web/9") // listed, then gone before it is read
+	}
+	return units, err
+}
+
+func (f failing) UnitData(ctx context.Context, id, unit string) (map[string]string, error) {
+	if f.method == "UnitData" && unit == "web/1" {
+		return nil, f.err
+	}
+	return f.Model.UnitData(ctx, id, unit)
+}
+
+func twoUnits() *httprelationtest.Model {
+	return httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{
+		web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}, "web/1": {"private-address": "10.0.0.2", "port": "80"}}),
+		{ID: "reverseproxy:2", RemoteApp: "api", Units: map[string]map[string]string{"api/0": {"private-address": "10.0.1.1", "port": "80"}}},
+	}})
+}
+
+func TestServicesBulkReader(t *testing.T) {
+	want := services(t, twoUnits())
+	b := &bulk{Model: twoUnits()}
+	assert.Equal(t, want, services(t, b))
+	assert.Equal(t, 1, b.readUnits)
+	assert.Equal(t, 0, b.unitData, "no one-by-one reads next to the bulk read")
+	assert.Equal(t, 3, b.CallCount("UnitData"), "the bulk read read every unit")
+
+	t.Run("vanished unit skipped", func(t *testing.T) {
+		b := &bulk{Model: twoUnits(), fail: map[string]error{"web/1": httprelation.ErrUnitNotFound}}
+		logger, logged := captureLog(t)
+		got, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, []httprelation.Service{
+			{Name: "api", Hosts: []httprelation.Host{h("10.0.1.1", "10.0.1.1", 80)}},
+			{Name: "web", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80)}},
+		}, got)
+		records := logged()
+		require.Len(t, records, 1)
+		assert.Equal(t, "web/1", records[0]["unit"])
+	})
+	t.Run("read error returned", func(t *testing.T) {
+		boom := errors.New("boom")
+		b := &bulk{Model: twoUnits(), fail: map[string]error{"web/1": boom}}
+		_, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
+		require.ErrorIs(t, err, boom)
+		assert.Contains(t, err.Error(), "web/1")
+	})
+	t.Run("short answer is an error", func(t *testing.T) {
+		b := &bulk{Model: twoUnits(), short: true}
+		_, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
+		require.Error(t, err)
+	})
+}
+
+func TestServicesAccessorErrors(t *testing.T) {
+	boom := errors.New("boom")
+	for _, method := range []string{"HookContext", "RelationIDs", "RelationUnits", "UnitData"} {
+		t.Run(method, func(t *testing.T) {
+			_, err := httprelation.NewRequires(failing{Model: twoUnits(), method: method, err: boom}, endpoint).Services(context.Background())
+			require.ErrorIs(t, err, boom)
+			assert.Contains(t, err.Error(), endpoint)
+			ok, err := httprelation.NewRequires(failing{Model: twoUnits(), method: method, err: boom}, endpoint).Available(context.Background())
+			require.ErrorIs(t, err, boom)
+			assert.False(t, ok)
+		})
+	}
+	t.Run("relation not found", func(t *testing.T) {
+		err := fmt.Errorf("relation-list: %w", httprelation.ErrRelationNotFound)
+		_, got := httprelation.NewRequires(failing{Model: twoUnits(), method: "RelationUnits", err: err}, endpoint).Services(context.Background())
+		require.ErrorIs(t, got, httprelation.ErrRelationNotFound)
+		assert.Contains(t, got.Error(), "reverseproxy:1")
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := httprelation.NewRequires(twoUnits(), endpoint).Services(ctx)
+		require.ErrorIs(t, err, context.Canceled)
+	})
+	t.Run("unit vanished after listing", func(t *testing.T) {
+		m := twoUnits()
+		logger, logged := captureLog(t)
+		got, err := httprelation.NewRequires(failing{Model: m, method: "vanish"}, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, services(t, twoUnits()), got)
+		records := logged()
+		require.Len(t, records, 2, "web/9 listed in both relations")
+		for _, r := range records {
+			assert.Equal(t, "web/9", r["unit"])
+			assert.Contains(t, r["error"], httprelation.ErrUnitNotFound.Error())
+		}
+	})
+}
