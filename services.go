@@ -158,9 +158,10 @@ type extendedEntry struct {
 }
 
 // appendExtendedHosts adds the hosts of an extended_data value. A value
-// that is not an array of objects is one problem for the whole key (one
-// log line, not hundreds); a bad entry in a good array is one problem for
-// that entry alone.
+// that is not a JSON array (or is too large) is one problem for the whole
+// key (one log line, not hundreds); a bad entry in an array, including one
+// that is not an object, is one problem for that entry alone and costs the
+// good entries next to it nothing.
 func appendExtendedHosts(hosts []Host, problems []*EntryError, ext string) ([]Host, []*EntryError) {
 	if len(ext) > maxExtendedData {
 		return hosts, extendedProblem(problems, ext, fmt.Errorf("%w: %d bytes, more than %d", ErrInvalidExtendedData, len(ext), maxExtendedData))
@@ -178,11 +179,6 @@ func appendExtendedHosts(hosts []Host, problems []*EntryError, ext string) ([]Ho
 	}
 	if len(raws) > maxExtendedEntries {
 		return hosts, extendedProblem(problems, ext, fmt.Errorf("%w: %d entries, more than %d", ErrInvalidExtendedData, len(raws), maxExtendedEntries))
-	}
-	for i, raw := range raws {
-		if firstByte(raw) != '{' {
-			return hosts, extendedProblem(problems, ext, fmt.Errorf("%w: entry %d is not a JSON object", ErrInvalidExtendedData, i))
-		}
 	}
 	for i, raw := range raws {
 		h, err := parseExtendedEntry(raw)
@@ -237,6 +233,9 @@ func firstByte(raw []byte) byte {
 }
 
 func parseExtendedEntry(raw json.RawMessage) (Host, error) {
+	if firstByte(raw) != '{' {
+		return Host{}, fmt.Errorf("%w: entry is not a JSON object", ErrInvalidExtendedData)
+	}
 	var e extendedEntry
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return Host{}, fmt.Errorf("%w: %v", ErrInvalidExtendedData, err)

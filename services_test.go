@@ -89,10 +89,11 @@ func TestParseUnitData(t *testing.T) {
 			hosts: []httprelation.Host{topHost}, problems: []problem{{extKey, -1, ext}}},
 		{name: "extended data null", bag: withExt("null"), hosts: []httprelation.Host{topHost}, problems: []problem{{extKey, -1, ext}}},
 		{name: "extended data string", bag: withExt(`"x"`), hosts: []httprelation.Host{topHost}, problems: []problem{{extKey, -1, ext}}},
+		// A non-object entry costs only itself, not the good entry before it.
 		{name: "extended data with a non-object entry", bag: withExt(`[{"hostname":"10.0.0.100","port":80}, 5]`),
-			hosts: []httprelation.Host{topHost}, problems: []problem{{extKey, -1, ext}}},
+			hosts: []httprelation.Host{topHost, {Hostname: "10.0.0.100", PrivateAddress: "10.0.0.100", Port: 80}}, problems: []problem{{extKey, 1, ext}}},
 		{name: "extended data nested 5000 deep", bag: withExt(strings.Repeat("[", 5000) + strings.Repeat("]", 5000)),
-			hosts: []httprelation.Host{topHost}, problems: []problem{{extKey, -1, ext}}},
+			hosts: []httprelation.Host{topHost}, problems: []problem{{extKey, 0, ext}}},
 		{name: "extended data nested 30000 deep", bag: withExt(strings.Repeat("[", 30000) + strings.Repeat("]", 30000)),
 			hosts: []httprelation.Host{topHost}, problems: []problem{{extKey, -1, ext}}},
 		{name: "extended data over 64 KiB", bag: withExt(`[{"hostname":"10.0.0.100","port":80}` + strings.Repeat(" ", 64<<10) + "]"),
