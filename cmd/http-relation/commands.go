@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"regexp"
+
+	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
+)
+
+// endpointName is Juju's rule for relation names (names.RelationSnippet).
+// Checking it up front turns a typo such as "-r" into a usage error rather
+// than a hook tool's complaint.
+var endpointName = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`)
+
+func servicesCommand() command {
+	return command{
+		name:     "services",
+		synopsis: "<endpoint>",
+		summary:  "print the services behind a requires endpoint as JSON",
+		args:     1,
+		help: `Prints, as one line of JSON, the services the remote applications of a
+requires endpoint offer: one per application, hosts de-duplicated and sorted:
+
+  [{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]
+
+"[]" when there are none. Invalid remote entries are skipped with a
+warning on stderr; the good ones are still printed and the status is 0.
+The unit leaving in a relation-departed hook and the relation of a
+relation-broken hook are left out.`,
+		setup: func(*flag.FlagSet) runFunc { return runServices },
+	}
+}
+
+func runServices(ctx context.Context, c *cli, args []string) error {
+	endpoint := args[0]
+	if !endpointName.MatchString(endpoint) {
+		return usagef("services", "invalid endpoint name %q", endpoint)
+	}
+	services, err := c.services(ctx, endpoint)
+	if err != nil {
+		return fmt.Errorf("services %s: %w", endpoint, err)
+	}
+	return c.printJSON(services)
+}
+
+func (c *cli) services(ctx context.Context, endpoint string) ([]httprelation.Service, error) {
+	acc, err := c.accessor()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkEndpoint(endpoint, httprelation.RoleRequirer); err != nil {
+		return nil, err
+	}
+	return httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
+}
+
+func configureCommand() command {
+	return command{
+		name:     "configure",
+		synopsis: "<endpoint> --port N [--hostname H]... [--address A]...",
+		summary:  "publish where this unit serves on a provides endpoint",
+		args:     1,
+		help: `Publishes hostname, private-address and port in the local unit's data
+of every relation of a provides endpoint. Without --hostname or --address
+each relation gets its own ingress address. Repeat --hostname/--address for
+several hosts (virtual IPs): the first is published as usual, the others in
+extended_data. Nothing is printed.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			var (
+				port                 int
+				hostnames, addresses []string
+			)
+			fs.Func("port", "`port` this unit serves on, 1..65535 (required)", func(s string) error {
+				p, err := httprelation.ParsePort(s)
+				port = p
+				return err
+			})
+			fs.Func("hostname", "`hostname` or IP clients should use; repeatable", appendAddress(&hostnames))
+			fs.Func("address", "private `address` (what haproxy connects to); repeatable", appendAddress(&addresses))
+			return func(ctx context.Context, c *cli, args []string) error {
+				if port == 0 {
+					return usagef("configure", "--port is required")
+				}
+				return runConfigure(ctx, c, args[0], port, hostnames, addresses)
+			}
+		},
+	}
+}
+
+// appendAddress validates an address flag at parse time, so that a bad
+// value is a usage error like any other bad flag.
+func appendAddress(list *[]string) func(string) error {
+	return func(s string) error {
+		if err := httprelation.CheckAddress(s); err != nil {
+			return err
+		}
+		*list = append(*list, s)
+		return nil
+	}
+}
+
+func runConfigure(ctx context.Context, c *cli, endpoint string, port int, hostnames, addresses []string) error {
+	if !endpointName.MatchString(endpoint) {
+		return usagef("configure", "invalid endpoint name %q", endpoint)
+	}
+	var opts []httprelation.ConfigureOption
+	if len(hostnames) > 0 {
+		opts = append(opts, httprelation.WithHostnames(hostnames...))
+	}
+	if len(addresses) > 0 {
+		opts = append(opts, httprelation.WithAddresses(addresses...))
+	}
+	acc, err := c.accessor()
+	if err == nil {
+		err = c.checkEndpoint(endpoint, httprelation.RoleProvider)
+	}
+	if err == nil {
+		err = httprelation.NewProvides(acc, endpoint, httprelation.WithLogger(c.log)).Configure(ctx, port, opts...)
+	}
+	if err != nil {
+		return fmt.Errorf("configure %s: %w", endpoint, err)
+	}
+	return nil
+}
+
+// Values of flags --store.
+const (
+	storeState = "state"
+	storeFile  = "file"
+)
+
+func flagsCommand() command {
+	return command{
+		name:     "flags",
+		synopsis: "[--store state|file]",
+		summary:  "update the <endpoint>.available flags and print the set flags",
+		args:     0,
+		help: `Sets or clears "<endpoint>.available" for every http endpoint in the
+charm's metadata.yaml (or charmcraft.yaml), saves the flags, and prints
+every set flag as a sorted JSON array, e.g. ["website.available"].
+
+A provides endpoint is available while a remote unit is joined; a requires
+endpoint while a remote unit serves a usable host.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			store := storeState
+			fs.Func("store", "where flags are kept, `state|file`: Juju's charm state (state-get/state-set),\n"+
+				"or $JUJU_CHARM_DIR/.httprelation/state.json (default state)", func(s string) error {
+				if s != storeState && s != storeFile {
+					return fmt.Errorf("want %q or %q", storeState, storeFile)
+				}
+				store = s
+				return nil
+			})
+			return func(ctx context.Context, c *cli, _ []string) error {
+				flags, err := c.updateFlags(ctx, store)
+				if err != nil {
+					return fmt.Errorf("flags: %w", err)
+				}
+				return c.printJSON(flags)
+			}
+		},
+	}
+}
+
+func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
+	acc, err := c.accessor()
+	if err != nil {
+		return nil, err
+	}
+	if c.env.CharmDir == "" {
+		return nil, errors.New("JUJU_CHARM_DIR is unset: cannot find the charm metadata")
+	}
+	endpoints, err := httprelation.LoadEndpoints(c.env.CharmDir, acc, httprelation.WithLogger(c.log))
+	if err != nil {
+		return nil, err
+	}
+	var st httprelation.Store = hooktools.NewStateStore(c.runner)
+	if store == storeFile {
+		st = httprelation.DefaultFileStore(c.env.CharmDir)
+	}
+	reg, err := httprelation.NewRegistry(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	// A failure leaves the stored flags as they were, as a failed hook
+	// would: the next run computes them afresh anyway.
+	if err := endpoints.UpdateFlags(ctx, reg); err != nil {
+		return nil, err
+	}
+	if err := reg.Save(ctx); err != nil {
+		return nil, err
+	}
+	return reg.List(), nil
+}
+
+// accessor returns an Accessor for the running hook, or an error wrapping
+// hooktools.ErrNotInHook before any tool is tried.
+func (c *cli) accessor() (*hooktools.Accessor, error) {
+	if !c.env.InHook() {
+		return nil, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", hooktools.ErrNotInHook)
+	}
+	return hooktools.New(c.runner, hooktools.WithEnv(c.env)), nil
+}
+
+// checkEndpoint verifies the endpoint against the charm's metadata when
+// there is some: a typo or the wrong role then fails loudly instead of
+// reading or writing nothing. Without metadata (an unusual charm layout,
+// or JUJU_CHARM_DIR unset) there is nothing to check against.
+func (c *cli) checkEndpoint(endpoint string, role httprelation.Role) error {
+	if c.env.CharmDir == "" {
+		return nil
+	}
+	err := httprelation.CheckEndpoint(c.env.CharmDir, endpoint, role)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// printJSON writes v as one line of JSON.
+func (c *cli) printJSON(v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode output: %w", err)
+	}
+	if _, err := c.stdout.Write(append(data, '\n')); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}

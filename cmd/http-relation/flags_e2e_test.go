@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/toolsim"
+)
+
+func TestFlagsStateStore(t *testing.T) {
+	t.Parallel()
+	m := requirerModel(map[string]toolsim.Relation{
+		"reverseproxy:3": relation("web", proxyAddr, map[string]map[string]string{"web/0": backend("10.0.0.1", "8080")}),
+	})
+	// A flag of the charm's own is kept and listed.
+	m.State = map[string]string{"flag.custom.ready": "1"}
+	dir := charmDir(t, "haproxy")
+	sim := toolsim.Start(t, m, hook{name: "reverseproxy-relation-changed", relation: "reverseproxy:3", remoteUnit: "web/0"}.env(m.Unit, dir))
+
+	res := runSim(t, sim, "flags")
+	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	assert.Equal(t, `["custom.ready","reverseproxy.available"]`+"\n", res.stdout)
+	assert.Empty(t, res.stderr)
+	got, err := sim.Model()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"flag.custom.ready": "1", "flag.reverseproxy.available": "1"}, got.State)
+	assert.Equal(t, 1, countCalls(t, sim)["state-set"])
+
+	// Nothing changed: the same answer, and no second write.
+	res = runSim(t, sim, "flags", "--store", "state")
+	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	assert.Equal(t, `["custom.ready","reverseproxy.available"]`+"\n", res.stdout)
+	assert.Equal(t, 1, countCalls(t, sim)["state-set"])
+
+	// The last unit departs: the flag is deleted from Juju's state and
+	// the charm's own flag stays.
+	sim.SetHookEnv(hook{name: "reverseproxy-relation-departed", relation: "reverseproxy:3",
+		remoteUnit: "web/0", departing: "web/0"}.env(m.Unit, dir))
+	res = runSim(t, sim, "flags")
+	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	assert.Equal(t, `["custom.ready"]`+"\n", res.stdout)
+	got, err = sim.Model()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"flag.custom.ready": "1"}, got.State)
+	assert.Equal(t, 1, countCalls(t, sim)["state-delete"])
+}
+
+func TestFlagsNotAvailable(t *testing.T) {
+	t.Parallel()
+	// Joined units without a port serve nothing yet: the requirer flag
+	// stays down although units are there.
+	sim := startSim(t, requirerModel(map[string]toolsim.Relation{
+		"reverseproxy:3": relation("web", proxyAddr, map[string]map[string]string{"web/0": enteredScope("10.0.0.1")}),
+	}), "haproxy", hook{name: "reverseproxy-relation-joined", relation: "reverseproxy:3", remoteUnit: "web/0"})
+	res := runSim(t, sim, "flags")
+	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	assert.Equal(t, "[]\n", res.stdout)
+	got, err := sim.Model()
+	require.NoError(t, err)
+	assert.Empty(t, got.State)
+	assert.Zero(t, countCalls(t, sim)["state-set"])
+}
+
+// TestFlagsFileStore follows a provider from joined to departed with the
+// flags kept in the charm directory instead of Juju's state.
+func TestFlagsFileStore(t *testing.T) {
+	t.Parallel()
+	dir := charmDir(t, "web")
+	m := providerModel(map[string]toolsim.Relation{"website:3": relation("haproxy", webAddr, proxyUnits())})
+	sim := toolsim.Start(t, m, hook{name: "website-relation-joined", relation: "website:3", remoteUnit: "haproxy/0"}.env(m.Unit, dir))
+	stateFile := filepath.Join(dir, ".httprelation", "state.json")
+
+	res := runSim(t, sim, "flags", "--store", "file")
+	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	assert.Equal(t, `["website.available"]`+"\n", res.stdout)
+	assert.Equal(t, map[string]string{"flag.website.available": "1"}, readStateFile(t, stateFile))
+
+	sim.SetHookEnv(hook{name: "website-relation-departed", relation: "website:3",
+		remoteUnit: "haproxy/0", departing: "haproxy/0"}.env(m.Unit, dir))
+	res = runSim(t, sim, "flags", "--store=file")
+	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	assert.Equal(t, "[]\n", res.stdout)
+	assert.Empty(t, readStateFile(t, stateFile))
+
+	got, err := sim.Model()
+	require.NoError(t, err)
+	assert.Empty(t, got.State, "Juju's state is not used")
+	calls := countCalls(t, sim)
+	assert.Zero(t, calls["state-get"]+calls["state-set"])
+}
+
+func readStateFile(t *testing.T, path string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var m map[string]string
+	require.NoError(t, json.Unmarshal(data, &m))
+	return m
+}
+
+func TestFlagsErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		charm  string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"no metadata", "", []string{"flags"}, 1, "http-relation: flags: read charm metadata: no metadata.yaml or charmcraft.yaml"},
+		{"unknown store", "web", []string{"flags", "--store", "redis"}, 2, "http-relation flags: invalid value \"redis\" for flag -store"},
+		{"argument", "web", []string{"flags", "website"}, 2, "http-relation flags: unexpected argument \"website\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := startSim(t, providerModel(twoProxies()), tt.charm, hook{})
+			res := runSim(t, sim, tt.args...)
+			assert.Equal(t, tt.code, res.code)
+			assert.Contains(t, res.stderr, tt.stderr)
+			assert.Empty(t, res.stdout)
+		})
+	}
+}

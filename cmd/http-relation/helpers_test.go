@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/toolsim"
+)
+
+// tmpRoot holds the command binary built for this test process.
+var tmpRoot string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "http-relation-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	tmpRoot = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// commandBinary builds the command once per test process, on first use,
+// so that in-process tests alone do not pay for the build.
+var commandBinary = sync.OnceValues(func() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out := filepath.Join(tmpRoot, progName)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %w: %s", err, msg)
+	}
+	return out, nil
+})
+
+// result is what one run of the command produced.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runProcess runs the built command as a process with env as its whole
+// environment.
+func runProcess(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	bin, err := commandBinary()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	res := result{stdout: stdout.String(), stderr: stderr.String()}
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		res.code = exitErr.ExitCode()
+	} else {
+		require.NoError(t, err, "stderr: %s", res.stderr)
+	}
+	return res
+}
+
+// runSim runs the command in the simulated hook.
+func runSim(t *testing.T, sim *toolsim.Sim, args ...string) result {
+	t.Helper()
+	return runProcess(t, sim.Environ(), args...)
+}
+
+// hook is the relation part of a hook's environment.
+type hook struct {
+	name       string // JUJU_HOOK_NAME; empty under juju exec
+	relation   string // JUJU_RELATION_ID
+	remoteUnit string
+	remoteApp  string
+	departing  string
+}
+
+// env returns the whole Juju environment of the hook for unit.
+func (h hook) env(unit, charmDir string) map[string]string {
+	env := map[string]string{
+		"JUJU_UNIT_NAME":  unit,
+		"JUJU_CHARM_DIR":  charmDir,
+		"JUJU_MODEL_NAME": "test",
+		"JUJU_VERSION":    "3.5.4",
+	}
+	set := func(k, v string) {
+		if v != "" {
+			env[k] = v
+		}
+	}
+	set("JUJU_HOOK_NAME", h.name)
+	set("JUJU_RELATION_ID", h.relation)
+	if endpoint, _, ok := strings.Cut(h.relation, ":"); ok {
+		env["JUJU_RELATION"] = endpoint
+	}
+	set("JUJU_REMOTE_UNIT", h.remoteUnit)
+	set("JUJU_REMOTE_APP", h.remoteApp)
+	set("JUJU_DEPARTING_UNIT", h.departing)
+	return env
+}
+
+// charmDir returns a fresh charm directory holding the files of
+// testdata/<name>, or an empty one (no metadata) when name is "".
+func charmDir(t *testing.T, name string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if name == "" {
+		return dir
+	}
+	entries, err := os.ReadDir(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join("testdata", name, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644))
+	}
+	return dir
+}
+
+// startSim lays out a simulated hook of model m for charm testdata/<charm>.
+func startSim(t *testing.T, m *toolsim.Model, charm string, h hook) *toolsim.Sim {
+	t.Helper()
+	return toolsim.Start(t, m, h.env(m.Unit, charmDir(t, charm)))
+}
+
+// loadFixture reads a toolsim model from testdata. It parses the file
+// rather than using toolsim.LoadModel, which would leave a lock file in
+// testdata.
+func loadFixture(t *testing.T, name string) *toolsim.Model {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	m, err := toolsim.ParseModel(data)
+	require.NoError(t, err)
+	return m
+}
+
+const (
+	proxyAddr = "10.0.0.9"
+	webAddr   = "10.0.1.9"
+)
+
+// requirerModel is haproxy/0 with the given reverseproxy relations.
+func requirerModel(rels map[string]toolsim.Relation) *toolsim.Model {
+	return &toolsim.Model{
+		Unit:           "haproxy/0",
+		PrivateAddress: proxyAddr,
+		Relations:      rels,
+		Networks:       map[string]toolsim.Network{"reverseproxy": network(proxyAddr)},
+		State:          map[string]string{},
+	}
+}
+
+// providerModel is web/0 with the given website relations.
+func providerModel(rels map[string]toolsim.Relation) *toolsim.Model {
+	return &toolsim.Model{
+		Unit:           "web/0",
+		PrivateAddress: webAddr,
+		Relations:      rels,
+		Networks:       map[string]toolsim.Network{"website": network(webAddr)},
+		State:          map[string]string{},
+	}
+}
+
+func network(addr string) toolsim.Network {
+	return toolsim.Network{
+		BindAddresses: []toolsim.BindAddress{{
+			InterfaceName: "eth0",
+			Addresses:     []toolsim.InterfaceAddress{{Value: addr, CIDR: "10.0.0.0/16"}},
+		}},
+		EgressSubnets:    []string{addr + "/32"},
+		IngressAddresses: []string{addr},
+	}
+}
+
+// relation is a relation to app whose units have the given bags; the
+// local bag is what Juju sets on entering scope.
+func relation(app, localAddr string, units map[string]map[string]string) toolsim.Relation {
+	if units == nil {
+		units = map[string]map[string]string{}
+	}
+	return toolsim.Relation{
+		RemoteApp:      app,
+		RemoteEndpoint: "website",
+		Local:          enteredScope(localAddr),
+		Units:          units,
+	}
+}
+
+// enteredScope is the bag Juju gives a unit when it enters a relation.
+func enteredScope(addr string) map[string]string {
+	return map[string]string{"private-address": addr, "ingress-address": addr, "egress-subnets": addr + "/32"}
+}
+
+// backend is a provider unit's bag after it configured port.
+func backend(addr, port string) map[string]string {
+	b := enteredScope(addr)
+	b["hostname"] = addr
+	b["port"] = port
+	return b
+}
+
+// countCalls counts the recorded tool calls by tool.
+func countCalls(t *testing.T, sim *toolsim.Sim) map[string]int {
+	t.Helper()
+	calls, err := sim.Calls()
+	require.NoError(t, err)
+	n := map[string]int{}
+	for _, c := range calls {
+		n[c.Tool]++
+	}
+	return n
+}

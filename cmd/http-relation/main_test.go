@@ -1,0 +1,170 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// envMap is a lookupEnv over a fixed map.
+func envMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+func runInProcess(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	code := run(t.Context(), args, &stdout, &stderr, envMap(env))
+	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
+
+func TestRunUsage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string // prefix of stdout; "" means empty
+		stderr string // prefix of stderr; "" means empty
+	}{
+		{"no command", nil, 2, "", "http-relation: missing command\nRun 'http-relation -h' for usage.\n"},
+		{"-h", []string{"-h"}, 0, "Usage: http-relation <command>", ""},
+		{"--help", []string{"--help"}, 0, "Usage: http-relation <command>", ""},
+		{"help", []string{"help"}, 0, "Usage: http-relation <command>", ""},
+		{"help command", []string{"help", "configure"}, 0, "Usage: http-relation configure <endpoint> --port N", ""},
+		{"help unknown", []string{"help", "nope"}, 2, "", "http-relation: unknown command \"nope\"\n"},
+		{"help two", []string{"help", "flags", "services"}, 2, "", "http-relation: help takes at most one command\n"},
+		{"unknown command", []string{"bogus"}, 2, "", "http-relation: unknown command \"bogus\"\nRun 'http-relation -h' for usage.\n"},
+		{"unknown top flag", []string{"-x", "services"}, 2, "", "http-relation: flag provided but not defined: -x\n"},
+		{"services -h", []string{"services", "-h"}, 0, "Usage: http-relation services <endpoint>\n", ""},
+		{"services --help after endpoint", []string{"services", "reverseproxy", "--help"}, 0, "Usage: http-relation services <endpoint>\n", ""},
+		{"services missing endpoint", []string{"services"}, 2, "", "http-relation services: missing argument: want <endpoint>\nRun 'http-relation services -h' for usage.\n"},
+		{"services extra argument", []string{"services", "a", "b"}, 2, "", "http-relation services: unexpected argument \"b\"\n"},
+		{"services unknown flag", []string{"services", "reverseproxy", "-r", "3"}, 2, "", "http-relation services: flag provided but not defined: -r\n"},
+		{"services bad endpoint", []string{"services", "Reverse Proxy"}, 2, "", "http-relation services: invalid endpoint name \"Reverse Proxy\"\n"},
+		{"services dash endpoint after --", []string{"services", "--", "-r"}, 2, "", "http-relation services: invalid endpoint name \"-r\"\n"},
+		{"configure -h", []string{"configure", "-h"}, 0, "Usage: http-relation configure <endpoint> --port N [--hostname H]... [--address A]...\n", ""},
+		{"configure missing port", []string{"configure", "website"}, 2, "", "http-relation configure: --port is required\n"},
+		{"configure port out of range", []string{"configure", "website", "--port", "65536"}, 2, "", "http-relation configure: invalid value \"65536\" for flag -port: invalid port: 65536 is outside 1..65535\n"},
+		{"configure hex port", []string{"configure", "website", "--port", "0x50"}, 2, "", "http-relation configure: invalid value \"0x50\" for flag -port: invalid port"},
+		{"configure flag without value", []string{"configure", "website", "--port", "80", "--hostname"}, 2, "", "http-relation configure: flag needs an argument: -hostname\n"},
+		{"configure bad address", []string{"configure", "website", "--port", "80", "--address", "10.0.0.1\nx"}, 2, "", "http-relation configure: invalid value \"10.0.0.1\\nx\" for flag -address: invalid address"},
+		{"configure missing endpoint", []string{"configure", "--port", "80"}, 2, "", "http-relation configure: missing argument: want <endpoint>"},
+		{"flags --help", []string{"flags", "--help"}, 0, "Usage: http-relation flags [--store state|file]\n", ""},
+		{"flags bad store", []string{"flags", "--store", "etcd"}, 2, "", "http-relation flags: invalid value \"etcd\" for flag -store: want \"state\" or \"file\"\n"},
+		{"flags store without value", []string{"flags", "--store"}, 2, "", "http-relation flags: flag needs an argument: -store\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// A unit is set so that only the command line can fail.
+			res := runInProcess(t, map[string]string{"JUJU_UNIT_NAME": "haproxy/0"}, tt.args...)
+			assert.Equal(t, tt.code, res.code, "stderr: %s", res.stderr)
+			assertPrefix(t, tt.stdout, res.stdout, "stdout")
+			assertPrefix(t, tt.stderr, res.stderr, "stderr")
+		})
+	}
+}
+
+func assertPrefix(t *testing.T, want, got, what string) {
+	t.Helper()
+	if want == "" {
+		assert.Empty(t, got, what)
+		return
+	}
+	assert.True(t, strings.HasPrefix(got, want), "%s: want prefix %q, got %q", what, want, got)
+}
+
+func TestRunHelpMentionsEveryCommand(t *testing.T) {
+	t.Parallel()
+	res := runInProcess(t, nil, "-h")
+	require.Equal(t, 0, res.code)
+	for _, cmd := range commands() {
+		assert.Contains(t, res.stdout, "\n  "+cmd.name+" ")
+		sub := runInProcess(t, nil, cmd.name, "-h")
+		assert.Equal(t, 0, sub.code, cmd.name)
+		assert.Contains(t, sub.stdout, cmd.help, cmd.name)
+	}
+	configure := runInProcess(t, nil, "configure", "--help")
+	for _, f := range []string{"-port port", "-hostname hostname", "-address address"} {
+		assert.Contains(t, configure.stdout, f)
+	}
+}
+
+func TestRunNotInHook(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"services", "reverseproxy"},
+		{"configure", "website", "--port", "8080"},
+		{"flags"},
+		{"flags", "--store", "file"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			t.Parallel()
+			res := runInProcess(t, map[string]string{"JUJU_CHARM_DIR": t.TempDir()}, args...)
+			assert.Equal(t, 1, res.code)
+			assert.Empty(t, res.stdout)
+			assert.Contains(t, res.stderr, "http-relation: "+args[0])
+			assert.Contains(t, res.stderr, "not running in a Juju hook: JUJU_UNIT_NAME is unset\n")
+			assert.Contains(t, res.stderr, "run it inside a hook, or with\n  juju exec --unit <app>/<n> -- http-relation ...\n")
+		})
+	}
+}
+
+// TestProcessNoHookTools runs the binary in a unit's environment whose
+// PATH has no hook tools: the same clear failure, not a crash.
+func TestProcessNoHookTools(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=" + t.TempDir(), "JUJU_UNIT_NAME=haproxy/0", "JUJU_CHARM_DIR=" + charmDir(t, "haproxy")}
+	res := runProcess(t, env, "services", "reverseproxy")
+	assert.Equal(t, 1, res.code)
+	assert.Empty(t, res.stdout)
+	assert.Contains(t, res.stderr, "http-relation: services reverseproxy: ")
+	assert.Contains(t, res.stderr, "relation-ids")
+	assert.Contains(t, res.stderr, "juju exec --unit")
+}
+
+func TestProcessExitCodes(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{{[]string{"-h"}, 0}, {[]string{"services", "x"}, 1}, {[]string{"nope"}, 2}} {
+		res := runProcess(t, env, tt.args...)
+		assert.Equal(t, tt.code, res.code, "%v: %s", tt.args, res.stderr)
+	}
+}
+
+func TestParseInterspersed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args       []string
+		positional []string
+		port       string
+	}{
+		{[]string{"website", "--port", "80"}, []string{"website"}, "80"},
+		{[]string{"--port", "80", "website"}, []string{"website"}, "80"},
+		{[]string{"a", "-port=80", "b"}, []string{"a", "b"}, "80"},
+		{[]string{"--", "-port", "80"}, []string{"-port", "80"}, ""},
+		{[]string{"a", "--", "--port=80"}, []string{"a", "--port=80"}, ""},
+		{nil, nil, ""},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		port := fs.String("port", "", "")
+		got, err := parseInterspersed(fs, tt.args)
+		require.NoError(t, err, "%q", tt.args)
+		assert.Equal(t, tt.positional, got, "%q", tt.args)
+		assert.Equal(t, tt.port, *port, "%q", tt.args)
+	}
+}
