@@ -1,0 +1,83 @@
+// Command reverseproxy is an example requirer charm for the http
+// interface, written with github.com/charmkit/httprelation: it puts haproxy
+// in front of every application related on its "reverseproxy" endpoint,
+// one backend per application and one server per unit (and per virtual IP
+// a unit publishes).
+//
+// It shows the data_changed idiom: the configuration is rendered only when
+// the services behind the relation or the options changed, and the change
+// is recorded only once the new file is in place, so a failed hook retries.
+// Copy this directory to start a charm of your own.
+//
+// # Contract
+//
+// Other tools (the examples/demo program, Juju) rely on exactly this
+// interface; keep it stable.
+//
+// Charm files: metadata.yaml (requires reverseproxy: interface http),
+// config.yaml (frontend-port int 80, bind-address string "0.0.0.0",
+// haproxy-config string "/etc/haproxy/haproxy.cfg"), dispatch (a two-line
+// POSIX sh script that execs "${JUJU_CHARM_DIR:-.}/bin/reverseproxy" "$@"),
+// charmcraft.yaml (builds this package to bin/reverseproxy).
+//
+// The binary takes no arguments; inside a hook (JUJU_UNIT_NAME set; the hook
+// is JUJU_HOOK_NAME or taken from JUJU_DISPATCH_PATH) it handles:
+//
+// reverseproxy-relation-joined, -changed, -departed, -broken,
+// config-changed and upgrade-charm:
+//
+//  1. reads the options with one "config-get --format=json" (an option
+//     missing or null takes its config.yaml default) and validates them:
+//     frontend-port 1..65535, bind-address an IP literal, haproxy-config a
+//     clean absolute path;
+//  2. reads the services with Requires.Services (the endpoint checked
+//     against the metadata in $JUJU_CHARM_DIR, or the working directory);
+//  3. loads a Registry from Juju's charm state (state-get) and asks
+//     Changed("reverseproxy.config", {services, frontend, path}); when
+//     nothing changed it stops there, exit 0, status untouched, nothing
+//     written (upgrade-charm always goes on, as a new charm may render
+//     differently);
+//  4. renders the configuration (renderHAProxy in haproxycfg.go) and writes
+//     it to <haproxy-config>.new with mode 0644;
+//  5. when haproxy is on PATH, runs "haproxy -c -f <haproxy-config>.new"; if
+//     haproxy refuses it, the hook fails (exit 1), the live file is kept and
+//     the .new file is left for inspection;
+//  6. renames the .new file over <haproxy-config>;
+//  7. when systemd manages the machine (systemctl on PATH and
+//     /run/systemd/system present), runs "systemctl reload-or-restart
+//     haproxy.service"; otherwise logs through juju-log that reloading is
+//     left to whoever runs haproxy (the demo does);
+//  8. sets or clears the reverseproxy.available flag, sets the status with
+//     status-set active "N services, M hosts" or waiting "no backends",
+//     and only then saves the Registry (state-set / state-delete).
+//
+// install: on a systemd machine without haproxy, runs apt-get update and
+// apt-get install -y haproxy; elsewhere logs that haproxy is missing.
+// Every other hook is a no-op that runs no tool and exits 0.
+//
+// Exit statuses: 0 success; 1 failure, with "reverseproxy: <hook>:
+// <reason>" on stderr (invalid options included); 2 arguments given or not
+// in a hook.
+//
+// # Rendered configuration
+//
+// A global and a defaults section (mode http, timeouts, option forwardfor,
+// default-server init-addr libc,none so that a name that does not resolve
+// yet cannot stop haproxy), then frontend http-in binding bind-address:
+// frontend-port (IPv6 in brackets), default_backend the first service (by
+// name) and "use_backend be_<service> if { hdr(host) -m str <service> }" for
+// every service; then per service "backend be_<service>", "balance
+// roundrobin" and per host "server <service>-<i> <address>:<port> check".
+// Without services the frontend answers 503.
+//
+// Nothing from remote units reaches the file unchecked: the library drops
+// invalid hosts, and the renderer checks every service name against Juju's
+// application name syntax and every address and port again, refusing to
+// render otherwise. A fuzz test asserts that no input adds a line.
+//
+// # Packing
+//
+// As for examples/website: charmcraft.yaml runs go build from the module
+// root ("source: ../.."), which needs charmcraft 4.5+ monorepo support or
+// "charmcraft pack --destructive-mode"; see README.md.
+package main

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/charmkit/httprelation"
+)
+
+// frontend is where haproxy listens for clients.
+type frontend struct {
+	Bind string `json:"bind"`
+	Port int    `json:"port"`
+}
+
+// errUnsafe reports a value that renderHAProxy refuses to put in the
+// configuration file.
+var errUnsafe = errors.New("unsafe value for haproxy configuration")
+
+// maxServiceName bounds service names, which become haproxy identifiers.
+const maxServiceName = 128
+
+var (
+	// serviceNameRE is Juju's application name syntax. The library
+	// derives service names from Juju itself, but the renderer trusts
+	// nothing it did not check: these names become backend and server
+	// names and Host header patterns.
+	serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`)
+	// serverAddrRE is what Host.Addr may produce for a validated host: an
+	// IP literal (bracketed when IPv6) or a DNS name, then the port.
+	serverAddrRE = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):[0-9]{1,5}$`)
+)
+
+// configHeader is the fixed start of every rendered file. A server whose
+// name does not resolve yet starts disabled instead of failing haproxy
+// (init-addr), since backends may publish DNS names before DNS knows them.
+const configHeader = `# Written by the reverseproxy charm from its relation data; edits are overwritten.
+global
+    log /dev/log local0
+    maxconn 4096
+
+defaults
+    mode http
+    log global
+    option httplog
+    option forwardfor
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+    default-server init-addr libc,none
+
+frontend http-in
+`
+
+// renderHAProxy renders the whole haproxy configuration: one frontend
+// listening on fe, routing by Host header to one backend per service, the
+// first service by default; one server line per host. Without services the
+// frontend answers 503.
+//
+// Only validated values reach the text: every service name must be a Juju
+// application name, every host a valid address and port, the bind address
+// an IP literal. Anything else is an error and nothing is rendered, because
+// a newline or a brace in remote data would otherwise add directives.
+func renderHAProxy(services []httprelation.Service, fe frontend) (string, error) {
+	bind, err := bindAddr(fe)
+	if err != nil {
+		return "", err
+	}
+	seen := make(map[string]bool, len(services))
+	for _, svc := range services {
+		if err := checkService(svc); err != nil {
+			return "", err
+		}
+		if seen[svc.Name] {
+			return "", fmt.Errorf("%w: service %q appears twice", errUnsafe, svc.Name)
+		}
+		seen[svc.Name] = true
+	}
+
+	var b strings.Builder
+	b.WriteString(configHeader)
+	fmt.Fprintf(&b, "    bind %s\n", bind)
+	if len(services) == 0 {
+		b.WriteString("    http-request deny deny_status 503\n")
+	} else {
+		fmt.Fprintf(&b, "    default_backend %s\n", backendName(services[0].Name))
+	}
+	for _, svc := range services {
+		fmt.Fprintf(&b, "    use_backend %s if { hdr(host) -m str %s }\n", backendName(svc.Name), svc.Name)
+	}
+	for _, svc := range services {
+		fmt.Fprintf(&b, "\nbackend %s\n    balance roundrobin\n", backendName(svc.Name))
+		for i, h := range svc.Hosts {
+			fmt.Fprintf(&b, "    server %s-%d %s check\n", svc.Name, i, h.Addr())
+		}
+	}
+	return b.String(), nil
+}
+
+// backendName derives a backend name that cannot collide with the
+// frontend's.
+func backendName(service string) string { return "be_" + service }
+
+// bindAddr validates the frontend and formats its address, bracketing
+// IPv6.
+func bindAddr(fe frontend) (string, error) {
+	addr, err := netip.ParseAddr(fe.Bind)
+	if err != nil || addr.Zone() != "" {
+		return "", fmt.Errorf("%w: bind address %s is not an IP address without zone", errUnsafe, httprelation.Quote(fe.Bind))
+	}
+	if err := httprelation.CheckPort(fe.Port); err != nil {
+		return "", fmt.Errorf("%w: frontend port %d: %w", errUnsafe, fe.Port, err)
+	}
+	return netip.AddrPortFrom(addr, uint16(fe.Port)).String(), nil
+}
+
+// checkService re-validates a service and its hosts at render time.
+func checkService(svc httprelation.Service) error {
+	if len(svc.Name) > maxServiceName || !serviceNameRE.MatchString(svc.Name) {
+		return fmt.Errorf("%w: service name %s is not a Juju application name", errUnsafe, httprelation.Quote(svc.Name))
+	}
+	for _, h := range svc.Hosts {
+		if err := httprelation.CheckAddress(h.Hostname); err != nil {
+			return fmt.Errorf("%w: service %s: %w", errUnsafe, svc.Name, err)
+		}
+		if err := httprelation.CheckPort(h.Port); err != nil {
+			return fmt.Errorf("%w: service %s: host %s: %w", errUnsafe, svc.Name, httprelation.Quote(h.Hostname), err)
+		}
+		if addr := h.Addr(); !serverAddrRE.MatchString(addr) {
+			return fmt.Errorf("%w: service %s: server address %s", errUnsafe, svc.Name, httprelation.Quote(addr))
+		}
+	}
+	return nil
+}

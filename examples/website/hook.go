@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+
+	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
+)
+
+const (
+	endpoint = "website"
+	// defaultPort mirrors config.yaml, for a config-get that answers null.
+	defaultPort = 8080
+)
+
+// errBadConfig marks a config option the operator must fix.
+var errBadConfig = errors.New("invalid config")
+
+// charm is what a hook works with; tests build one over a simulator.
+type charm struct {
+	env      hooktools.Env
+	charmDir string
+	tools    hooktools.Runner
+	acc      httprelation.Accessor
+	log      *slog.Logger
+	services serviceManager
+}
+
+// newCharm wires a hook to the real hook tools and service manager.
+func newCharm(env hooktools.Env) *charm {
+	tools := hooktools.ExecRunner{}
+	dir := env.CharmDir
+	if dir == "" {
+		dir = "." // Juju runs hooks from the charm directory
+	}
+	return &charm{
+		env:      env,
+		charmDir: dir,
+		tools:    tools,
+		acc:      hooktools.New(tools, hooktools.WithEnv(env)),
+		log:      slog.New(hooktools.NewLogHandler(tools)),
+		services: detectServiceManager(),
+	}
+}
+
+// runHook handles the hook named in env.
+func runHook(ctx context.Context, env hooktools.Env, c *charm) error {
+	switch env.HookName {
+	case "install", "config-changed", "upgrade-charm",
+		endpoint + "-relation-joined", endpoint + "-relation-changed":
+		return c.configure(ctx)
+	case endpoint + "-relation-departed", endpoint + "-relation-broken":
+		return c.updateFlags(ctx)
+	}
+	return nil
+}
+
+// configure makes the server and every relation agree with the port
+// option.
+func (c *charm) configure(ctx context.Context) error {
+	port, err := c.configPort(ctx)
+	if err != nil {
+		return err
+	}
+	if h := c.env.HookName; h == "install" || h == "config-changed" {
+		if err := c.ensureService(ctx, port); err != nil {
+			return err
+		}
+	}
+	website, err := httprelation.OpenProvides(c.charmDir, c.acc, endpoint, httprelation.WithLogger(c.log))
+	if err != nil {
+		return err
+	}
+	if err := website.Configure(ctx, port); err != nil {
+		return err
+	}
+	if err := c.saveFlags(ctx, website); err != nil {
+		return err
+	}
+	return c.status(ctx, "active", fmt.Sprintf("serving on :%d", port))
+}
+
+// updateFlags only refreshes website.available, for hooks where a remote
+// unit leaves.
+func (c *charm) updateFlags(ctx context.Context) error {
+	website, err := httprelation.OpenProvides(c.charmDir, c.acc, endpoint, httprelation.WithLogger(c.log))
+	if err != nil {
+		return err
+	}
+	return c.saveFlags(ctx, website)
+}
+
+func (c *charm) saveFlags(ctx context.Context, website *httprelation.Provides) error {
+	reg, err := httprelation.NewRegistry(ctx, hooktools.NewStateStore(c.tools))
+	if err != nil {
+		return err
+	}
+	if err := website.UpdateFlags(ctx, reg); err != nil {
+		return err
+	}
+	return reg.Save(ctx)
+}
+
+// ensureService runs the server under systemd when the machine has it.
+func (c *charm) ensureService(ctx context.Context, port int) error {
+	if !c.services.present() {
+		c.log.InfoContext(ctx, "service manager absent (no running systemd): not installing "+serviceName+"; run 'website serve' yourself",
+			"port", port)
+		return nil
+	}
+	binary, err := filepath.Abs(filepath.Join(c.charmDir, "bin", "website"))
+	if err != nil {
+		return fmt.Errorf("locate binary: %w", err)
+	}
+	if err := c.services.ensure(ctx, binary, port, c.env.Unit); err != nil {
+		return fmt.Errorf("install %s: %w", serviceName, err)
+	}
+	return nil
+}
+
+// configPort reads and validates the port option.
+func (c *charm) configPort(ctx context.Context) (int, error) {
+	out, err := c.tools.Run(ctx, "config-get", []string{"--format=json", "port"}, nil)
+	if err != nil {
+		return 0, fmt.Errorf("read config: %w", err)
+	}
+	return parsePort(out)
+}
+
+// parsePort decodes config-get's JSON answer for an int option. Juju
+// prints integers without a fraction; anything else is refused rather than
+// rounded.
+func parsePort(out []byte) (int, error) {
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return 0, fmt.Errorf("read config: config-get printed %s: %w", httprelation.Quote(string(out)), err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return 0, fmt.Errorf("read config: config-get printed %s: trailing data", httprelation.Quote(string(out)))
+	}
+	if v == nil {
+		return defaultPort, nil
+	}
+	num, ok := v.(json.Number)
+	if !ok {
+		return 0, fmt.Errorf("%w: port must be an integer, got %s", errBadConfig, httprelation.Quote(string(bytes.TrimSpace(out))))
+	}
+	port, err := strconv.Atoi(num.String())
+	if err != nil {
+		return 0, fmt.Errorf("%w: port must be an integer, got %s", errBadConfig, num)
+	}
+	if err := httprelation.CheckPort(port); err != nil {
+		return 0, fmt.Errorf("%w: port %d: %w", errBadConfig, port, err)
+	}
+	return port, nil
+}
+
+// status sets the unit's workload status.
+func (c *charm) status(ctx context.Context, state, msg string) error {
+	if _, err := c.tools.Run(ctx, "status-set", []string{state, msg}, nil); err != nil {
+		return fmt.Errorf("set status: %w", err)
+	}
+	return nil
+}

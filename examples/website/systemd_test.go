@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/hooktools"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestUnitFileGolden(t *testing.T) {
+	got, err := unitFile("/var/lib/juju/agents/unit-website-0/charm/bin/website", 8080, "website/0")
+	require.NoError(t, err)
+	golden := filepath.Join("testdata", "website.service")
+	if *update {
+		require.NoError(t, os.WriteFile(golden, got, 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+}
+
+func TestUnitFileRefusesUnsafeValues(t *testing.T) {
+	for name, tc := range map[string]struct{ binary, unit string }{
+		"relative path":  {"bin/website", "website/0"},
+		"space in path":  {"/srv/my charm/bin/website", "website/0"},
+		"specifier":      {"/srv/%h/website", "website/0"},
+		"newline":        {"/srv/website\nExecStartPre=/bin/rm", "website/0"},
+		"quote":          {`/srv/"website`, "website/0"},
+		"unit newline":   {"/srv/website", "website/0\nUser=root"},
+		"unit not juju":  {"/srv/website", "website"},
+		"unit uppercase": {"/srv/website", "Website/0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := unitFile(tc.binary, 8080, tc.unit)
+			assert.Error(t, err)
+		})
+	}
+}
+
+// recorder is a commandFunc that remembers its calls and fails on demand.
+type recorder struct {
+	calls [][]string
+	fail  string // the systemctl verb to fail
+}
+
+func (r *recorder) run(_ context.Context, name string, args ...string) ([]byte, error) {
+	r.calls = append(r.calls, append([]string{name}, args...))
+	if len(args) > 0 && args[0] == r.fail {
+		return []byte("Failed to restart website.service: Unit not found.\n"), errors.New("exit status 5")
+	}
+	return nil, nil
+}
+
+func TestEnsureWritesUnitAndRestarts(t *testing.T) {
+	dir := t.TempDir()
+	rec := &recorder{}
+	m := serviceManager{systemctl: "/usr/bin/systemctl", unitDir: dir, run: rec.run}
+	ctx := context.Background()
+
+	require.NoError(t, m.ensure(ctx, "/charm/bin/website", 8080, "website/0"))
+	assert.Equal(t, [][]string{
+		{"/usr/bin/systemctl", "daemon-reload"},
+		{"/usr/bin/systemctl", "enable", serviceName},
+		{"/usr/bin/systemctl", "restart", serviceName},
+	}, rec.calls)
+	content, err := os.ReadFile(filepath.Join(dir, serviceName))
+	require.NoError(t, err)
+	assert.Contains(t, string(content), "ExecStart=/charm/bin/website serve --port 8080 --unit website/0 --bind 0.0.0.0\n")
+
+	// Same unit again: no daemon-reload, but still a restart.
+	rec.calls = nil
+	require.NoError(t, m.ensure(ctx, "/charm/bin/website", 8080, "website/0"))
+	assert.Equal(t, [][]string{
+		{"/usr/bin/systemctl", "enable", serviceName},
+		{"/usr/bin/systemctl", "restart", serviceName},
+	}, rec.calls)
+
+	// A new port rewrites the unit.
+	rec.calls = nil
+	require.NoError(t, m.ensure(ctx, "/charm/bin/website", 9090, "website/0"))
+	assert.Equal(t, "daemon-reload", rec.calls[0][1])
+	content, err = os.ReadFile(filepath.Join(dir, serviceName))
+	require.NoError(t, err)
+	assert.Contains(t, string(content), "--port 9090 ")
+}
+
+func TestEnsureReportsSystemctlOutput(t *testing.T) {
+	rec := &recorder{fail: "restart"}
+	m := serviceManager{systemctl: "/usr/bin/systemctl", unitDir: t.TempDir(), run: rec.run}
+	err := m.ensure(context.Background(), "/charm/bin/website", 8080, "website/0")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "systemctl restart")
+	assert.Contains(t, err.Error(), "Unit not found.")
+}
+
+// TestInstallHookWithSystemd runs the install hook in-process with a fake
+// systemd, against the simulator's tools: the branch the process tests
+// cannot reach, as they hide the machine's systemctl.
+func TestInstallHookWithSystemd(t *testing.T) {
+	sim := startSim(t, websiteModel(8080), hookEnv(t, "install", nil))
+	tools := hooktools.ExecRunner{Env: sim.Environ()}
+	env := hooktools.EnvFrom(func(k string) (string, bool) {
+		for _, kv := range sim.Environ() {
+			if key, v, ok := strings.Cut(kv, "="); ok && key == k {
+				return v, true
+			}
+		}
+		return "", false
+	})
+	charmDir := t.TempDir()
+	meta, err := os.ReadFile("metadata.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(charmDir, "metadata.yaml"), meta, 0o644))
+	unitDir := t.TempDir()
+	rec := &recorder{}
+	c := &charm{
+		env:      env,
+		charmDir: charmDir,
+		tools:    tools,
+		acc:      hooktools.New(tools, hooktools.WithEnv(env)),
+		log:      slog.New(hooktools.NewLogHandler(tools)),
+		services: serviceManager{systemctl: "/bin/systemctl", unitDir: unitDir, run: rec.run},
+	}
+	require.NoError(t, runHook(context.Background(), env, c))
+
+	assert.Len(t, rec.calls, 3)
+	content, err := os.ReadFile(filepath.Join(unitDir, serviceName))
+	require.NoError(t, err)
+	assert.Contains(t, string(content),
+		"ExecStart="+filepath.Join(charmDir, "bin", "website")+" serve --port 8080 --unit website/0 --bind 0.0.0.0\n")
+	m := simModel(t, sim)
+	assert.False(t, containsLine(m.Log, "service manager absent"))
+	assert.Equal(t, "8080", m.Relations["website:3"].Local["port"])
+	assert.Equal(t, "serving on :8080", m.Status.Message)
+}
