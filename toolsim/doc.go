@@ -4,7 +4,8 @@
 //
 // One binary, cmd/hook-tool-sim, answers as relation-ids, relation-list,
 // relation-get, relation-set, network-get, unit-get, config-get, state-get,
-// state-set, juju-log, is-leader and status-set when invoked under those
+// state-set, state-delete, juju-log, is-leader and status-set when invoked
+// under those
 // names (symlinks made by "hook-tool-sim install DIR"). Output, error
 // messages and exit statuses are Juju's, byte for byte, as recorded in
 // testdata/*.json; the tests replay every recorded call.
@@ -54,6 +55,7 @@
 //	TOOLSIM_MODEL        the model file (required)
 //	TOOLSIM_LOG          file that gets one JSON line per call (optional)
 //	TOOLSIM_LATENCY_MS   per-call delay, overriding the model's latency_ms
+//	TOOLSIM_FAULTS       JSON faults laid over the model's (see Fault)
 //	JUJU_UNIT_NAME       the local unit (default: the model's unit)
 //	JUJU_RELATION_ID     the hook's relation: the default of -r
 //	JUJU_REMOTE_UNIT     the default unit of relation-get
@@ -70,8 +72,26 @@
 // # Model
 //
 // The model file is the "model" object of the recorded transcripts (see
-// [Model]); the simulator adds the optional fields status, app_status, log
-// and, per relation, app (the remote application's bag) and local_app.
+// [Model]); the simulator adds the optional fields status, app_status, log,
+// faults and, per relation, app (the remote application's bag) and
+// local_app.
+//
+// As in Juju, state-set stores an empty value as it is, and only
+// state-delete KEY removes a key; relation-set deletes a key set to "".
+//
+// # Faults
+//
+// The faults field (or TOOLSIM_FAULTS) makes chosen calls misbehave
+// instead of answering, keyed by tool or by tool and one argument:
+//
+//	"faults": {
+//	  "relation-get web/1": {"exit": 1, "stderr": "ERROR permission denied\n"},
+//	  "network-get": {"stdout": "not json"},
+//	  "relation-set website:4": {"kill": true},
+//	  "relation-list": {"hang": true}
+//	}
+//
+// See [Fault].
 // Writes take an exclusive flock on a lock file beside the model and
 // replace the model atomically, so many simulator processes can run at
 // once.

@@ -44,6 +44,8 @@ func lookupTool(name string) (run toolFunc, writes bool, ok bool) {
 		return stateGet, false, true
 	case "state-set":
 		return stateSet, true, true
+	case "state-delete":
+		return stateDelete, true, true
 	case "juju-log":
 		return jujuLog, true, true
 	case "is-leader":
@@ -60,7 +62,7 @@ func Tools() []string {
 	return []string{
 		"relation-ids", "relation-list", "relation-get", "relation-set",
 		"network-get", "unit-get", "config-get", "state-get", "state-set",
-		"juju-log", "is-leader", "status-set",
+		"state-delete", "juju-log", "is-leader", "status-set",
 	}
 }
 
@@ -89,7 +91,8 @@ Simulates Juju's hook tools. Invoked through a symlink named after a tool
 named by TOOLSIM_MODEL, with the hook context taken from JUJU_UNIT_NAME,
 JUJU_RELATION_ID, JUJU_REMOTE_UNIT, JUJU_REMOTE_APP, JUJU_HOOK_NAME and
 JUJU_DEPARTING_UNIT. TOOLSIM_LOG names a file that gets one JSON line per
-call; TOOLSIM_LATENCY_MS overrides the model's latency_ms.
+call; TOOLSIM_LATENCY_MS overrides the model's latency_ms; TOOLSIM_FAULTS
+(JSON) makes chosen calls fail, lie, hang or die.
 
 Tools: `
 
@@ -182,6 +185,10 @@ func (inv *invocation) report(err error) int {
 		fmt.Fprintf(&inv.out, "Usage: %s [options] %s\n", inv.tool, toolArgs(inv.tool))
 		return 0
 	}
+	var fe *faultExit
+	if errors.As(err, &fe) {
+		return fe.code // the fault printed exactly what it was told to
+	}
 	fmt.Fprintf(&inv.errOut, "ERROR %v\n", err)
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -202,6 +209,13 @@ func (inv *invocation) run(args []string) error {
 	}
 	if err := sleepLatency(m, inv.getenv); err != nil {
 		return err
+	}
+	fault, ok, err := findFault(m, inv.getenv, inv.tool, args)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return inv.apply(fault)
 	}
 	if !writes {
 		inv.model = m
@@ -324,6 +338,8 @@ func toolArgs(tool string) string {
 		return "<setting>"
 	case "config-get", "state-get":
 		return "[<key>]"
+	case "state-delete":
+		return "<key>"
 	case "juju-log":
 		return "<message>"
 	case "status-set":

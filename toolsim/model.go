@@ -43,6 +43,9 @@ type Model struct {
 	AppStatus *Status `json:"app_status,omitempty"`
 	// Log collects juju-log lines as "LEVEL message" (optional).
 	Log []string `json:"log,omitempty"`
+	// Faults make chosen calls misbehave instead of answering (optional;
+	// see Fault).
+	Faults map[string]Fault `json:"faults,omitempty"`
 }
 
 // Relation is one relation of the local unit.

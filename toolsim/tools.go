@@ -209,8 +209,34 @@ func stateSet(inv *invocation, args []string) error {
 			return failure("max allowed value length (%d) exceeded", maxStateValueSize)
 		}
 	}
-	inv.model.State = applySettings(inv.model.State, settings)
+	// Unlike relation-set, an empty value is stored as is: Juju's
+	// state-set calls SetCharmStateValue(k, "") and only state-delete
+	// removes a key.
+	if inv.model.State == nil {
+		inv.model.State = map[string]string{}
+	}
+	maps.Copy(inv.model.State, settings)
 	inv.dirty = true
+	return nil
+}
+
+// stateDelete removes one key. Like Juju's, it accepts no key or an empty
+// one and then does nothing, and deleting a missing key is no error.
+func stateDelete(inv *invocation, args []string) error {
+	args, err := newFlagSet().parse(args)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	if err := checkEmpty(args[1:]); err != nil {
+		return err
+	}
+	if _, ok := inv.model.State[args[0]]; ok {
+		delete(inv.model.State, args[0])
+		inv.dirty = true
+	}
 	return nil
 }
 

@@ -89,11 +89,23 @@ func TestStateTools(t *testing.T) {
 	assert.Equal(t, result{"", "", 0}, run(nil, "state-get", "k"), "missing key prints an empty string")
 	require.Equal(t, result{"", "", 0}, run(nil, "state-set", "a=1", "b=x=y"))
 	require.Equal(t, result{"", "", 0}, run(ptr("c: yes\nd: \"\"\n"), "state-set", "--file", "-", "b=2"))
-	assert.Equal(t, result{"a: \"1\"\nb: \"2\"\nc: \"yes\"\n", "", 0}, run(nil, "state-get"))
+	// state-set stores an empty value as it is (jujuc calls
+	// SetCharmStateValue(k, "")); only state-delete removes a key.
+	assert.Equal(t, result{"a: \"1\"\nb: \"2\"\nc: \"yes\"\nd: \"\"\n", "", 0}, run(nil, "state-get"))
 	assert.Equal(t, result{"2\n", "", 0}, run(nil, "state-get", "--strict", "b"))
-	assert.Equal(t, result{`{"a":"1","b":"2","c":"yes"}` + "\n", "", 0}, run(nil, "state-get", "--format=json", "-"))
+	assert.Equal(t, result{`{"a":"1","b":"2","c":"yes","d":""}` + "\n", "", 0}, run(nil, "state-get", "--format=json", "-"))
 
 	require.Equal(t, result{"", "", 0}, run(nil, "state-set", "a="))
+	assert.Equal(t, map[string]string{"a": "", "b": "2", "c": "yes", "d": ""}, p.model(t).State)
+	assert.Equal(t, result{"", "", 0}, run(nil, "state-get", "--strict", "a"), "an empty value is still stored")
+	require.Equal(t, result{"", "", 0}, run(nil, "state-delete", "a"))
+	require.Equal(t, result{"", "", 0}, run(nil, "state-delete", "d"))
+	assert.Equal(t, result{"", "", 0}, run(nil, "state-delete", "missing"), "deleting a missing key is no error")
+	assert.Equal(t, result{"", "", 0}, run(nil, "state-delete"), "no key: Juju does nothing")
+	assert.Equal(t, result{"", "ERROR \"a\" not found\n", 1}, run(nil, "state-get", "--strict", "a"))
+	assert.Equal(t, map[string]string{"b": "2", "c": "yes"}, p.model(t).State)
+	assert.Equal(t, result{"", "ERROR unrecognized args: [\"c\"]\n", 2}, run(nil, "state-delete", "b", "c"))
+	assert.Equal(t, result{"", "ERROR option provided but not defined: --file\n", 2}, run(nil, "state-delete", "--file", "-"))
 	assert.Equal(t, map[string]string{"b": "2", "c": "yes"}, p.model(t).State)
 
 	tooLongKey := strings.Repeat("k", maxStateKeySize+1) + "=v"

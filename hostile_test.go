@@ -1,0 +1,351 @@
+package httprelation_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/httprelationtest"
+)
+
+// Hostile remote data, through Requires.Services: every case gives one
+// unit (web/0) one bad value and checks that exactly that value is
+// skipped, with one warning naming relation, unit and key, and that
+// everything else, the unit's other entries included, is kept.
+
+const hostileEndpoint = "backends"
+
+func hostileHost(hostname, priv string, port int) httprelation.Host {
+	return httprelation.Host{Hostname: hostname, PrivateAddress: priv, Port: port}
+}
+
+var (
+	// web/0's good top-level host and its good extended_data entry.
+	hostileTop = hostileHost("10.0.0.1", "10.0.0.1", 8080)
+	hostileVIP = hostileHost("10.0.0.100", "10.0.0.100", 8081)
+	// The hosts of web/1 and of another application.
+	hostileWeb1 = hostileHost("10.0.0.2", "10.0.0.2", 80)
+	hostileAPI  = hostileHost("api.internal", "10.0.1.1", 443)
+)
+
+const hostileGoodExt = `[{"hostname":"10.0.0.100","port":8081}]`
+
+// hostileModel is two relations of the requirer: web (web/0 with bag,
+// web/1) and api (api/0).
+func hostileModel(web0 string, bag map[string]string) *httprelationtest.Model {
+	return httprelationtest.New(httprelationtest.Scenario{
+		Unit: "lb/0",
+		Hook: httprelationtest.Hook{Name: "backends-relation-changed", RelationID: "backends:1", RemoteUnit: "web/1"},
+		Relations: []httprelationtest.Relation{
+			{ID: "backends:1", RemoteApp: "web", Units: map[string]map[string]string{
+				web0:    bag,
+				"web/1": {"private-address": "10.0.0.2", "port": "80"},
+			}},
+			{ID: "backends:2", RemoteApp: "api", Units: map[string]map[string]string{
+				"api/0": {"hostname": "api.internal", "private-address": "10.0.1.1", "port": "443"},
+			}},
+		},
+	})
+}
+
+// hostileServices runs Services and returns its result and the warnings
+// logged, decoded from slog's JSON.
+func hostileServices(t *testing.T, acc httprelation.Accessor) ([]httprelation.Service, []map[string]any, error) {
+	t.Helper()
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	var (
+		got []httprelation.Service
+		err error
+	)
+	require.NotPanics(t, func() {
+		got, err = httprelation.NewRequires(acc, hostileEndpoint, httprelation.WithLogger(logger)).Services(context.Background())
+	})
+	var records []map[string]any
+	for _, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var r map[string]any
+		require.NoError(t, json.Unmarshal(line, &r), "%s", line)
+		records = append(records, r)
+	}
+	return got, records, err
+}
+
+// checkHostileRecord asserts what every warning about untrusted data must
+// be: no control character in any field once decoded (a raw newline
+// would forge a log line in juju-log's text output), and no more than 64
+// bytes of the value in one piece.
+func checkHostileRecord(t *testing.T, r map[string]any, value string) {
+	t.Helper()
+	for k, v := range r {
+		s, ok := v.(string)
+		if !ok {
+			continue
+		}
+		require.False(t, strings.ContainsFunc(s, func(c rune) bool { return c < 0x20 || c == 0x7f }),
+			"field %s holds a control character: %q", k, s)
+		require.LessOrEqual(t, len(s), 1024, "field %s is not cut", k)
+		if len(value) <= 64 || k == "msg" {
+			continue
+		}
+		for i := 0; i+65 <= len(s); i++ {
+			require.False(t, strings.Contains(value, s[i:i+65]), "field %s carries more than 64 bytes of the value", k)
+		}
+	}
+}
+
+func TestHostileRemoteData(t *testing.T) {
+	deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
+	deepObject := `[{"hostname":` + strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000) + `,"port":80}]`
+	huge := strings.Repeat("a", 10<<20)
+	many := "[" + strings.Repeat(`{"hostname":"10.0.0.5","port":80},`, 100_000) + `{"hostname":"10.0.0.5","port":80}]`
+	tooMany := "[" + strings.Repeat(`{"hostname":"10.0.0.100","port":8081},`, 256) + `{"hostname":"10.0.0.100","port":8081}]`
+	longName := strings.Repeat("a.", 127) // 254 characters
+
+	tests := []struct {
+		name  string
+		key   string
+		value string
+		// index is the extended_data entry the warning names; -1 is the
+		// whole value.
+		index int
+		// keep are web/0's surviving hosts; nil means the default: the
+		// extended_data host when a top-level key is bad, the top-level
+		// host when extended_data is.
+		keep []httprelation.Host
+		// unset is a value that means "not set", as "" does in Juju: no
+		// host and no warning.
+		unset bool
+	}{
+		// Ports.
+		{name: "port empty", key: "port", value: "", unset: true},
+		{name: "port zero", key: "port", value: "0", index: -1},
+		{name: "port 65536", key: "port", value: "65536", index: -1},
+		{name: "port negative", key: "port", value: "-1", index: -1},
+		{name: "port plus sign", key: "port", value: "+80", index: -1},
+		{name: "port leading space", key: "port", value: " 80", index: -1},
+		{name: "port trailing newline", key: "port", value: "80\n", index: -1},
+		{name: "port exponent", key: "port", value: "1e3", index: -1},
+		{name: "port hex", key: "port", value: "0x50", index: -1},
+		{name: "port decimal point", key: "port", value: "80.0", index: -1},
+		{name: "port full-width digits", key: "port", value: "８０", index: -1},
+		{name: "port thirty digits", key: "port", value: strings.Repeat("9", 30), index: -1},
+		{name: "port service name", key: "port", value: "http", index: -1},
+		{name: "port 10 MiB", key: "port", value: huge, index: -1},
+		// Hostnames.
+		{name: "hostname newline", key: "hostname", value: "web\nevil", index: -1},
+		{name: "hostname carriage return", key: "hostname", value: "web\r", index: -1},
+		{name: "hostname nul", key: "hostname", value: "web\x00", index: -1},
+		{name: "hostname tab", key: "hostname", value: "web\t1", index: -1},
+		{name: "hostname space", key: "hostname", value: "web 1", index: -1},
+		{name: "hostname semicolon", key: "hostname", value: "web;reboot", index: -1},
+		{name: "hostname double quote", key: "hostname", value: `web"`, index: -1},
+		{name: "hostname single quote", key: "hostname", value: "web'", index: -1},
+		{name: "hostname template", key: "hostname", value: "{{.Env}}", index: -1},
+		{name: "hostname command substitution", key: "hostname", value: "$(id)", index: -1},
+		{name: "hostname bracketed ipv6", key: "hostname", value: "[::1]", index: -1},
+		{name: "hostname with port", key: "hostname", value: "host:80", index: -1},
+		{name: "hostname url", key: "hostname", value: "http://x", index: -1},
+		{name: "hostname non-ascii", key: "hostname", value: "wéb.example", index: -1},
+		{name: "hostname 254 characters", key: "hostname", value: longName, index: -1},
+		{name: "hostname 64-character label", key: "hostname", value: strings.Repeat("a", 64) + ".example", index: -1},
+		{name: "hostname empty label", key: "hostname", value: "web..example", index: -1},
+		{name: "hostname leading hyphen", key: "hostname", value: "-web", index: -1},
+		{name: "hostname ipv6 zone", key: "hostname", value: "fe80::1%eth0", index: -1},
+		{name: "hostname 10 MiB", key: "hostname", value: huge, index: -1},
+		{name: "hostname ANSI escape", key: "hostname", value: "\x1b[31mred", index: -1},
+		{name: "hostname invalid utf-8", key: "hostname", value: "web\xff\xfe", index: -1},
+		// Private addresses (no hostname: private-address is then the host).
+		{name: "private-address newline", key: "private-address", value: "10.0.0.1\nserver evil 6.6.6.6:80", index: -1},
+		{name: "private-address space", key: "private-address", value: " 10.0.0.1", index: -1},
+		{name: "private-address cidr", key: "private-address", value: "10.0.0.1/24", index: -1},
+		// extended_data as a whole.
+		{name: "extended_data empty", key: "extended_data", value: "", unset: true},
+		{name: "extended_data not json", key: "extended_data", value: "hostname: 10.0.0.9", index: -1},
+		{name: "extended_data truncated", key: "extended_data", value: `[{"hostname":"10.0.0.100"`, index: -1},
+		{name: "extended_data object", key: "extended_data", value: `{"hostname":"10.0.0.100","port":8081}`, index: -1},
+		{name: "extended_data null", key: "extended_data", value: "null", index: -1},
+		{name: "extended_data string", key: "extended_data", value: `"[]"`, index: -1},
+		{name: "extended_data trailing data", key: "extended_data", value: hostileGoodExt + " []", index: -1},
+		{name: "extended_data 10 MiB", key: "extended_data", value: "[" + huge + "]", index: -1},
+		{name: "extended_data 100,000 entries", key: "extended_data", value: many, index: -1},
+		{name: "extended_data 257 entries", key: "extended_data", value: tooMany, index: -1},
+		// extended_data entries.
+		{name: "entry nested 5,000 deep", key: "extended_data", value: deep, index: 0},
+		{name: "entry value nested 5,000 deep", key: "extended_data", value: deepObject, index: 0},
+		{name: "entry number", key: "extended_data", value: `[1]`, index: 0},
+		{name: "entry string", key: "extended_data", value: `["10.0.0.100:8081"]`, index: 0},
+		{name: "entry null", key: "extended_data", value: `[null]`, index: 0},
+		{name: "entry list", key: "extended_data", value: `[["10.0.0.100",8081]]`, index: 0},
+		{name: "entry hostname number", key: "extended_data", value: `[{"hostname":10,"port":8081}]`, index: 0},
+		{name: "entry port list", key: "extended_data", value: `[{"hostname":"10.0.0.100","port":[8081]}]`, index: 0},
+		{name: "entry port float", key: "extended_data", value: `[{"hostname":"10.0.0.100","port":8081.0}]`, index: 0},
+		{name: "entry port exponent", key: "extended_data", value: `[{"hostname":"10.0.0.100","port":8.081e3}]`, index: 0},
+		{name: "entry port boolean", key: "extended_data", value: `[{"hostname":"10.0.0.100","port":true}]`, index: 0},
+		{name: "entry port negative", key: "extended_data", value: `[{"hostname":"10.0.0.100","port":-8081}]`, index: 0},
+		{name: "entry port missing", key: "extended_data", value: `[{"hostname":"10.0.0.100"}]`, index: 0},
+		{name: "entry no address", key: "extended_data", value: `[{"port":8081}]`, index: 0},
+		{name: "entry hostname newline", key: "extended_data", value: `[{"hostname":"a\nb","port":8081}]`, index: 0},
+		{name: "entry private-address bad", key: "extended_data", value: `[{"hostname":"10.0.0.100","private-address":"$(id)","port":8081}]`, index: 0},
+		{name: "bad entry after a good one", key: "extended_data", index: 1,
+			value: `[{"hostname":"10.0.0.100","port":8081},{"hostname":"bad host","port":80}]`,
+			keep:  []httprelation.Host{hostileTop, hostileVIP}},
+		{name: "bad entry between good ones", key: "extended_data", index: 1,
+			value: `[{"hostname":"10.0.0.100","port":8081},{"hostname":"10.0.0.101","port":"0"},{"private-address":"10.0.0.102","port":"8082"}]`,
+			keep:  []httprelation.Host{hostileTop, hostileVIP, hostileHost("10.0.0.102", "10.0.0.102", 8082)}},
+	}
+	require.GreaterOrEqual(t, len(tests), 40)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bag := map[string]string{"private-address": "10.0.0.1", "port": "8080", "extended_data": hostileGoodExt}
+			bag[tt.key] = tt.value
+			keep := tt.keep
+			if keep == nil {
+				keep = []httprelation.Host{hostileVIP}
+				if tt.key == "extended_data" {
+					keep = []httprelation.Host{hostileTop}
+				}
+			}
+			got, records, err := hostileServices(t, hostileModel("web/0", bag))
+			require.NoError(t, err)
+
+			web := append(slices.Clone(keep), hostileWeb1)
+			slices.SortFunc(web, func(a, b httprelation.Host) int { return strings.Compare(a.Hostname, b.Hostname) }) // all distinct
+			assert.Equal(t, []httprelation.Service{
+				{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
+				{Name: "web", Hosts: web},
+			}, got)
+
+			if tt.unset {
+				assert.Empty(t, records)
+				return
+			}
+			require.Len(t, records, 1, "one warning: %v", records)
+			r := records[0]
+			assert.Equal(t, "WARN", r["level"])
+			assert.Equal(t, hostileEndpoint, r["endpoint"])
+			assert.Equal(t, "backends:1", r["relation"])
+			assert.Equal(t, "web/0", r["unit"])
+			assert.Equal(t, tt.key, r["key"])
+			if tt.index >= 0 {
+				assert.EqualValues(t, tt.index, r["index"])
+			} else {
+				assert.NotContains(t, r, "index")
+				assert.Equal(t, httprelation.Quote(tt.value), r["value"])
+			}
+			checkHostileRecord(t, r, tt.value)
+		})
+	}
+}
+
+// TestHostileEntryLimits: the extended_data limits reject only what is
+// above them.
+func TestHostileEntryLimits(t *testing.T) {
+	entries := make([]string, 256)
+	want := make([]httprelation.Host, 0, 257)
+	for i := range entries {
+		addr := fmt.Sprintf("10.9.%d.%d", i/250, i%250+1)
+		entries[i] = `{"private-address":"` + addr + `","port":80}`
+		want = append(want, hostileHost(addr, addr, 80))
+	}
+	ext := "[" + strings.Join(entries, ",") + "]"
+	hosts, problems := httprelation.ParseUnitData(map[string]string{"extended_data": ext})
+	assert.Empty(t, problems)
+	assert.Equal(t, want, hosts, "256 entries are the limit, not above it")
+
+	padded := `[{"hostname":"10.0.0.100","port":8081}` + strings.Repeat(" ", 64<<10-len(hostileGoodExt)) + "]"
+	require.Len(t, padded, 64<<10)
+	hosts, problems = httprelation.ParseUnitData(map[string]string{"extended_data": padded})
+	assert.Empty(t, problems)
+	assert.Equal(t, []httprelation.Host{hostileVIP}, hosts, "64 KiB is the limit, not above it")
+	_, problems = httprelation.ParseUnitData(map[string]string{"extended_data": padded + " "})
+	require.Len(t, problems, 1)
+	assert.ErrorIs(t, problems[0], httprelation.ErrInvalidExtendedData)
+}
+
+// hostileTools answers relation-ids and relation-list as a broken or
+// hostile tool could, and everything else from the model.
+type hostileTools struct {
+	*httprelationtest.Model
+	ids   []string
+	units map[string][]string
+}
+
+func (h hostileTools) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
+	if h.ids != nil {
+		return slices.Clone(h.ids), nil
+	}
+	return h.Model.RelationIDs(ctx, endpoint)
+}
+
+func (h hostileTools) RelationUnits(ctx context.Context, id string) ([]string, error) {
+	if units, ok := h.units[id]; ok {
+		return slices.Clone(units), nil
+	}
+	return h.Model.RelationUnits(ctx, id)
+}
+
+// TestHostileUnitNamesFromTools: a unit name that Juju cannot produce is
+// skipped with one warning, its bag is never read, and the other units
+// stay.
+func TestHostileUnitNamesFromTools(t *testing.T) {
+	for _, bad := range []string{
+		"", "web/0\n", "web/0 ", "../web/0", "web/0/../1", "web/0\x00", "$(reboot)/0", "-r/0",
+		"web/99999999999", strings.Repeat("a", 10_000) + "/x", "web/٣", "WEB/0",
+	} {
+		t.Run(strings.ToValidUTF8(httprelation.Quote(bad), "?"), func(t *testing.T) {
+			m := hostileModel("web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+			tools := hostileTools{Model: m, units: map[string][]string{"backends:1": {"web/0", bad, "web/1"}}}
+			got, records, err := hostileServices(t, tools)
+			require.NoError(t, err)
+			assert.Equal(t, []httprelation.Service{
+				{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
+				{Name: "web", Hosts: []httprelation.Host{hostileTop, hostileWeb1}},
+			}, got)
+			require.Len(t, records, 1)
+			assert.Equal(t, "WARN", records[0]["level"])
+			assert.Equal(t, "backends:1", records[0]["relation"])
+			assert.Equal(t, httprelation.Quote(bad), records[0]["unit"])
+			checkHostileRecord(t, records[0], bad)
+			for _, c := range m.Calls() {
+				if c.Method == "UnitData" {
+					assert.NotEqual(t, "backends:1 "+bad, c.Arg, "a malformed unit is never read")
+				}
+			}
+		})
+	}
+}
+
+// TestHostileRelationIDsFromTools: a relation id that names no relation
+// fails Services as a whole rather than silently dropping that relation's
+// hosts; a repeated id costs nothing.
+func TestHostileRelationIDsFromTools(t *testing.T) {
+	for _, bad := range []string{"", "backends:x", "backends:1\n", "backends:-1", "backends:99", "backends:" + strings.Repeat("9", 30), "../../etc/passwd"} {
+		t.Run(strings.ToValidUTF8(httprelation.Quote(bad), "?"), func(t *testing.T) {
+			m := hostileModel("web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+			got, _, err := hostileServices(t, hostileTools{Model: m, ids: []string{"backends:1", bad, "backends:2"}})
+			require.ErrorIs(t, err, httprelation.ErrRelationNotFound)
+			assert.Nil(t, got, "no partial answer")
+		})
+	}
+
+	m := hostileModel("web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+	got, records, err := hostileServices(t, hostileTools{Model: m, ids: []string{"backends:2", "backends:1", "backends:2", "1"}})
+	require.NoError(t, err)
+	assert.Empty(t, records)
+	assert.Equal(t, []httprelation.Service{
+		{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
+		{Name: "web", Hosts: []httprelation.Host{hostileTop, hostileWeb1}},
+	}, got)
+}
