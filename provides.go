@@ -79,7 +79,7 @@ func (p *Provides) Configure(ctx context.Context, port int, opts ...ConfigureOpt
 	if err := checkConfigure(port, o); err != nil {
 		return fmt.Errorf("configure %s: %w", p.endpoint, err)
 	}
-	_, ids, err := p.liveRelations(ctx)
+	_, ids, err := liveRelations(ctx, p.acc, p.endpoint)
 	if err != nil {
 		return fmt.Errorf("configure %s: %w", p.endpoint, err)
 	}
@@ -205,7 +205,7 @@ func (p *Provides) publish(ctx context.Context, op string, data map[string]strin
 	if len(data) == 0 {
 		return nil
 	}
-	_, ids, err := p.liveRelations(ctx)
+	_, ids, err := liveRelations(ctx, p.acc, p.endpoint)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", op, p.endpoint, err)
 	}
@@ -237,50 +237,25 @@ func checkKey(k string) error {
 // hook do not count, so the last unit leaving makes it false. A relation
 // that cannot be listed only matters when no other relation has a unit.
 func (p *Provides) Available(ctx context.Context) (bool, error) {
-	hc, ids, err := p.liveRelations(ctx)
+	hc, ids, err := liveRelations(ctx, p.acc, p.endpoint)
 	if err != nil {
 		return false, fmt.Errorf("available %s: %w", p.endpoint, err)
 	}
 	var errs []error
 	for _, id := range ids {
-		units, err := p.acc.RelationUnits(ctx, id)
+		units, err := liveUnits(ctx, p.acc, hc, id)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("relation %s: %w", id, err))
+			errs = append(errs, err)
 			continue
 		}
-		for _, u := range units {
-			if !hc.IsDeparting(id, u) {
-				return true, nil
-			}
+		if len(units) > 0 {
+			return true, nil
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return false, fmt.Errorf("available %s: %w", p.endpoint, err)
 	}
 	return false, nil
-}
-
-// liveRelations lists the endpoint's relations minus the one whose
-// relation-broken hook is running: Juju still lists it, but it is gone and
-// writing to it is pointless.
-func (p *Provides) liveRelations(ctx context.Context) (HookContext, []string, error) {
-	hc, err := p.acc.HookContext(ctx)
-	if err != nil {
-		return HookContext{}, nil, fmt.Errorf("hook context: %w", err)
-	}
-	all, err := p.acc.RelationIDs(ctx, p.endpoint)
-	if err != nil {
-		return HookContext{}, nil, err
-	}
-	ids := make([]string, 0, len(all))
-	for _, id := range all {
-		if hc.IsBroken(id) {
-			p.log.DebugContext(ctx, "skipping relation being broken", "endpoint", p.endpoint, "relation", id)
-			continue
-		}
-		ids = append(ids, id)
-	}
-	return hc, ids, nil
 }
 
 // writeAll writes bag(i) to ids[i] for every relation, carrying on after a

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -53,51 +54,33 @@ func (r *Requires) Services(ctx context.Context) ([]Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	ranks, names := rankApps(refs)
-	hosts := make([]Host, 0, len(refs))
-	hostRanks := make([]int32, 0, len(refs))
+	byApp := make(map[string][]Host)
 	for i, bag := range bags {
+		app := AppName(refs[i].Unit)
 		var problems []*EntryError
-		n := len(hosts)
-		hosts, problems = appendUnitHosts(hosts, nil, bag)
-		for range len(hosts) - n {
-			hostRanks = append(hostRanks, ranks[i])
-		}
+		byApp[app], problems = appendUnitHosts(byApp[app], nil, bag)
 		for _, p := range problems {
 			r.warnEntry(ctx, refs[i], p)
 		}
 	}
-	return groupServices(hosts, hostRanks, names), nil
+	return groupServices(byApp), nil
 }
 
-// listUnits lists the remote units of every live relation of the endpoint,
-// reading the hook context once. The application of a unit comes from its
-// name, so RemoteApp is never called.
+// listUnits lists the remote units of every live relation of the endpoint.
+// The application of a unit comes from its name, so RemoteApp is never
+// called.
 func (r *Requires) listUnits(ctx context.Context) ([]UnitRef, error) {
-	hc, err := r.acc.HookContext(ctx)
+	hc, ids, err := liveRelations(ctx, r.acc, r.endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("httprelation: endpoint %s: hook context: %w", r.endpoint, err)
-	}
-	ids, err := r.acc.RelationIDs(ctx, r.endpoint)
-	if err != nil {
-		return nil, fmt.Errorf("httprelation: endpoint %s: relation ids: %w", r.endpoint, err)
+		return nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
 	}
 	var refs []UnitRef
 	for _, id := range ids {
-		if hc.IsBroken(id) {
-			continue // Juju may still list it; it is gone
-		}
-		units, err := r.acc.RelationUnits(ctx, id)
+		units, err := liveUnits(ctx, r.acc, hc, id)
 		if err != nil {
-			return nil, fmt.Errorf("httprelation: endpoint %s: relation %s: units: %w", r.endpoint, id, err)
-		}
-		if refs == nil {
-			refs = make([]UnitRef, 0, len(units)*len(ids))
+			return nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
 		}
 		for _, u := range units {
-			if hc.IsDeparting(id, u) {
-				continue // older tooling still lists it
-			}
 			if !validUnitName(u) {
 				r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit with a malformed name",
 					slog.String("endpoint", r.endpoint), slog.String("relation", id),
@@ -176,65 +159,17 @@ func (r *Requires) warnEntry(ctx context.Context, ref UnitRef, p *EntryError) {
 	r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: ignoring invalid remote data", attrs...)
 }
 
-// rankApps numbers the applications of refs in name order: ranks[i] is
-// the number of refs[i]'s application, names[rank] its name. Numbers
-// spare the sort of all hosts a string comparison per step.
-func rankApps(refs []UnitRef) (ranks []int32, names []string) {
-	ranks = make([]int32, len(refs))
-	index := map[string]int32{}
-	prev, prevRank := "", int32(-1)
-	for i, ref := range refs {
-		// Units of one relation are listed together and share an
-		// application, so the map is seldom consulted.
-		if app := AppName(ref.Unit); app != prev || prevRank < 0 {
-			r, ok := index[app]
-			if !ok {
-				r = int32(len(names))
-				index[app] = r
-				names = append(names, app)
-			}
-			prev, prevRank = app, r
-		}
-		ranks[i] = prevRank
-	}
-	slices.Sort(names)
-	renumber := make([]int32, len(names))
-	for sorted, name := range names {
-		renumber[index[name]] = int32(sorted)
-	}
-	for i := range ranks {
-		ranks[i] = renumber[ranks[i]]
-	}
-	return ranks, names
-}
-
-// groupServices puts hosts in per-application buckets (hostRanks[i] is
-// the application of hosts[i]), then sorts and de-duplicates each bucket
-// once. The services share one backing array; applications without hosts
-// are left out.
-func groupServices(hosts []Host, hostRanks []int32, names []string) []Service {
-	starts := make([]int, len(names)+1)
-	for _, r := range hostRanks {
-		starts[r+1]++
-	}
-	for i := 1; i < len(starts); i++ {
-		starts[i] += starts[i-1]
-	}
-	next := slices.Clone(starts)
-	bucketed := make([]Host, len(hosts))
-	for i, h := range hosts {
-		bucketed[next[hostRanks[i]]] = h
-		next[hostRanks[i]]++
-	}
-	services := make([]Service, 0, len(names))
-	for r, name := range names {
-		bucket := bucketed[starts[r]:starts[r+1]]
-		if len(bucket) == 0 {
+// groupServices sorts and de-duplicates each application's hosts and
+// returns the applications that have any, in name order.
+func groupServices(byApp map[string][]Host) []Service {
+	services := make([]Service, 0, len(byApp))
+	for _, name := range slices.Sorted(maps.Keys(byApp)) {
+		hosts := byApp[name]
+		if len(hosts) == 0 {
 			continue
 		}
-		slices.SortFunc(bucket, compareHost)
-		bucket = slices.Compact(bucket)
-		services = append(services, Service{Name: name, Hosts: bucket[:len(bucket):len(bucket)]})
+		slices.SortFunc(hosts, compareHost)
+		services = append(services, Service{Name: name, Hosts: slices.Clip(slices.Compact(hosts))})
 	}
 	return services
 }
@@ -254,8 +189,11 @@ func compareHost(a, b Host) int {
 // Other names cannot come from Juju and would end up in proxy
 // configuration as service names.
 func validUnitName(unit string) bool {
+	// Juju sets no length limit; this generous one keeps a hostile name
+	// from flooding the log.
+	const maxAppName = 255
 	app, num, ok := strings.Cut(unit, "/")
-	if !ok || app == "" || num == "" || len(num) > 9 {
+	if !ok || app == "" || len(app) > maxAppName || num == "" || len(num) > 9 {
 		return false
 	}
 	if app[0] < 'a' || app[0] > 'z' {
