@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -74,6 +75,7 @@ func (s *FileStore) Save(ctx context.Context, changes map[string]string) error {
 		return fmt.Errorf("save state %s: %w", s.path, err)
 	}
 	defer unlock()
+	s.removeOrphans()
 
 	data, err := s.read()
 	if err != nil {
@@ -88,6 +90,25 @@ func (s *FileStore) Save(ctx context.Context, changes map[string]string) error {
 		return err
 	}
 	return replaceFile(s.path, append(encoded, '\n'))
+}
+
+// removeOrphans deletes temporary files that a Save killed mid-write left
+// behind. Only Save creates them, under the lock the caller holds, so any
+// that exist belong to no one.
+func (s *FileStore) removeOrphans() {
+	dir := filepath.Dir(s.path)
+	entries, _ := os.ReadDir(dir) // best effort: a failure here only leaves litter
+	prefix := "." + filepath.Base(s.path) + "."
+	for _, e := range entries {
+		if name := e.Name(); strings.HasPrefix(name, prefix) && strings.HasSuffix(name, ".tmp") {
+			_ = os.Remove(filepath.Join(dir, name))
+		}
+	}
+}
+
+// tempPattern is the os.CreateTemp pattern of Save's temporary files.
+func tempPattern(path string) string {
+	return "." + filepath.Base(path) + ".*.tmp"
 }
 
 // read decodes the state file; the caller decides about locking.
@@ -115,7 +136,7 @@ func (s *FileStore) read() (map[string]string, error) {
 // durable.
 func replaceFile(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	tmp, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}

@@ -248,3 +248,19 @@ func TestChangedPersistsAcrossRegistries(t *testing.T) {
 		})
 	}
 }
+
+func TestFileStoreSaveRemovesOrphanedTempFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "charm[1]") // glob metacharacters in the path must not matter
+	path := filepath.Join(dir, "state.json")
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	// What a Save killed between CreateTemp and Rename leaves behind.
+	orphan := filepath.Join(dir, ".state.json.123456.tmp")
+	require.NoError(t, os.WriteFile(orphan, []byte(`{"half":`), 0o600))
+	unrelated := filepath.Join(dir, ".other.json.1.tmp")
+	require.NoError(t, os.WriteFile(unrelated, nil, 0o600))
+
+	require.NoError(t, NewFileStore(path).Save(context.Background(), map[string]string{"k": "v"}))
+	assert.NoFileExists(t, orphan)
+	assert.FileExists(t, unrelated, "only this store's temporary files are removed")
+	assert.FileExists(t, path)
+}

@@ -72,9 +72,10 @@ var faultKinds = []faultKind{
 		}},
 	{name: "killed", fault: &toolsim.Fault{Kill: true},
 		check: func(t *testing.T, err error, tool string) {
-			// A signal has no exit status: ExitCode -1, and the tool
-			// printed no message before it died.
-			requireToolError(t, err, tool, -1)
+			// A signal has no exit status: ExitCode -1. The tool printed
+			// nothing before it died, so the message says how it ended.
+			te := requireToolError(t, err, tool, -1)
+			assert.Equal(t, "signal: killed", te.Message)
 		}},
 }
 

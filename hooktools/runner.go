@@ -59,12 +59,13 @@ func (r ExecRunner) Run(ctx context.Context, tool string, args []string, stdin [
 	}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
-		return nil, &ToolError{
-			Tool:     tool,
-			Args:     args,
-			ExitCode: exitErr.ExitCode(),
-			Message:  toolMessage(stderr.String()),
+		msg := toolMessage(stderr.String())
+		if msg == "" {
+			// Killed by a signal, or died before saying why: "signal:
+			// killed" beats an empty message.
+			msg = exitErr.String()
 		}
+		return nil, &ToolError{Tool: tool, Args: args, ExitCode: exitErr.ExitCode(), Message: msg}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("running %s: %w", tool, err)
