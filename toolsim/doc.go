@@ -106,9 +106,10 @@
 //		"JUJU_RELATION_ID": "website:3",
 //		"JUJU_REMOTE_UNIT": "haproxy/0",
 //	})
-//	cmd := exec.Command(charmBinary)
-//	cmd.Env = s.Environ()
-//	// run it, then inspect s.Model() and s.Calls()
+//	res, err := s.Run(ctx, charmBinary)
+//	// check res.ExitCode and res.Stderr, then s.Model() and s.ToolNames()
 //
-// Programs that are not tests use [Build] and [NewSim].
+// [BuildPackages] builds the charm binaries with one go build; [RunEnv]
+// runs one outside any hook. Programs that are not tests use [Build] and
+// [NewSim].
 package toolsim

@@ -18,9 +18,6 @@ import (
 	"time"
 )
 
-// simPackage is the import path of the simulator's command.
-const simPackage = "github.com/charmkit/httprelation/cmd/hook-tool-sim"
-
 // Call is one recorded hook-tool call, read back from the TOOLSIM_LOG file.
 type Call struct {
 	Tool string
@@ -182,21 +179,4 @@ func (s *Sim) Calls() ([]Call, error) {
 // Model returns the model as the tools have left it.
 func (s *Sim) Model() (*Model, error) {
 	return LoadModel(s.ModelPath)
-}
-
-// Build compiles the simulator into outDir and returns the binary's path.
-// It runs go build from the module that holds this package's sources when
-// they are on disk, else from the working directory, which must then lie
-// inside the module.
-func Build(ctx context.Context, outDir string) (string, error) {
-	out, err := filepath.Abs(filepath.Join(outDir, binaryName))
-	if err != nil {
-		return "", fmt.Errorf("build %s: %w", binaryName, err)
-	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, simPackage)
-	cmd.Dir = sourceModuleDir()
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build %s: %w: %s", binaryName, err, bytes.TrimSpace(msg))
-	}
-	return out, nil
 }

@@ -62,16 +62,12 @@ func TestTranscriptReplayProcesses(t *testing.T) {
 // runProcess runs one tool of s as a child process.
 func runProcess(t testing.TB, s *Sim, stdin *string, argv ...string) result {
 	t.Helper()
-	cmd := s.Command(context.Background(), argv[0], argv[1:]...)
+	ctx := context.Background()
+	cmd := s.Command(ctx, argv[0], argv[1:]...)
 	if stdin != nil {
 		cmd.Stdin = strings.NewReader(*stdin)
 	}
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := cmd.ProcessState.ExitCode()
-	if code < 0 {
-		require.NoError(t, err)
-	}
-	return result{out.String(), errOut.String(), code}
+	res, err := run(ctx, cmd)
+	require.NoError(t, err)
+	return result{res.Stdout, res.Stderr, res.ExitCode}
 }

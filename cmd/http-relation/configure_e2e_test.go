@@ -96,9 +96,9 @@ func TestConfigureProcess(t *testing.T) {
 			t.Parallel()
 			sim := startSim(t, providerModel(twoProxies()), "web", tt.hook)
 			res := runSim(t, sim, tt.args...)
-			require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-			assert.Empty(t, res.stdout)
-			assert.Empty(t, res.stderr)
+			require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+			assert.Empty(t, res.Stdout)
+			assert.Empty(t, res.Stderr)
 			m, err := sim.Model()
 			require.NoError(t, err)
 			for id, want := range tt.want {
@@ -122,7 +122,7 @@ func TestConfigureThenServices(t *testing.T) {
 	}), "web", hook{name: "website-relation-joined", relation: "website:3", remoteUnit: "haproxy/0"})
 	res := runSim(t, provider, "configure", "website", "--port", "8080",
 		"--hostname", "2001:db8::9", "--hostname", "10.0.1.100", "--hostname", "web.example.com")
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
 	m, err := provider.Model()
 	require.NoError(t, err)
 
@@ -130,12 +130,12 @@ func TestConfigureThenServices(t *testing.T) {
 		"reverseproxy:4": relation("web", proxyAddr, map[string]map[string]string{"web/0": m.Relations["website:3"].Local}),
 	}), "haproxy", hook{name: "reverseproxy-relation-changed", relation: "reverseproxy:4", remoteUnit: "web/0"})
 	res = runSim(t, requirer, "services", "reverseproxy")
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"10.0.1.100","private-address":"10.0.1.9","port":8080},`+
 		`{"hostname":"2001:db8::9","private-address":"10.0.1.9","port":8080},`+
-		`{"hostname":"web.example.com","private-address":"10.0.1.9","port":8080}]}]`+"\n", res.stdout)
-	assert.Empty(t, res.stderr)
+		`{"hostname":"web.example.com","private-address":"10.0.1.9","port":8080}]}]`+"\n", res.Stdout)
+	assert.Empty(t, res.Stderr)
 }
 
 func TestConfigureErrors(t *testing.T) {
@@ -163,9 +163,9 @@ func TestConfigureErrors(t *testing.T) {
 			t.Parallel()
 			sim := startSim(t, providerModel(twoProxies()), tt.charm, hook{})
 			res := runSim(t, sim, tt.args...)
-			assert.Equal(t, tt.code, res.code)
-			assert.Contains(t, res.stderr, tt.stderr)
-			assert.Empty(t, res.stdout)
+			assert.Equal(t, tt.code, res.ExitCode)
+			assert.Contains(t, res.Stderr, tt.stderr)
+			assert.Empty(t, res.Stdout)
 			m, err := sim.Model()
 			require.NoError(t, err)
 			assert.Equal(t, enteredScope(webAddr), m.Relations["website:3"].Local, "nothing written")

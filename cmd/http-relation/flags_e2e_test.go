@@ -23,9 +23,9 @@ func TestFlagsStateStore(t *testing.T) {
 	sim := toolsim.Start(t, m, hook{name: "reverseproxy-relation-changed", relation: "reverseproxy:3", remoteUnit: "web/0"}.env(m.Unit, dir))
 
 	res := runSim(t, sim, "flags")
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-	assert.Equal(t, `["custom.ready","reverseproxy.available"]`+"\n", res.stdout)
-	assert.Empty(t, res.stderr)
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+	assert.Equal(t, `["custom.ready","reverseproxy.available"]`+"\n", res.Stdout)
+	assert.Empty(t, res.Stderr)
 	got, err := sim.Model()
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"flag.custom.ready": "1", "flag.reverseproxy.available": "1"}, got.State)
@@ -33,8 +33,8 @@ func TestFlagsStateStore(t *testing.T) {
 
 	// Nothing changed: the same answer, and no second write.
 	res = runSim(t, sim, "flags", "--store", "state")
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-	assert.Equal(t, `["custom.ready","reverseproxy.available"]`+"\n", res.stdout)
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+	assert.Equal(t, `["custom.ready","reverseproxy.available"]`+"\n", res.Stdout)
 	assert.Equal(t, 1, countCalls(t, sim)["state-set"])
 
 	// The last unit departs: the flag is deleted from Juju's state and
@@ -42,8 +42,8 @@ func TestFlagsStateStore(t *testing.T) {
 	sim.SetHookEnv(hook{name: "reverseproxy-relation-departed", relation: "reverseproxy:3",
 		remoteUnit: "web/0", departing: "web/0"}.env(m.Unit, dir))
 	res = runSim(t, sim, "flags")
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-	assert.Equal(t, `["custom.ready"]`+"\n", res.stdout)
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+	assert.Equal(t, `["custom.ready"]`+"\n", res.Stdout)
 	got, err = sim.Model()
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"flag.custom.ready": "1"}, got.State)
@@ -58,8 +58,8 @@ func TestFlagsNotAvailable(t *testing.T) {
 		"reverseproxy:3": relation("web", proxyAddr, map[string]map[string]string{"web/0": enteredScope("10.0.0.1")}),
 	}), "haproxy", hook{name: "reverseproxy-relation-joined", relation: "reverseproxy:3", remoteUnit: "web/0"})
 	res := runSim(t, sim, "flags")
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-	assert.Equal(t, "[]\n", res.stdout)
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+	assert.Equal(t, "[]\n", res.Stdout)
 	got, err := sim.Model()
 	require.NoError(t, err)
 	assert.Empty(t, got.State)
@@ -76,15 +76,15 @@ func TestFlagsFileStore(t *testing.T) {
 	stateFile := filepath.Join(dir, ".httprelation", "state.json")
 
 	res := runSim(t, sim, "flags", "--store", "file")
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-	assert.Equal(t, `["website.available"]`+"\n", res.stdout)
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+	assert.Equal(t, `["website.available"]`+"\n", res.Stdout)
 	assert.Equal(t, map[string]string{"flag.website.available": "1"}, readStateFile(t, stateFile))
 
 	sim.SetHookEnv(hook{name: "website-relation-departed", relation: "website:3",
 		remoteUnit: "haproxy/0", departing: "haproxy/0"}.env(m.Unit, dir))
 	res = runSim(t, sim, "flags", "--store=file")
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-	assert.Equal(t, "[]\n", res.stdout)
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+	assert.Equal(t, "[]\n", res.Stdout)
 	assert.Empty(t, readStateFile(t, stateFile))
 
 	got, err := sim.Model()
@@ -121,9 +121,9 @@ func TestFlagsErrors(t *testing.T) {
 			t.Parallel()
 			sim := startSim(t, providerModel(twoProxies()), tt.charm, hook{})
 			res := runSim(t, sim, tt.args...)
-			assert.Equal(t, tt.code, res.code)
-			assert.Contains(t, res.stderr, tt.stderr)
-			assert.Empty(t, res.stdout)
+			assert.Equal(t, tt.code, res.ExitCode)
+			assert.Contains(t, res.Stderr, tt.stderr)
+			assert.Empty(t, res.Stdout)
 		})
 	}
 }

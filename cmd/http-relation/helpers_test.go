@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -37,47 +36,32 @@ func TestMain(m *testing.M) {
 var commandBinary = sync.OnceValues(func() (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out := filepath.Join(tmpRoot, progName)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %w: %s", err, msg)
+	bins, err := toolsim.BuildPackages(ctx, "", tmpRoot, ".")
+	if err != nil {
+		return "", err
 	}
-	return out, nil
+	return bins[0], nil
 })
 
-// result is what one run of the command produced.
-type result struct {
-	stdout, stderr string
-	code           int
+// binary is the built command, failing the test if it cannot be built.
+func binary(t *testing.T) string {
+	t.Helper()
+	bin, err := commandBinary()
+	require.NoError(t, err)
+	return bin
 }
 
 // runProcess runs the built command as a process with env as its whole
 // environment.
-func runProcess(t *testing.T, env []string, args ...string) result {
+func runProcess(t *testing.T, env []string, args ...string) toolsim.Result {
 	t.Helper()
-	bin, err := commandBinary()
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	res := result{stdout: stdout.String(), stderr: stderr.String()}
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		res.code = exitErr.ExitCode()
-	} else {
-		require.NoError(t, err, "stderr: %s", res.stderr)
-	}
-	return res
+	return charmtest.RunEnv(t, env, binary(t), args...)
 }
 
 // runSim runs the command in the simulated hook.
-func runSim(t *testing.T, sim *toolsim.Sim, args ...string) result {
+func runSim(t *testing.T, sim *toolsim.Sim, args ...string) toolsim.Result {
 	t.Helper()
-	return runProcess(t, sim.Environ(), args...)
+	return charmtest.Run(t, sim, binary(t), args...)
 }
 
 // hook is the relation part of a hook's environment.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // envMap is a lookupEnv over a fixed map.
@@ -19,11 +21,11 @@ func envMap(m map[string]string) func(string) (string, bool) {
 	}
 }
 
-func runInProcess(t *testing.T, env map[string]string, args ...string) result {
+func runInProcess(t *testing.T, env map[string]string, args ...string) toolsim.Result {
 	t.Helper()
 	var stdout, stderr strings.Builder
 	code := run(t.Context(), args, &stdout, &stderr, envMap(env))
-	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+	return toolsim.Result{ExitCode: code, Stdout: stdout.String(), Stderr: stderr.String()}
 }
 
 func TestRunUsage(t *testing.T) {
@@ -67,9 +69,9 @@ func TestRunUsage(t *testing.T) {
 			t.Parallel()
 			// A unit is set so that only the command line can fail.
 			res := runInProcess(t, map[string]string{"JUJU_UNIT_NAME": "haproxy/0"}, tt.args...)
-			assert.Equal(t, tt.code, res.code, "stderr: %s", res.stderr)
-			assertPrefix(t, tt.stdout, res.stdout, "stdout")
-			assertPrefix(t, tt.stderr, res.stderr, "stderr")
+			assert.Equal(t, tt.code, res.ExitCode, "stderr: %s", res.Stderr)
+			assertPrefix(t, tt.stdout, res.Stdout, "stdout")
+			assertPrefix(t, tt.stderr, res.Stderr, "stderr")
 		})
 	}
 }
@@ -86,16 +88,16 @@ func assertPrefix(t *testing.T, want, got, what string) {
 func TestRunHelpMentionsEveryCommand(t *testing.T) {
 	t.Parallel()
 	res := runInProcess(t, nil, "-h")
-	require.Equal(t, 0, res.code)
+	require.Equal(t, 0, res.ExitCode)
 	for _, cmd := range commands() {
-		assert.Contains(t, res.stdout, "\n  "+cmd.name+" ")
+		assert.Contains(t, res.Stdout, "\n  "+cmd.name+" ")
 		sub := runInProcess(t, nil, cmd.name, "-h")
-		assert.Equal(t, 0, sub.code, cmd.name)
-		assert.Contains(t, sub.stdout, cmd.help, cmd.name)
+		assert.Equal(t, 0, sub.ExitCode, cmd.name)
+		assert.Contains(t, sub.Stdout, cmd.help, cmd.name)
 	}
 	configure := runInProcess(t, nil, "configure", "--help")
 	for _, f := range []string{"-port port", "-hostname hostname", "-address address"} {
-		assert.Contains(t, configure.stdout, f)
+		assert.Contains(t, configure.Stdout, f)
 	}
 }
 
@@ -110,11 +112,11 @@ func TestRunNotInHook(t *testing.T) {
 		t.Run(args[0], func(t *testing.T) {
 			t.Parallel()
 			res := runInProcess(t, map[string]string{"JUJU_CHARM_DIR": t.TempDir()}, args...)
-			assert.Equal(t, 1, res.code)
-			assert.Empty(t, res.stdout)
-			assert.Contains(t, res.stderr, "http-relation: "+args[0])
-			assert.Contains(t, res.stderr, "not running in a Juju hook: JUJU_UNIT_NAME is unset\n")
-			assert.Contains(t, res.stderr, "run it inside a hook, or with\n  juju exec --unit <app>/<n> -- http-relation ...\n")
+			assert.Equal(t, 1, res.ExitCode)
+			assert.Empty(t, res.Stdout)
+			assert.Contains(t, res.Stderr, "http-relation: "+args[0])
+			assert.Contains(t, res.Stderr, "not running in a Juju hook: JUJU_UNIT_NAME is unset\n")
+			assert.Contains(t, res.Stderr, "run it inside a hook, or with\n  juju exec --unit <app>/<n> -- http-relation ...\n")
 		})
 	}
 }
@@ -125,11 +127,11 @@ func TestProcessNoHookTools(t *testing.T) {
 	t.Parallel()
 	env := []string{"PATH=" + t.TempDir(), "JUJU_UNIT_NAME=haproxy/0", "JUJU_CHARM_DIR=" + charmDir(t, "haproxy")}
 	res := runProcess(t, env, "services", "reverseproxy")
-	assert.Equal(t, 1, res.code)
-	assert.Empty(t, res.stdout)
-	assert.Contains(t, res.stderr, "http-relation: services reverseproxy: ")
-	assert.Contains(t, res.stderr, "relation-ids")
-	assert.Contains(t, res.stderr, "juju exec --unit")
+	assert.Equal(t, 1, res.ExitCode)
+	assert.Empty(t, res.Stdout)
+	assert.Contains(t, res.Stderr, "http-relation: services reverseproxy: ")
+	assert.Contains(t, res.Stderr, "relation-ids")
+	assert.Contains(t, res.Stderr, "juju exec --unit")
 }
 
 func TestProcessExitCodes(t *testing.T) {
@@ -140,7 +142,7 @@ func TestProcessExitCodes(t *testing.T) {
 		code int
 	}{{[]string{"-h"}, 0}, {[]string{"services", "x"}, 1}, {[]string{"nope"}, 2}} {
 		res := runProcess(t, env, tt.args...)
-		assert.Equal(t, tt.code, res.code, "%v: %s", tt.args, res.stderr)
+		assert.Equal(t, tt.code, res.ExitCode, "%v: %s", tt.args, res.Stderr)
 	}
 }
 

@@ -116,9 +116,9 @@ func TestServicesProcess(t *testing.T) {
 			}
 			sim := startSim(t, requirerModel(tt.rels), charm, tt.hook)
 			res := runSim(t, sim, "services", "reverseproxy")
-			require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-			assert.Equal(t, tt.want, res.stdout)
-			assert.Empty(t, res.stderr)
+			require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+			assert.Equal(t, tt.want, res.Stdout)
+			assert.Empty(t, res.Stderr)
 		})
 	}
 }
@@ -128,12 +128,12 @@ func TestServicesHostileData(t *testing.T) {
 	sim := startSim(t, loadFixture(t, "hostile.json"), "haproxy",
 		hook{name: "reverseproxy-relation-changed", relation: "reverseproxy:3", remoteUnit: "web/1"})
 	res := runSim(t, sim, "services", "reverseproxy")
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080},`+
 		`{"hostname":"10.0.0.20","private-address":"10.0.0.20","port":8081},`+
 		`{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":8080},`+
-		`{"hostname":"10.0.0.5","private-address":"10.0.0.5","port":8080}]}]`+"\n", res.stdout)
+		`{"hostname":"10.0.0.5","private-address":"10.0.0.5","port":8080}]}]`+"\n", res.Stdout)
 
 	// One warning line per rejected value, the good values kept; a
 	// newline inside a value cannot forge a line.
@@ -145,13 +145,13 @@ func TestServicesHostileData(t *testing.T) {
 		"unit=web/3 key=port ",
 		"unit=web/3 key=hostname ",
 	}
-	lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
-	require.Len(t, lines, len(want), "stderr: %s", res.stderr)
+	lines := strings.Split(strings.TrimSuffix(res.Stderr, "\n"), "\n")
+	require.Len(t, lines, len(want), "stderr: %s", res.Stderr)
 	for i, l := range lines {
 		assert.Regexp(t, `^level=WARN msg="httprelation: ignoring invalid remote data" endpoint=reverseproxy relation=reverseproxy:3 `, l)
 		assert.Regexp(t, want[i], l)
 	}
-	assert.NotContains(t, res.stderr, "evil\n")
+	assert.NotContains(t, res.Stderr, "evil\n")
 }
 
 // TestServicesToolCalls pins the cost of services: one relation-ids, one
@@ -172,9 +172,9 @@ func TestServicesToolCalls(t *testing.T) {
 	sim := startSim(t, requirerModel(rels), "haproxy",
 		hook{name: "reverseproxy-relation-changed", relation: "reverseproxy:1", remoteUnit: "app0/0"})
 	res := runSim(t, sim, "services", "reverseproxy")
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-	assert.Equal(t, relations, strings.Count(res.stdout, "service_name"))
-	assert.Equal(t, relations*perRelation, strings.Count(res.stdout, `"port":8080`))
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+	assert.Equal(t, relations, strings.Count(res.Stdout, "service_name"))
+	assert.Equal(t, relations*perRelation, strings.Count(res.Stdout, `"port":8080`))
 	assert.Equal(t, map[string]int{
 		"relation-ids":  1,
 		"relation-list": relations,
@@ -199,9 +199,9 @@ func TestServicesEndpointCheck(t *testing.T) {
 			t.Parallel()
 			sim := startSim(t, requirerModel(rels), "haproxy", hook{})
 			res := runSim(t, sim, "services", tt.endpoint)
-			assert.Equal(t, 1, res.code)
-			assert.Empty(t, res.stdout)
-			assert.True(t, strings.HasPrefix(res.stderr, tt.want), "stderr: %s", res.stderr)
+			assert.Equal(t, 1, res.ExitCode)
+			assert.Empty(t, res.Stdout)
+			assert.True(t, strings.HasPrefix(res.Stderr, tt.want), "stderr: %s", res.Stderr)
 			assert.Empty(t, countCalls(t, sim), "no tool runs for a bad endpoint")
 		})
 	}
@@ -224,9 +224,9 @@ func TestServicesToolFailures(t *testing.T) {
 			"\"web/1\" in relation \"haproxy:reverseproxy web:website\": unit \"web/1\": settings not found\n"}}
 		sim := startSim(t, m, "haproxy", hook{})
 		res := runSim(t, sim, "services", "reverseproxy")
-		require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-		assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]`+"\n", res.stdout)
-		assert.Regexp(t, `^level=WARN msg="httprelation: skipping remote unit that left the relation" .*unit=web/1 `, res.stderr)
+		require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+		assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]`+"\n", res.Stdout)
+		assert.Regexp(t, `^level=WARN msg="httprelation: skipping remote unit that left the relation" .*unit=web/1 `, res.Stderr)
 	})
 	t.Run("permission denied fails", func(t *testing.T) {
 		t.Parallel()
@@ -234,9 +234,9 @@ func TestServicesToolFailures(t *testing.T) {
 		m.Faults = map[string]toolsim.Fault{"relation-get web/1": {Exit: 1, Stderr: "ERROR permission denied\n"}}
 		sim := startSim(t, m, "haproxy", hook{})
 		res := runSim(t, sim, "services", "reverseproxy")
-		assert.Equal(t, 1, res.code)
-		assert.Empty(t, res.stdout)
-		assert.Regexp(t, `^http-relation: services reverseproxy: .*web/1.*permission denied\n$`, res.stderr)
+		assert.Equal(t, 1, res.ExitCode)
+		assert.Empty(t, res.Stdout)
+		assert.Regexp(t, `^http-relation: services reverseproxy: .*web/1.*permission denied\n$`, res.Stderr)
 	})
 	t.Run("garbage output fails", func(t *testing.T) {
 		t.Parallel()
@@ -244,10 +244,10 @@ func TestServicesToolFailures(t *testing.T) {
 		m.Faults = map[string]toolsim.Fault{"relation-ids": {Stdout: "<html>"}}
 		sim := startSim(t, m, "haproxy", hook{})
 		res := runSim(t, sim, "services", "reverseproxy")
-		assert.Equal(t, 1, res.code)
-		assert.Empty(t, res.stdout)
-		assert.Contains(t, res.stderr, "http-relation: services reverseproxy: ")
-		assert.Contains(t, res.stderr, "relation-ids")
+		assert.Equal(t, 1, res.ExitCode)
+		assert.Empty(t, res.Stdout)
+		assert.Contains(t, res.Stderr, "http-relation: services reverseproxy: ")
+		assert.Contains(t, res.Stderr, "relation-ids")
 	})
 }
 

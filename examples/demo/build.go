@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // modulePath is the import path of the httprelation module.
@@ -54,11 +55,6 @@ func moduleRoot(ctx context.Context) (string, error) {
 
 // buildBinaries compiles the charms and the hook-tool simulator into dir.
 func buildBinaries(ctx context.Context, root, dir string) error {
-	args := append([]string{"build", "-o", dir + string(filepath.Separator)}, packages...)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %w: %s", err, bytes.TrimSpace(out))
-	}
-	return nil
+	_, err := toolsim.BuildPackages(ctx, root, dir, packages...)
+	return err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -54,7 +55,7 @@ func newFixture(t *testing.T, extraPath ...string) *fixture {
 			},
 		},
 	}
-	sim := startSim(t, model, hookEnv(t, "install", nil), extraPath...)
+	sim := charmtest.StartSim(t, model, hookEnv(t, "install", nil), extraPath...)
 	f := &fixture{sim: sim, cfgPath: cfgPath}
 	f.path = strings.Join(append([]string{sim.Dir}, extraPath...), string(os.PathListSeparator))
 	return f
@@ -71,7 +72,7 @@ func relationEnv(remote string) map[string]string {
 }
 
 // hook runs one hook and returns how the charm ended.
-func (f *fixture) hook(t *testing.T, name string, extra map[string]string) result {
+func (f *fixture) hook(t *testing.T, name string, extra map[string]string) toolsim.Result {
 	t.Helper()
 	env := hookEnv(t, name, extra)
 	env["PATH"] = f.path
@@ -82,7 +83,7 @@ func (f *fixture) hook(t *testing.T, name string, extra map[string]string) resul
 // changeModel edits the simulated model between hooks.
 func (f *fixture) changeModel(t *testing.T, edit func(m *toolsim.Model)) {
 	t.Helper()
-	m := simModel(t, f.sim)
+	m := charmtest.Model(t, f.sim)
 	edit(m)
 	require.NoError(t, m.WriteFile(f.sim.ModelPath))
 }
@@ -113,13 +114,13 @@ func rendered(t *testing.T, addrs ...string) string {
 // newCalls returns the tools called since the call log had n entries.
 func newCalls(t *testing.T, sim *toolsim.Sim, n int) []string {
 	t.Helper()
-	return toolNames(t, sim)[n:]
+	return charmtest.ToolNames(t, sim)[n:]
 }
 
 func TestRelationChangedRendersConfig(t *testing.T) {
 	f := newFixture(t)
 	res := f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2"))
-	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
 	info, err := os.Stat(f.cfgPath)
@@ -127,7 +128,7 @@ func TestRelationChangedRendersConfig(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o644), info.Mode().Perm())
 	assert.NoFileExists(t, f.cfgPath+".new")
 
-	m := simModel(t, f.sim)
+	m := charmtest.Model(t, f.sim)
 	assert.Equal(t, toolsim.Status{Status: "active", Message: "1 services, 3 hosts"}, *m.Status)
 	assert.True(t, flagSet(t, m, "reverseproxy.available"))
 	assert.True(t, containsLine(m.Log, "reloading haproxy is left to whoever runs it"), "log: %q", m.Log)
@@ -137,17 +138,17 @@ func TestRelationChangedRendersConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "config-get", calls[0].Tool)
 	assert.Equal(t, []string{"--format=json"}, calls[0].Args)
-	names := toolNames(t, f.sim)
+	names := charmtest.ToolNames(t, f.sim)
 	assert.Less(t, slices.Index(names, "status-set"), slices.Index(names, "state-set"), "state is saved last")
 }
 
 func TestIdenticalRunWritesNothing(t *testing.T) {
 	f := newFixture(t)
-	require.Equal(t, 0, f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2")).code)
+	require.Equal(t, 0, f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2")).ExitCode)
 	// A marker in the live file shows whether the second run touches it.
 	require.NoError(t, os.WriteFile(f.cfgPath, []byte("# marker\n"), 0o644))
-	before := len(toolNames(t, f.sim))
-	status := *simModel(t, f.sim).Status
+	before := len(charmtest.ToolNames(t, f.sim))
+	status := *charmtest.Model(t, f.sim).Status
 
 	for _, hook := range []string{"reverseproxy-relation-changed", "config-changed"} {
 		env := relationEnv("website/1")
@@ -155,7 +156,7 @@ func TestIdenticalRunWritesNothing(t *testing.T) {
 			env = nil
 		}
 		res := f.hook(t, hook, env)
-		require.Equal(t, 0, res.code, res.stderr)
+		require.Equal(t, 0, res.ExitCode, res.Stderr)
 	}
 
 	assert.Equal(t, "# marker\n", f.config(t))
@@ -163,45 +164,45 @@ func TestIdenticalRunWritesNothing(t *testing.T) {
 	for _, tool := range newCalls(t, f.sim, before) {
 		assert.NotContains(t, []string{"state-set", "state-delete", "status-set", "relation-set"}, tool)
 	}
-	assert.Equal(t, status, *simModel(t, f.sim).Status)
+	assert.Equal(t, status, *charmtest.Model(t, f.sim).Status)
 }
 
 func TestUpgradeCharmAlwaysRenders(t *testing.T) {
 	f := newFixture(t)
-	require.Equal(t, 0, f.hook(t, "config-changed", nil).code)
+	require.Equal(t, 0, f.hook(t, "config-changed", nil).ExitCode)
 	require.NoError(t, os.WriteFile(f.cfgPath, []byte("# old charm's output\n"), 0o644))
 
 	res := f.hook(t, "upgrade-charm", nil)
-	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
 }
 
 func TestDepartedDropsUnit(t *testing.T) {
 	f := newFixture(t)
-	require.Equal(t, 0, f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2")).code)
+	require.Equal(t, 0, f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2")).ExitCode)
 
 	env := relationEnv("website/1")
 	env["JUJU_DEPARTING_UNIT"] = "website/1"
 	res := f.hook(t, "reverseproxy-relation-departed", env)
-	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.12"), f.config(t))
-	m := simModel(t, f.sim)
+	m := charmtest.Model(t, f.sim)
 	assert.Equal(t, toolsim.Status{Status: "active", Message: "1 services, 2 hosts"}, *m.Status)
 	assert.True(t, flagSet(t, m, "reverseproxy.available"))
 }
 
 func TestBrokenLeavesNoBackends(t *testing.T) {
 	f := newFixture(t)
-	require.Equal(t, 0, f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2")).code)
+	require.Equal(t, 0, f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2")).ExitCode)
 
 	env := relationEnv("")
 	res := f.hook(t, "reverseproxy-relation-broken", env)
-	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 
 	assert.Equal(t, rendered(t), f.config(t))
 	assert.Contains(t, f.config(t), "http-request deny deny_status 503")
-	m := simModel(t, f.sim)
+	m := charmtest.Model(t, f.sim)
 	assert.Equal(t, toolsim.Status{Status: "waiting", Message: "no backends"}, *m.Status)
 	assert.False(t, flagSet(t, m, "reverseproxy.available"))
 }
@@ -218,7 +219,7 @@ func TestHostileUnitsNeverReachTheFile(t *testing.T) {
 			"extended_data": `[{"hostname": "a b", "port": 80}, {"hostname": "10.0.0.95", "port": "99999"}, "junk"]`}
 	})
 	res := f.hook(t, "reverseproxy-relation-changed", relationEnv("website/3"))
-	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 
 	text := f.config(t)
 	for _, bad := range []string{"evil", "6.6.6", "10.0.0.98", "10.0.0.97", "10.0.0.95", "99999", "a b", ":1\n", "junk"} {
@@ -232,7 +233,7 @@ func TestHostileUnitsNeverReachTheFile(t *testing.T) {
 		{Hostname: "10.0.0.96", PrivateAddress: "10.0.0.96", Port: 8080},
 	}}}
 	checkStructure(t, services, text)
-	assert.True(t, containsLine(simModel(t, f.sim).Log, "WARNING"), "bad entries are logged")
+	assert.True(t, containsLine(charmtest.Model(t, f.sim).Log, "WARNING"), "bad entries are logged")
 }
 
 func TestRejectedConfigKeepsLiveFile(t *testing.T) {
@@ -243,14 +244,14 @@ func TestRejectedConfigKeepsLiveFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(f.cfgPath, []byte("# live\n"), 0o644))
 
 	res := f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2"))
-	assert.Equal(t, 1, res.code)
-	assert.Contains(t, res.stderr, "reverseproxy: reverseproxy-relation-changed: haproxy rejected the new configuration")
+	assert.Equal(t, 1, res.ExitCode)
+	assert.Contains(t, res.Stderr, "reverseproxy: reverseproxy-relation-changed: haproxy rejected the new configuration")
 
 	assert.Equal(t, "# live\n", f.config(t))
 	next, err := os.ReadFile(f.cfgPath + ".new")
 	require.NoError(t, err, "the rejected file stays for inspection")
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), string(next))
-	names := toolNames(t, f.sim)
+	names := charmtest.ToolNames(t, f.sim)
 	assert.NotContains(t, names, "state-set", "a failed hook must see the change again")
 	assert.NotContains(t, names, "status-set")
 }
@@ -262,9 +263,9 @@ func TestRealHAProxyChecksTheFile(t *testing.T) {
 	}
 	f := newFixture(t, filepath.Dir(haproxy))
 	res := f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2"))
-	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
-	assert.False(t, containsLine(simModel(t, f.sim).Log, "installing "+f.cfgPath+" unchecked"))
+	assert.False(t, containsLine(charmtest.Model(t, f.sim).Log, "installing "+f.cfgPath+" unchecked"))
 }
 
 func TestInvalidConfigFailsWithoutWriting(t *testing.T) {
@@ -289,9 +290,9 @@ func TestInvalidConfigFailsWithoutWriting(t *testing.T) {
 			f := newFixture(t)
 			f.changeModel(t, func(m *toolsim.Model) { m.Config[tc.key] = tc.value })
 			res := f.hook(t, "config-changed", nil)
-			assert.Equal(t, 1, res.code)
-			assert.Contains(t, res.stderr, "reverseproxy: config-changed: invalid config: "+tc.key)
-			assert.Equal(t, []string{"config-get"}, toolNames(t, f.sim))
+			assert.Equal(t, 1, res.ExitCode)
+			assert.Contains(t, res.Stderr, "reverseproxy: config-changed: invalid config: "+tc.key)
+			assert.Equal(t, []string{"config-get"}, charmtest.ToolNames(t, f.sim))
 			assert.NoFileExists(t, f.cfgPath)
 		})
 	}
@@ -315,9 +316,9 @@ func TestConfigDefaultsApplyWhenUnset(t *testing.T) {
 func TestInstallWithoutHAProxyOrSystemd(t *testing.T) {
 	f := newFixture(t)
 	res := f.hook(t, "install", nil)
-	require.Equal(t, 0, res.code, res.stderr)
-	assert.Equal(t, []string{"juju-log"}, toolNames(t, f.sim))
-	assert.True(t, containsLine(simModel(t, f.sim).Log, "not installing it"))
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	assert.Equal(t, []string{"juju-log"}, charmtest.ToolNames(t, f.sim))
+	assert.True(t, containsLine(charmtest.Model(t, f.sim).Log, "not installing it"))
 }
 
 func TestOtherHooksDoNothing(t *testing.T) {
@@ -325,20 +326,20 @@ func TestOtherHooksDoNothing(t *testing.T) {
 		t.Run(hook, func(t *testing.T) {
 			f := newFixture(t)
 			res := f.hook(t, hook, nil)
-			assert.Equal(t, 0, res.code, res.stderr)
-			assert.Empty(t, toolNames(t, f.sim))
+			assert.Equal(t, 0, res.ExitCode, res.Stderr)
+			assert.Empty(t, charmtest.ToolNames(t, f.sim))
 		})
 	}
 }
 
 func TestCommandLineIsUsageError(t *testing.T) {
-	res := runProgram(t, os.Environ(), charmBinary, "serve")
-	assert.Equal(t, 2, res.code)
+	res := charmtest.RunEnv(t, os.Environ(), charmBinary, "serve")
+	assert.Equal(t, 2, res.ExitCode)
 	f := newFixture(t)
 	f.sim.SetHookEnv(map[string]string{"PATH": f.path, "JUJU_HOOK_NAME": "config-changed"})
 	res = runCharm(t, f.sim)
-	assert.Equal(t, 2, res.code)
-	assert.Contains(t, res.stderr, "not in a Juju hook")
+	assert.Equal(t, 2, res.ExitCode)
+	assert.Contains(t, res.Stderr, "not in a Juju hook")
 }
 
 // flagSet reads a flag from the charm state the way the charm does.
@@ -360,16 +361,7 @@ func containsLine(lines []string, substr string) bool {
 // dispatch script, with the hook named only by JUJU_DISPATCH_PATH, from a
 // charm directory laid out as charmcraft packs it.
 func TestDispatch(t *testing.T) {
-	charmDir := t.TempDir()
-	for _, name := range []string{"dispatch", "metadata.yaml", "config.yaml"} {
-		data, err := os.ReadFile(name)
-		require.NoError(t, err)
-		info, err := os.Stat(name)
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(charmDir, name), data, info.Mode().Perm()))
-	}
-	require.NoError(t, os.Mkdir(filepath.Join(charmDir, "bin"), 0o755))
-	require.NoError(t, os.Symlink(charmBinary, filepath.Join(charmDir, "bin", "reverseproxy")))
+	charmDir := charmtest.CharmDir(t, charmBinary, "reverseproxy")
 
 	f := newFixture(t)
 	env := relationEnv("website/0")
@@ -379,7 +371,7 @@ func TestDispatch(t *testing.T) {
 	env["PATH"] = f.path
 	f.sim.SetHookEnv(env)
 
-	res := runProgram(t, f.sim.Environ(), filepath.Join(charmDir, "dispatch"))
-	require.Equal(t, 0, res.code, res.stderr)
+	res := charmtest.Run(t, f.sim, filepath.Join(charmDir, "dispatch"))
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
 }

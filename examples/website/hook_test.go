@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -59,12 +60,12 @@ func flagSet(t *testing.T, m *toolsim.Model, flag string) bool {
 }
 
 func TestRelationJoinedPublishesPort(t *testing.T) {
-	sim := startSim(t, websiteModel(8080), hookEnv(t, "website-relation-joined", joinedEnv))
+	sim := charmtest.StartSim(t, websiteModel(8080), hookEnv(t, "website-relation-joined", joinedEnv))
 
 	res := runCharm(t, sim)
-	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 
-	m := simModel(t, sim)
+	m := charmtest.Model(t, sim)
 	assert.Equal(t, map[string]string{"hostname": "10.0.0.9", "private-address": "10.0.0.9", "port": "8080"},
 		m.Relations["website:3"].Local)
 	require.NotNil(t, m.Status)
@@ -86,12 +87,12 @@ func TestRelationJoinedPublishesPort(t *testing.T) {
 func TestConfigChangedRepublishesAndLogsMissingServiceManager(t *testing.T) {
 	model := websiteModel(9090)
 	model.Relations["website:3"].Local["port"] = "8080" // published by an earlier hook
-	sim := startSim(t, model, hookEnv(t, "config-changed", nil))
+	sim := charmtest.StartSim(t, model, hookEnv(t, "config-changed", nil))
 
 	res := runCharm(t, sim)
-	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 
-	m := simModel(t, sim)
+	m := charmtest.Model(t, sim)
 	assert.Equal(t, "9090", m.Relations["website:3"].Local["port"])
 	assert.Equal(t, toolsim.Status{Status: "active", Message: "serving on :9090"}, *m.Status)
 	assert.True(t, containsLine(m.Log, "service manager absent"), "log: %q", m.Log)
@@ -100,15 +101,15 @@ func TestConfigChangedRepublishesAndLogsMissingServiceManager(t *testing.T) {
 func TestInstallWithoutRelations(t *testing.T) {
 	model := websiteModel(nil) // null: the config.yaml default
 	model.Relations = nil
-	sim := startSim(t, model, hookEnv(t, "install", nil))
+	sim := charmtest.StartSim(t, model, hookEnv(t, "install", nil))
 
 	res := runCharm(t, sim)
-	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 
-	m := simModel(t, sim)
+	m := charmtest.Model(t, sim)
 	assert.Equal(t, toolsim.Status{Status: "active", Message: "serving on :8080"}, *m.Status)
 	assert.False(t, flagSet(t, m, "website.available"))
-	assert.NotContains(t, toolNames(t, sim), "relation-set")
+	assert.NotContains(t, charmtest.ToolNames(t, sim), "relation-set")
 }
 
 func TestInvalidPortFailsWithoutWriting(t *testing.T) {
@@ -121,13 +122,13 @@ func TestInvalidPortFailsWithoutWriting(t *testing.T) {
 		"bool":     true,
 	} {
 		t.Run(name, func(t *testing.T) {
-			sim := startSim(t, websiteModel(port), hookEnv(t, "config-changed", nil))
+			sim := charmtest.StartSim(t, websiteModel(port), hookEnv(t, "config-changed", nil))
 
 			res := runCharm(t, sim)
-			assert.Equal(t, 1, res.code)
-			assert.Contains(t, res.stderr, "website: config-changed: invalid config: port")
-			assert.Equal(t, []string{"config-get"}, toolNames(t, sim))
-			assert.Nil(t, simModel(t, sim).Status)
+			assert.Equal(t, 1, res.ExitCode)
+			assert.Contains(t, res.Stderr, "website: config-changed: invalid config: port")
+			assert.Equal(t, []string{"config-get"}, charmtest.ToolNames(t, sim))
+			assert.Nil(t, charmtest.Model(t, sim).Status)
 		})
 	}
 }
@@ -135,61 +136,52 @@ func TestInvalidPortFailsWithoutWriting(t *testing.T) {
 func TestDepartedClearsAvailableFlag(t *testing.T) {
 	model := websiteModel(8080)
 	model.State = map[string]string{}
-	sim := startSim(t, model, hookEnv(t, "website-relation-joined", joinedEnv))
-	require.Equal(t, 0, runCharm(t, sim).code)
-	require.True(t, flagSet(t, simModel(t, sim), "website.available"))
+	sim := charmtest.StartSim(t, model, hookEnv(t, "website-relation-joined", joinedEnv))
+	require.Equal(t, 0, runCharm(t, sim).ExitCode)
+	require.True(t, flagSet(t, charmtest.Model(t, sim), "website.available"))
 
 	env := hookEnv(t, "website-relation-departed", joinedEnv)
 	env["JUJU_DEPARTING_UNIT"] = "haproxy/0"
 	env["PATH"] = sim.Dir
 	sim.SetHookEnv(env)
 	res := runCharm(t, sim)
-	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
 
-	m := simModel(t, sim)
+	m := charmtest.Model(t, sim)
 	assert.False(t, flagSet(t, m, "website.available"))
-	assert.NotContains(t, toolNames(t, sim)[len(toolNames(t, sim))-1], "status-set")
+	assert.NotContains(t, charmtest.ToolNames(t, sim)[len(charmtest.ToolNames(t, sim))-1], "status-set")
 }
 
 func TestOtherHooksDoNothing(t *testing.T) {
 	for _, hook := range []string{"start", "stop", "update-status", "leader-elected", "remove"} {
 		t.Run(hook, func(t *testing.T) {
-			sim := startSim(t, websiteModel(8080), hookEnv(t, hook, nil))
+			sim := charmtest.StartSim(t, websiteModel(8080), hookEnv(t, hook, nil))
 			res := runCharm(t, sim)
-			assert.Equal(t, 0, res.code, res.stderr)
-			assert.Empty(t, toolNames(t, sim))
+			assert.Equal(t, 0, res.ExitCode, res.Stderr)
+			assert.Empty(t, charmtest.ToolNames(t, sim))
 		})
 	}
 }
 
 func TestOutsideHookIsUsageError(t *testing.T) {
-	sim := startSim(t, websiteModel(8080), map[string]string{"JUJU_HOOK_NAME": "install"})
+	sim := charmtest.StartSim(t, websiteModel(8080), map[string]string{"JUJU_HOOK_NAME": "install"})
 	res := runCharm(t, sim)
-	assert.Equal(t, 2, res.code)
-	assert.Contains(t, res.stderr, "not in a Juju hook")
-	assert.Empty(t, toolNames(t, sim))
+	assert.Equal(t, 2, res.ExitCode)
+	assert.Contains(t, res.Stderr, "not in a Juju hook")
+	assert.Empty(t, charmtest.ToolNames(t, sim))
 }
 
 func TestUnknownCommandIsUsageError(t *testing.T) {
-	res := runProgram(t, os.Environ(), charmBinary, "frobnicate")
-	assert.Equal(t, 2, res.code)
-	assert.Contains(t, res.stderr, `unknown command "frobnicate"`)
+	res := charmtest.RunEnv(t, os.Environ(), charmBinary, "frobnicate")
+	assert.Equal(t, 2, res.ExitCode)
+	assert.Contains(t, res.Stderr, `unknown command "frobnicate"`)
 }
 
 // TestDispatch runs the hook the way Juju 2.8+ does: through the charm's
 // dispatch script, with the hook named only by JUJU_DISPATCH_PATH, from a
 // charm directory laid out as charmcraft packs it.
 func TestDispatch(t *testing.T) {
-	charmDir := t.TempDir()
-	for _, f := range []string{"dispatch", "metadata.yaml", "config.yaml"} {
-		data, err := os.ReadFile(f)
-		require.NoError(t, err)
-		info, err := os.Stat(f)
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(charmDir, f), data, info.Mode().Perm()))
-	}
-	require.NoError(t, os.Mkdir(filepath.Join(charmDir, "bin"), 0o755))
-	require.NoError(t, os.Symlink(charmBinary, filepath.Join(charmDir, "bin", "website")))
+	charmDir := charmtest.CharmDir(t, charmBinary, "website")
 
 	env := map[string]string{
 		"JUJU_UNIT_NAME":     "website/0",
@@ -199,11 +191,11 @@ func TestDispatch(t *testing.T) {
 	for k, v := range joinedEnv {
 		env[k] = v
 	}
-	sim := startSim(t, websiteModel(8081), env)
+	sim := charmtest.StartSim(t, websiteModel(8081), env)
 
-	res := runProgram(t, sim.Environ(), filepath.Join(charmDir, "dispatch"))
-	require.Equal(t, 0, res.code, res.stderr)
-	assert.Equal(t, "8081", simModel(t, sim).Relations["website:3"].Local["port"])
+	res := charmtest.Run(t, sim, filepath.Join(charmDir, "dispatch"))
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	assert.Equal(t, "8081", charmtest.Model(t, sim).Relations["website:3"].Local["port"])
 }
 
 func containsLine(lines []string, substr string) bool {

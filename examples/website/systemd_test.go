@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation/hooktools"
+	"github.com/charmkit/httprelation/internal/charmtest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -108,7 +109,7 @@ func TestEnsureReportsSystemctlOutput(t *testing.T) {
 // systemd, against the simulator's tools: the branch the process tests
 // cannot reach, as they hide the machine's systemctl.
 func TestInstallHookWithSystemd(t *testing.T) {
-	sim := startSim(t, websiteModel(8080), hookEnv(t, "install", nil))
+	sim := charmtest.StartSim(t, websiteModel(8080), hookEnv(t, "install", nil))
 	tools := hooktools.ExecRunner{Env: sim.Environ()}
 	env := hooktools.EnvFrom(func(k string) (string, bool) {
 		for _, kv := range sim.Environ() {
@@ -139,7 +140,7 @@ func TestInstallHookWithSystemd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(content),
 		"ExecStart="+filepath.Join(charmDir, "bin", "website")+" serve --port 8080 --unit website/0 --bind 0.0.0.0\n")
-	m := simModel(t, sim)
+	m := charmtest.Model(t, sim)
 	assert.False(t, containsLine(m.Log, "service manager absent"))
 	assert.Equal(t, "8080", m.Relations["website:3"].Local["port"])
 	assert.Equal(t, "serving on :8080", m.Status.Message)

@@ -1,0 +1,116 @@
+package toolsim
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSimRun(t *testing.T) {
+	t.Parallel()
+	alpha, _ := buildTestCmds(t)
+	s := Start(t, baseModel(t), map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_RELATION_ID": "site:2"})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+
+	// A program gets the hook environment and finds the tools on PATH.
+	res, err := s.Run(ctx, alpha, "env=JUJU_UNIT_NAME", "env=TOOLSIM_MODEL", "tool=is-leader", "stderr=done")
+	require.NoError(t, err)
+	assert.Equal(t, Result{
+		ExitCode: 0,
+		Stdout:   "JUJU_UNIT_NAME=lb/0\nTOOLSIM_MODEL=" + s.ModelPath + "\nFalse\n",
+		Stderr:   "done\n",
+	}, res)
+
+	// A failing exit status is a result, not an error.
+	res, err = s.Run(ctx, alpha, "stderr=bad input", "exit=3")
+	require.NoError(t, err)
+	assert.Equal(t, Result{ExitCode: 3, Stderr: "bad input\n"}, res)
+
+	// A tool's name runs the tool.
+	res, err = s.Run(ctx, "relation-get", "-", "other/0")
+	require.NoError(t, err)
+	assert.Equal(t, Result{ExitCode: 1, Stderr: "ERROR permission denied\n"}, res)
+
+	// A process that dies of a signal has no exit status.
+	res, err = s.Run(ctx, alpha, "env=JUJU_RELATION_ID", "kill")
+	require.NoError(t, err)
+	assert.Equal(t, Result{ExitCode: -1, Stdout: "JUJU_RELATION_ID=site:2\n"}, res)
+
+	names, err := s.ToolNames()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"is-leader", "relation-get"}, names)
+}
+
+func TestRunEnv(t *testing.T) {
+	alpha, _ := buildTestCmds(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+
+	// env is the whole environment: nothing of this process leaks in.
+	t.Setenv("TOOLSIM_MODEL", "/leaked")
+	res, err := RunEnv(ctx, []string{"A=1"}, alpha, "env=A", "env=TOOLSIM_MODEL", "env=PATH", "exit=4")
+	require.NoError(t, err)
+	assert.Equal(t, Result{ExitCode: 4, Stdout: "A=1\nTOOLSIM_MODEL=\nPATH=\n"}, res)
+
+	// Without tools on PATH the program sees no hook tools.
+	res, err = RunEnv(ctx, []string{"PATH=" + t.TempDir()}, alpha, "tool=is-leader")
+	require.NoError(t, err)
+	assert.Equal(t, 100, res.ExitCode)
+	assert.Contains(t, res.Stderr, `"is-leader": executable file not found in $PATH`)
+}
+
+func TestRunErrors(t *testing.T) {
+	t.Parallel()
+	alpha, _ := buildTestCmds(t)
+	s := Start(t, baseModel(t), nil)
+
+	// A program that cannot be started is an error.
+	missing := filepath.Join(t.TempDir(), "nosuch")
+	res, err := s.Run(t.Context(), missing)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	assert.Equal(t, -1, res.ExitCode)
+	_, err = RunEnv(t.Context(), nil, missing)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+
+	// A program killed because ctx ended is an error, with what it
+	// printed before.
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err = s.Run(ctx, alpha, "env=TOOLSIM_LOG", "sleep")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, Result{ExitCode: -1, Stdout: "TOOLSIM_LOG=" + s.LogPath + "\n"}, res)
+	assert.Less(t, time.Since(start), 30*time.Second)
+}
+
+func TestToolNamesTornLog(t *testing.T) {
+	t.Parallel()
+	s := Start(t, baseModel(t), map[string]string{"JUJU_RELATION_ID": "site:2"})
+	names, err := s.ToolNames()
+	require.NoError(t, err)
+	assert.Empty(t, names)
+
+	runProcess(t, s, nil, "is-leader")
+	f, err := os.OpenFile(s.LogPath, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("{torn\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	runProcess(t, s, nil, "relation-ids", "site")
+
+	// A damaged line costs only itself.
+	names, err = s.ToolNames()
+	assert.ErrorContains(t, err, "call log line 2")
+	assert.Equal(t, []string{"is-leader", "relation-ids"}, names)
+
+	require.NoError(t, os.Remove(s.LogPath))
+	names, err = s.ToolNames()
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	assert.Empty(t, names)
+}
