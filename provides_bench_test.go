@@ -6,49 +6,47 @@ import (
 	"testing"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/httprelationtest"
 )
 
-// benchAccessor answers instantly and keeps nothing, so the benchmark
-// measures the library's own work rather than the fake's bookkeeping.
-type benchAccessor struct {
-	httprelation.Accessor // the methods Configure does not call
-	ids                   []string
-}
-
-func (b benchAccessor) HookContext(context.Context) (httprelation.HookContext, error) {
-	return httprelation.HookContext{Unit: "shop/0", HookName: "config-changed"}, nil
-}
-
-func (b benchAccessor) RelationIDs(context.Context, string) ([]string, error) { return b.ids, nil }
-
-func (b benchAccessor) IngressAddress(context.Context, string) (string, error) {
-	return "10.0.0.9", nil
-}
-
-func (b benchAccessor) SetLocalData(context.Context, string, map[string]string) error { return nil }
-
+// BenchmarkConfigure measures Configure over httprelationtest with n
+// remote units, each in a relation of its own (n proxy applications in
+// front of one website): Configure's work is per relation, so this is its
+// worst case for n units. What it reports includes the fake Model's
+// bookkeeping, as BenchmarkServices does.
 func BenchmarkConfigure(b *testing.B) {
 	vips := []httprelation.ConfigureOption{
 		httprelation.WithHostnames("a.example.com", "b.example.com", "c.example.com"),
 		httprelation.WithAddresses("192.0.2.1", "192.0.2.2"),
 	}
-	for _, r := range []int{1, 10, 100} {
-		acc := benchAccessor{}
-		for i := range r {
-			acc.ids = append(acc.ids, fmt.Sprintf("website:%d", i))
+	for _, n := range []int{1, 10, 100, 1000} {
+		rels := make([]httprelationtest.Relation, n)
+		for i := range rels {
+			app := fmt.Sprintf("proxy-%d", i)
+			rels[i] = httprelationtest.Relation{
+				ID: fmt.Sprintf("website:%d", i+1), RemoteApp: app,
+				IngressAddress: "10.0.0.9",
+				Units:          map[string]map[string]string{app + "/0": {"private-address": fmt.Sprintf("10.1.%d.%d", i>>8&255, i&255)}},
+			}
 		}
-		p := httprelation.NewProvides(acc, "website")
 		for _, bc := range []struct {
 			name string
 			opts []httprelation.ConfigureOption
 		}{{"ingress", nil}, {"vips", vips}} {
-			b.Run(fmt.Sprintf("relations=%d/%s", r, bc.name), func(b *testing.B) {
-				b.ReportAllocs()
+			b.Run(fmt.Sprintf("N=%d/%s", n, bc.name), func(b *testing.B) {
+				m := httprelationtest.New(httprelationtest.Scenario{Unit: "shop/0", Relations: rels,
+					Hook: httprelationtest.Hook{Name: "config-changed"}})
+				p := httprelation.NewProvides(m, "website")
 				ctx := context.Background()
+				b.ReportAllocs()
 				for b.Loop() {
+					m.ResetCalls() // the Model records every call; keep that from growing
 					if err := p.Configure(ctx, 8080, bc.opts...); err != nil {
 						b.Fatal(err)
 					}
+				}
+				if got := m.Local(rels[n-1].ID)["port"]; got != "8080" {
+					b.Fatalf("last relation has port %q, want 8080", got)
 				}
 			})
 		}
