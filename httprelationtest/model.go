@@ -50,6 +50,7 @@ type Model struct {
 	privAddr  string
 	hook      Hook
 	relations []*Relation
+	byNumber  map[string]*Relation // relations by number; Juju's ids count only by number
 	state     map[string]string
 	calls     []Call
 }
@@ -62,7 +63,8 @@ var (
 // New returns a Model serving s. The scenario's maps are copied, so the
 // caller may reuse s.
 func New(s Scenario) *Model {
-	m := &Model{unit: s.Unit, privAddr: s.PrivateAddress, hook: s.Hook, state: maps.Clone(s.State)}
+	m := &Model{unit: s.Unit, privAddr: s.PrivateAddress, hook: s.Hook, state: maps.Clone(s.State),
+		byNumber: make(map[string]*Relation, len(s.Relations))}
 	if m.state == nil {
 		m.state = map[string]string{}
 	}
@@ -74,6 +76,9 @@ func New(s Scenario) *Model {
 			c.Units[u] = maps.Clone(bag)
 		}
 		m.relations = append(m.relations, &c)
+		if num := httprelation.RelationNumber(c.ID); num != "" && m.byNumber[num] == nil {
+			m.byNumber[num] = &c // the first relation with a number wins, as a scan would find it
+		}
 	}
 	return m
 }
@@ -164,11 +169,8 @@ func (m *Model) record(method, arg string) {
 
 // relation finds a relation by id; only the number counts, as in Juju.
 func (m *Model) relation(id string) (*Relation, error) {
-	num := httprelation.RelationNumber(id)
-	for _, r := range m.relations {
-		if num != "" && httprelation.RelationNumber(r.ID) == num {
-			return r, nil
-		}
+	if r := m.byNumber[httprelation.RelationNumber(id)]; r != nil {
+		return r, nil
 	}
 	return nil, fmt.Errorf("relation %q: %w", id, httprelation.ErrRelationNotFound)
 }
