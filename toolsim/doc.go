@@ -96,6 +96,16 @@
 // replace the model atomically, so many simulator processes can run at
 // once.
 //
+// Read-only calls answer from a snapshot cache beside the model
+// (.model.json.cache/ for model.json): one file per version of the model
+// file, named by its inode, size and mtime, that holds the model without
+// the remote units' bags and an index of the bags, so that a call reads
+// only what it answers, whatever the number of units. The first read of
+// a version builds it; writes, through the tools or [Model.WriteFile],
+// remove it. It can be deleted at any time, and a damaged one is noticed
+// and rebuilt. A model edited in place rather than replaced is noticed
+// by its new mtime.
+//
 // # In tests
 //
 // [Start] builds the binary once per test process and lays out a [Sim],

@@ -152,7 +152,10 @@ type invocation struct {
 	tool   string
 	getenv func(string) string
 	model  *Model
-	stdin  io.Reader
+	// snap, when set, holds the remote units' bags, which model then
+	// lacks (see loadView).
+	snap  *snapshot
+	stdin io.Reader
 	// stdinText is what was read from stdin (--file -), for the log.
 	stdinText *string
 	out       bytes.Buffer
@@ -203,9 +206,14 @@ func (inv *invocation) run(args []string) error {
 	if path == "" {
 		return failure("TOOLSIM_MODEL is not set")
 	}
-	m, err := LoadModel(path)
+	// A write reads the model again under the exclusive lock, and would
+	// make a snapshot stale at once: it does not build one.
+	m, snap, err := loadView(path, !writes)
 	if err != nil {
 		return err
+	}
+	if snap != nil {
+		defer snap.close()
 	}
 	if err := sleepLatency(m, inv.getenv); err != nil {
 		return err
@@ -218,8 +226,7 @@ func (inv *invocation) run(args []string) error {
 		return inv.apply(fault)
 	}
 	if !writes {
-		inv.model = m
-		return run(inv, args)
+		return inv.read(run, args, path, m, snap)
 	}
 	return withLock(path, syscall.LOCK_EX, func() error {
 		m, err := readModelFile(path)
@@ -235,6 +242,25 @@ func (inv *invocation) run(args []string) error {
 		}
 		return writeModelFile(path, m)
 	})
+}
+
+// read runs a read-only tool. Should the snapshot turn out damaged, the
+// call is answered again from the model file: a read-only tool has no
+// effect until it prints.
+func (inv *invocation) read(run toolFunc, args []string, path string, m *Model, snap *snapshot) error {
+	inv.model, inv.snap = m, snap
+	err := run(inv, args)
+	if snap == nil || !errors.Is(err, errCacheBroken) {
+		return err
+	}
+	snap.discard()
+	inv.out.Reset()
+	inv.errOut.Reset()
+	if inv.model, err = LoadModel(path); err != nil {
+		return err
+	}
+	inv.snap = nil
+	return run(inv, args)
 }
 
 // sleepLatency waits TOOLSIM_LATENCY_MS, or else the model's latency_ms,

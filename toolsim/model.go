@@ -154,6 +154,9 @@ func writeModelFile(path string, m *Model) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write model: %w", err)
 	}
+	if err := invalidateCache(path); err != nil {
+		return fmt.Errorf("write model: %w", err)
+	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write model: %w", err)
 	}

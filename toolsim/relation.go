@@ -3,6 +3,7 @@ package toolsim
 import (
 	"errors"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -114,8 +115,12 @@ func relationList(inv *invocation, args []string) error {
 	}
 	units := []string{}
 	if !inv.hookIs(key, "-relation-broken") {
+		names, err := inv.unitNames(key)
+		if err != nil {
+			return err
+		}
 		departing := inv.hookIs(key, "-relation-departed")
-		for u := range r.Units {
+		for _, u := range names {
 			if departing && (u == inv.getenv("JUJU_DEPARTING_UNIT") || u == inv.getenv("JUJU_REMOTE_UNIT")) {
 				continue // Juju 3 no longer lists the unit that is leaving
 			}
@@ -213,12 +218,34 @@ func (inv *invocation) readBag(key, name string, app bool) (map[string]string, e
 	if a := appOf(name); a == "" || (a != r.RemoteApp && a != appOf(local)) {
 		return nil, failure("permission denied")
 	}
-	bag, ok := r.Units[name]
+	bag, ok, err := inv.unitBag(key, name)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, failure("cannot read settings for unit %q in relation %q: unit %q: settings not found",
 			name, appOf(local)+":"+endpointOf(key)+" "+r.RemoteApp+":"+r.RemoteEndpoint, name)
 	}
 	return copyBag(bag), nil
+}
+
+// unitNames lists the remote units of the relation key, in no order.
+func (inv *invocation) unitNames(key string) ([]string, error) {
+	if inv.snap != nil {
+		return inv.snap.unitNames(key)
+	}
+	return slices.Collect(maps.Keys(inv.model.Relations[key].Units)), nil
+}
+
+// unitBag returns the bag of a remote unit of the relation key, and false
+// if the unit is not in the relation. It is the one place that reads a
+// remote unit's bag, so that a snapshot reads only that bag.
+func (inv *invocation) unitBag(key, name string) (map[string]string, bool, error) {
+	if inv.snap != nil {
+		return inv.snap.unitBag(key, name)
+	}
+	bag, ok := inv.model.Relations[key].Units[name]
+	return bag, ok, nil
 }
 
 // copyBag never returns nil, so an empty bag prints as {} and not null.
