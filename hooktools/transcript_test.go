@@ -22,38 +22,48 @@ func TestTranscriptReads(t *testing.T) {
 			for _, c := range tr.Calls {
 				acc := New(newReplay(tr), WithEnv(tr.env()))
 				ctx := context.Background()
-				var got any
-				var err error
-				var want any
-				switch {
-				case isCall(c, "relation-ids", "--format=json", "*"):
-					got, err = acc.RelationIDs(ctx, c.Args[2])
-					want = &[]string{}
-				case isCall(c, "relation-list", "--format=json", "-r", "*"):
-					got, err = acc.RelationUnits(ctx, c.Args[3])
-					want = &[]string{}
-				case isCall(c, "relation-get", "--format=json", "-r", "*", "-", "*"):
-					got, err = acc.UnitData(ctx, c.Args[3], c.Args[5])
-					want = &map[string]string{}
-				default:
-					continue
+				if checkRecordedRead(t, ctx, acc, c) {
+					checked++
 				}
-				checked++
-				if c.Exit != 0 {
-					var te *ToolError
-					require.ErrorAs(t, err, &te, "%q", c.Args)
-					assert.Equal(t, c.Exit, te.ExitCode)
-					assert.Equal(t, c.Args[0], te.Tool)
-					assert.Equal(t, strings.TrimSuffix(strings.TrimPrefix(c.Stderr, "ERROR "), "\n"), te.Message)
-					continue
-				}
-				require.NoError(t, err, "%q", c.Args)
-				require.NoError(t, json.Unmarshal([]byte(c.Stdout), want))
-				assert.Equal(t, deref(want), got, "%q", c.Args)
 			}
 			assert.GreaterOrEqual(t, checked, 15)
 		})
 	}
+}
+
+// checkRecordedRead makes the Accessor call that a recorded read stands
+// for and checks it against the recording: the decoded stdout, or the
+// exit code and message of a failed call. It reports false for calls that
+// are not reads the Accessor makes.
+func checkRecordedRead(t *testing.T, ctx context.Context, acc *Accessor, c recordedCall) bool {
+	t.Helper()
+	var got, want any
+	var err error
+	switch {
+	case isCall(c, "relation-ids", "--format=json", "*"):
+		got, err = acc.RelationIDs(ctx, c.Args[2])
+		want = &[]string{}
+	case isCall(c, "relation-list", "--format=json", "-r", "*"):
+		got, err = acc.RelationUnits(ctx, c.Args[3])
+		want = &[]string{}
+	case isCall(c, "relation-get", "--format=json", "-r", "*", "-", "*"):
+		got, err = acc.UnitData(ctx, c.Args[3], c.Args[5])
+		want = &map[string]string{}
+	default:
+		return false
+	}
+	if c.Exit != 0 {
+		var te *ToolError
+		require.ErrorAs(t, err, &te, "%q", c.Args)
+		assert.Equal(t, c.Exit, te.ExitCode, "%q", c.Args)
+		assert.Equal(t, c.Args[0], te.Tool)
+		assert.Equal(t, strings.TrimSuffix(strings.TrimPrefix(c.Stderr, "ERROR "), "\n"), te.Message)
+		return true
+	}
+	require.NoError(t, err, "%q", c.Args)
+	require.NoError(t, json.Unmarshal([]byte(c.Stdout), want))
+	assert.Equal(t, deref(want), got, "%q", c.Args)
+	return true
 }
 
 // isCall matches recorded args against a pattern where "*" is any value.
