@@ -67,7 +67,7 @@
 // frontend-port (IPv6 in brackets), default_backend the first service (by
 // name) and "use_backend be_<service> if { hdr(host) -m str <service> }" for
 // every service; then per service "backend be_<service>", "balance
-// roundrobin" and per host "server <service>-<i> <address>:<port> check".
+// roundrobin" and per distinct host address "server <service>_<hostname>_<port> <address>:<port> check".
 // Without services the frontend answers 503.
 //
 // Nothing from remote units reaches the file unchecked: the library drops

@@ -41,7 +41,7 @@ var bodyPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`^$`),
 	regexp.MustCompile(`^backend be_[a-z][a-z0-9-]*$`),
 	regexp.MustCompile(`^    balance roundrobin$`),
-	regexp.MustCompile(`^    server [a-z][a-z0-9-]*-[0-9]+ (\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):[0-9]{1,5} check$`),
+	regexp.MustCompile(`^    server [a-z][a-z0-9-]*_[0-9A-Za-z.:-]+_[0-9]{1,5} (\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):[0-9]{1,5} check$`),
 }
 
 // appNameRE is the test's own copy of Juju's application name syntax.
@@ -49,8 +49,8 @@ var appNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`
 
 // structureProblems checks a rendered file against what its input allows:
 // the fixed header, then exactly 2 frontend lines, 4 lines per service and
-// 1 per host, each matching an allowlisted pattern, and one server line per
-// input host, in order, with that host's address.
+// 1 per distinct host address, each matching an allowlisted pattern, and
+// one server line per distinct input address, in order, named after it.
 func structureProblems(services []httprelation.Service, text string) []string {
 	var problems []string
 	if !strings.HasSuffix(text, "\n") {
@@ -60,9 +60,14 @@ func structureProblems(services []httprelation.Service, text string) []string {
 	hosts := 0
 	var wantServers []string
 	for _, svc := range services {
-		hosts += len(svc.Hosts)
-		for i, h := range svc.Hosts {
-			wantServers = append(wantServers, fmt.Sprintf("    server %s-%d %s check", svc.Name, i, h.Addr()))
+		seen := map[string]bool{}
+		for _, h := range svc.Hosts {
+			// Hosts differing only in private-address are one server.
+			if addr := h.Addr(); !seen[addr] {
+				seen[addr] = true
+				hosts++
+				wantServers = append(wantServers, fmt.Sprintf("    server %s_%s_%d %s check", svc.Name, h.Hostname, h.Port, addr))
+			}
 		}
 	}
 	if want := len(wantHeader) + 2 + 4*len(services) + hosts; len(lines) != want {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/charmkit/httprelation"
@@ -57,7 +58,8 @@ frontend http-in
 
 // renderHAProxy renders the whole haproxy configuration: one frontend
 // listening on fe, routing by Host header to one backend per service, the
-// first service by default; one server line per host. Without services the
+// first service by default; one server line per distinct host address and
+// port. Without services the
 // frontend answers 503.
 //
 // Only validated values reach the text: every service name must be a Juju
@@ -93,11 +95,26 @@ func renderHAProxy(services []httprelation.Service, fe frontend) (string, error)
 	}
 	for _, svc := range services {
 		fmt.Fprintf(&b, "\nbackend %s\n    balance roundrobin\n", backendName(svc.Name))
-		for i, h := range svc.Hosts {
-			fmt.Fprintf(&b, "    server %s-%d %s check\n", svc.Name, i, h.Addr())
+		written := make(map[string]bool, len(svc.Hosts))
+		for _, h := range svc.Hosts {
+			name := serverName(svc.Name, h)
+			if written[name] {
+				continue // same address and port as a host before it: the same server
+			}
+			written[name] = true
+			fmt.Fprintf(&b, "    server %s %s check\n", name, h.Addr())
 		}
 	}
 	return b.String(), nil
+}
+
+// serverName names a server after what it points at, so that haproxy's
+// logs and stats say which backend host they mean even after other units
+// come and go. Service names and validated addresses never contain '_',
+// so "<service>_<hostname>_<port>" is unique, and haproxy accepts every
+// character they may contain (letters, digits, '.', ':', '-').
+func serverName(service string, h httprelation.Host) string {
+	return service + "_" + h.Hostname + "_" + strconv.Itoa(h.Port)
 }
 
 // backendName derives a backend name that cannot collide with the

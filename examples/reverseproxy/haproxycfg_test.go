@@ -105,7 +105,20 @@ func TestRenderBracketsIPv6(t *testing.T) {
 		frontend{Bind: "::", Port: 80})
 	require.NoError(t, err)
 	assert.Contains(t, got, "\n    bind [::]:80\n")
-	assert.Contains(t, got, "\n    server web-0 [fd00::1]:8080 check\n")
+	assert.Contains(t, got, "\n    server web_fd00::1_8080 [fd00::1]:8080 check\n")
+}
+
+func TestRenderNamesServersAfterTheirAddress(t *testing.T) {
+	a := httprelation.Host{Hostname: "web.internal", PrivateAddress: "10.0.0.1", Port: 80}
+	sameTarget := httprelation.Host{Hostname: "web.internal", PrivateAddress: "10.0.0.2", Port: 80}
+	other := host("10.0.0.3", 80)
+	got, err := renderHAProxy([]httprelation.Service{{Name: "web", Hosts: []httprelation.Host{a, sameTarget, other}}},
+		frontend{Bind: "0.0.0.0", Port: 80})
+	require.NoError(t, err)
+	assert.Equal(t, 1, strings.Count(got, "    server web_web.internal_80 web.internal:80 check\n"),
+		"hosts differing only in private-address reach the same server: one line")
+	assert.Contains(t, got, "    server web_10.0.0.3_80 10.0.0.3:80 check\n")
+	assert.Equal(t, 2, strings.Count(got, "    server "))
 }
 
 // TestHAProxyAcceptsGoldenFiles runs haproxy's own parser over every golden
