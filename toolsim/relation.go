@@ -92,17 +92,25 @@ func relationIDs(inv *invocation, args []string) error {
 	return out.write(inv, inv.model.relationIDs(name))
 }
 
-func relationList(inv *invocation, args []string) error {
+// readOptions parses what relation-list and relation-get share: the output
+// format, the relation (-r, else the hook's) and --app. It returns the
+// remaining arguments.
+func (inv *invocation) readOptions(args []string) (out *output, key string, app bool, rest []string, err error) {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out = addOutputFlags(fs, "smart")
 	rel := inv.relationOption(fs)
-	var listApp bool
-	fs.boolVar(&listApp, "app")
-	args, err := fs.parse(args)
-	if err != nil {
-		return err
+	fs.boolVar(&app, "app")
+	if rest, err = fs.parse(args); err != nil {
+		return nil, "", false, nil, err
 	}
-	key, err := inv.relationOrHook(*rel)
+	if key, err = inv.relationOrHook(*rel); err != nil {
+		return nil, "", false, nil, err
+	}
+	return out, key, app, rest, nil
+}
+
+func relationList(inv *invocation, args []string) error {
+	out, key, listApp, args, err := inv.readOptions(args)
 	if err != nil {
 		return err
 	}
@@ -132,16 +140,7 @@ func relationList(inv *invocation, args []string) error {
 }
 
 func relationGet(inv *invocation, args []string) error {
-	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
-	rel := inv.relationOption(fs)
-	var app bool
-	fs.boolVar(&app, "app")
-	args, err := fs.parse(args)
-	if err != nil {
-		return err
-	}
-	key, err := inv.relationOrHook(*rel)
+	out, key, app, args, err := inv.readOptions(args)
 	if err != nil {
 		return err
 	}
