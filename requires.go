@@ -13,15 +13,21 @@ import (
 
 // Requires is the requirer side of an http endpoint: a reverse proxy, a
 // load balancer or a client reading where the remote applications serve.
+//
+// A Requires lives for one hook, as the dispatch pattern builds it: the
+// first of Services, Available and UpdateFlags reads the relations and
+// logs their bad entries, and later calls in the same hook answer from
+// that read (see [ChangeCounter] for accessors whose data changes under
+// it). Build a new Requires in every hook.
 type Requires struct {
 	acc      Accessor
 	endpoint string
 	log      *slog.Logger
+	services hookMemo[[]Service]
 }
 
 // NewRequires returns the requirer side of endpoint, reading through acc.
-// It makes no call; every method reads the current state afresh, since
-// relation data changes between hooks.
+// It makes no call.
 func NewRequires(acc Accessor, endpoint string, opts ...Option) *Requires {
 	o := buildOptions(opts)
 	return &Requires{acc: acc, endpoint: endpoint, log: o.logger}
@@ -31,7 +37,8 @@ func NewRequires(acc Accessor, endpoint string, opts ...Option) *Requires {
 func (r *Requires) Endpoint() string { return r.endpoint }
 
 // Available reports whether at least one remote unit serves a usable host,
-// which is what the "<endpoint>.available" flag means on this side.
+// which is what the "<endpoint>.available" flag means on this side. It
+// answers from the hook's one read, like Services.
 func (r *Requires) Available(ctx context.Context) (bool, error) {
 	services, err := r.Services(ctx)
 	return len(services) > 0, err
@@ -44,9 +51,16 @@ func (r *Requires) Available(ctx context.Context) (bool, error) {
 //
 // Bad remote data is logged as a warning and skipped, as is a unit whose
 // bag vanished between listing and reading; an error is returned only when
-// the accessor fails otherwise.
+// the accessor fails otherwise. The relations are read, and bad entries
+// logged, once per hook: later calls return a copy of the first answer.
 func (r *Requires) Services(ctx context.Context) ([]Service, error) {
-	refs, err := r.listUnits(ctx)
+	services, err := r.services.get(ctx, r.acc, r.readServices)
+	return cloneServices(services), err
+}
+
+// readServices reads every remote unit's bag.
+func (r *Requires) readServices(ctx context.Context) ([]Service, error) {
+	_, refs, err := r.listUnits(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -57,28 +71,35 @@ func (r *Requires) Services(ctx context.Context) ([]Service, error) {
 	byApp := make(map[string][]Host)
 	for i, bag := range bags {
 		app := AppName(refs[i].Unit)
-		var problems []*EntryError
-		byApp[app], problems = appendUnitHosts(byApp[app], nil, bag)
-		for _, p := range problems {
-			r.warnEntry(ctx, refs[i], p)
-		}
+		byApp[app] = r.parseBag(ctx, byApp[app], refs[i], bag)
 	}
 	return groupServices(byApp), nil
+}
+
+// parseBag appends the hosts of one remote unit's bag to hosts and logs
+// each of its bad entries: the one place where a bag read becomes hosts
+// and warnings.
+func (r *Requires) parseBag(ctx context.Context, hosts []Host, ref UnitRef, bag map[string]string) []Host {
+	hosts, problems := appendUnitHosts(hosts, nil, bag)
+	for _, p := range problems {
+		r.warnEntry(ctx, ref, p)
+	}
+	return hosts
 }
 
 // listUnits lists the remote units of every live relation of the endpoint.
 // The application of a unit comes from its name, so RemoteApp is never
 // called.
-func (r *Requires) listUnits(ctx context.Context) ([]UnitRef, error) {
+func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error) {
 	hc, ids, err := liveRelations(ctx, r.acc, r.endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
+		return hc, nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
 	}
 	var refs []UnitRef
 	for _, id := range ids {
 		units, err := liveUnits(ctx, r.acc, hc, id)
 		if err != nil {
-			return nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
+			return hc, nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
 		}
 		for _, u := range units {
 			if !validUnitName(u) {
@@ -90,7 +111,7 @@ func (r *Requires) listUnits(ctx context.Context) ([]UnitRef, error) {
 			refs = append(refs, UnitRef{RelationID: id, Unit: u})
 		}
 	}
-	return refs, nil
+	return hc, refs, nil
 }
 
 // readBags reads the bag of every ref: in one ReadUnits call when the

@@ -53,11 +53,13 @@ type Model struct {
 	byNumber  map[string]*Relation // relations by number; Juju's ids count only by number
 	state     map[string]string
 	calls     []Call
+	changes   uint64 // counts edits of the hook and the relations; see ChangeCount
 }
 
 var (
-	_ httprelation.Accessor = (*Model)(nil)
-	_ httprelation.Store    = (*Model)(nil)
+	_ httprelation.Accessor      = (*Model)(nil)
+	_ httprelation.Store         = (*Model)(nil)
+	_ httprelation.ChangeCounter = (*Model)(nil)
 )
 
 // New returns a Model serving s. The scenario's maps are copied, so the
@@ -88,6 +90,7 @@ func New(s Scenario) *Model {
 func (m *Model) SetHook(h Hook) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	m.hook = h
 }
 
@@ -100,6 +103,7 @@ func (m *Model) SetUnitData(relationID, unit string, bag map[string]string) erro
 	if err != nil {
 		return err
 	}
+	m.changes++
 	r.Units[unit] = maps.Clone(bag)
 	return nil
 }
@@ -113,8 +117,19 @@ func (m *Model) RemoveUnit(relationID, unit string) error {
 	if err != nil {
 		return err
 	}
+	m.changes++
 	delete(r.Units, unit)
 	return nil
+}
+
+// ChangeCount implements httprelation.ChangeCounter: it changes with
+// every SetHook, SetUnitData and RemoveUnit, so that a Requires or
+// Provides reused across them reads the model again instead of answering
+// from its read of the hook.
+func (m *Model) ChangeCount() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.changes
 }
 
 // Local returns a copy of the local unit's bag in a relation: what the
