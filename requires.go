@@ -23,6 +23,7 @@ type Requires struct {
 	acc      Accessor
 	endpoint string
 	log      *slog.Logger
+	view     *viewConfig // nil: every hook reads every bag
 	services hookMemo[[]Service]
 }
 
@@ -30,7 +31,7 @@ type Requires struct {
 // It makes no call.
 func NewRequires(acc Accessor, endpoint string, opts ...Option) *Requires {
 	o := buildOptions(opts)
-	return &Requires{acc: acc, endpoint: endpoint, log: o.logger}
+	return &Requires{acc: acc, endpoint: endpoint, log: o.logger, view: o.view}
 }
 
 // Endpoint returns the endpoint name given to NewRequires.
@@ -58,8 +59,12 @@ func (r *Requires) Services(ctx context.Context) ([]Service, error) {
 	return cloneServices(services), err
 }
 
-// readServices reads every remote unit's bag.
+// readServices reads every remote unit's bag, or, with an incremental
+// view, the bags the view cannot vouch for (see WithIncrementalView).
 func (r *Requires) readServices(ctx context.Context) ([]Service, error) {
+	if r.view != nil {
+		return r.viewServices(ctx)
+	}
 	_, refs, err := r.listUnits(ctx)
 	if err != nil {
 		return nil, err
@@ -78,7 +83,7 @@ func (r *Requires) readServices(ctx context.Context) ([]Service, error) {
 
 // parseBag appends the hosts of one remote unit's bag to hosts and logs
 // each of its bad entries: the one place where a bag read becomes hosts
-// and warnings.
+// and warnings, for full reads and the incremental view alike.
 func (r *Requires) parseBag(ctx context.Context, hosts []Host, ref UnitRef, bag map[string]string) []Host {
 	hosts, problems := appendUnitHosts(hosts, nil, bag)
 	for _, p := range problems {

@@ -1,0 +1,202 @@
+package httprelation_test
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/httprelationtest"
+)
+
+// viewWorld is the remote side of the reverseproxy endpoint as Juju
+// holds it, from which each hook gets a fresh httprelationtest.Model:
+// relations come and go between hooks, which one Model cannot do.
+type viewWorld struct {
+	rels map[string]*viewRel // by relation id
+}
+
+type viewRel struct {
+	app   string
+	units map[string]map[string]string
+}
+
+func newViewWorld() *viewWorld { return &viewWorld{rels: map[string]*viewRel{}} }
+
+func (w *viewWorld) addRelation(id, app string) {
+	w.rels[id] = &viewRel{app: app, units: map[string]map[string]string{}}
+}
+
+func (w *viewWorld) setUnit(id, unit string, bag map[string]string) {
+	w.rels[id].units[unit] = maps.Clone(bag)
+}
+
+// model serves the world in hook h with stored state.
+func (w *viewWorld) model(h httprelationtest.Hook, state map[string]string) *httprelationtest.Model {
+	s := httprelationtest.Scenario{Unit: "haproxy/0", Hook: h, State: maps.Clone(state)}
+	for _, id := range slices.Sorted(maps.Keys(w.rels)) {
+		r := w.rels[id]
+		s.Relations = append(s.Relations, httprelationtest.Relation{ID: id, RemoteApp: r.app, Units: r.units})
+	}
+	return httprelationtest.New(s)
+}
+
+// fullRead is Services without a view, in the same world and hook.
+func (w *viewWorld) fullRead(t testing.TB, h httprelationtest.Hook) []httprelation.Service {
+	t.Helper()
+	got, err := httprelation.NewRequires(w.model(h, nil), endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
+	require.NoError(t, err)
+	return got
+}
+
+// viewHook is one hook of a charm that keeps the view: it opens the
+// endpoint with WithIncrementalView, asks for the services, updates the
+// flag (a second read were there no memo) and, unless the hook fails,
+// saves the registry.
+type viewHook struct {
+	hook  httprelationtest.Hook
+	fail  bool
+	now   time.Time
+	opts  []httprelation.ViewOption
+	order int // which of Services/Available/UpdateFlags comes first
+}
+
+// viewRun is what one hook did.
+type viewRun struct {
+	services []httprelation.Service
+	full     []httprelation.Service // a full read of the same model
+	calls    map[string]int
+	reads    []string // "relation-id unit" of every UnitData call
+	warnings []slog.Record
+	state    map[string]string // the store after the hook
+}
+
+func (w *viewWorld) run(t testing.TB, state map[string]string, vh viewHook) viewRun {
+	ctx := context.Background()
+	m := w.model(vh.hook, state)
+	logs := &recordHandler{}
+	reg, err := httprelation.NewRegistry(ctx, m)
+	require.NoError(t, err)
+	now := vh.now
+	opts := append([]httprelation.ViewOption{httprelation.WithClock(func() time.Time { return now })}, vh.opts...)
+	req := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(slog.New(logs)), httprelation.WithIncrementalView(reg, opts...))
+
+	var services []httprelation.Service
+	steps := []func(){
+		func() { services, err = req.Services(ctx); require.NoError(t, err) },
+		func() { require.NoError(t, req.UpdateFlags(ctx, reg)) },
+		func() { _, err := req.Available(ctx); require.NoError(t, err) },
+	}
+	for i := range steps {
+		steps[(i+vh.order)%len(steps)]()
+	}
+	if !vh.fail {
+		require.NoError(t, reg.Save(ctx))
+	}
+	run := viewRun{services: services, calls: map[string]int{}, warnings: logs.all()}
+	for _, c := range m.Calls() {
+		run.calls[c.Method]++
+		if c.Method == "UnitData" {
+			run.reads = append(run.reads, c.Arg)
+		}
+	}
+	run.state = state
+	if !vh.fail {
+		run.state = m.State()
+	}
+	run.full, err = httprelation.NewRequires(m, endpoint, httprelation.WithLogger(silent)).Services(ctx)
+	require.NoError(t, err)
+	return run
+}
+
+// viewBytes is the size of the stored view in state.
+func viewBytes(state map[string]string) int {
+	n := 0
+	for k, v := range state {
+		if strings.HasPrefix(k, "view.") {
+			n += len(k) + len(v)
+		}
+	}
+	return n
+}
+
+// silent drops every record without formatting it: the full reads that
+// the view is compared with log what the view's hook already logged.
+var silent = slog.New(disabledHandler{})
+
+type disabledHandler struct{}
+
+func (disabledHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (disabledHandler) Handle(context.Context, slog.Record) error { return nil }
+func (h disabledHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
+func (h disabledHandler) WithGroup(string) slog.Handler           { return h }
+
+// recordHandler keeps every record logged at warning level or above.
+type recordHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level < slog.LevelWarn {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r.Clone())
+	return nil
+}
+
+func (h *recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordHandler) WithGroup(string) slog.Handler      { return h }
+
+func (h *recordHandler) all() []slog.Record {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.records)
+}
+
+// attr returns the string value of a record's attribute.
+func attr(r slog.Record, key string) string {
+	var v string
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			v = a.Value.String()
+			return false
+		}
+		return true
+	})
+	return v
+}
+
+// backendBag is a provider unit's bag after it configured port.
+func backendBag(addr, port string) map[string]string {
+	return map[string]string{"private-address": addr, "ingress-address": addr, "port": port}
+}
+
+func changed(id, unit string) httprelationtest.Hook {
+	return httprelationtest.Hook{Name: "reverseproxy-relation-changed", RelationID: id, RemoteUnit: unit}
+}
+
+func joined(id, unit string) httprelationtest.Hook {
+	return httprelationtest.Hook{Name: "reverseproxy-relation-joined", RelationID: id, RemoteUnit: unit}
+}
+
+func departed(id, unit string) httprelationtest.Hook {
+	return httprelationtest.Hook{Name: "reverseproxy-relation-departed", RelationID: id, RemoteUnit: unit, DepartingUnit: unit}
+}
+
+func broken(id string) httprelationtest.Hook {
+	return httprelationtest.Hook{Name: "reverseproxy-relation-broken", RelationID: id}
+}
+
+func plainHook(name string) httprelationtest.Hook { return httprelationtest.Hook{Name: name} }
