@@ -32,8 +32,8 @@ requires endpoint offer: one per application, hosts de-duplicated and sorted:
 "[]" when there are none. Invalid remote entries are skipped with a
 warning on stderr; the good ones are still printed and the status is 0.
 The unit leaving in a relation-departed hook and the relation of a
-relation-broken hook are left out.`,
-		setup: func(*flag.FlagSet) runFunc { return runServices },
+relation-broken hook are left out.` + incrementalHelp,
+		setup: servicesSetup,
 	}
 }
 
@@ -148,17 +148,9 @@ every set flag as a sorted JSON array, e.g. ["website.available"].
 A provides endpoint is available while a remote unit is joined; a requires
 endpoint while a remote unit serves a usable host.`,
 		setup: func(fs *flag.FlagSet) runFunc {
-			store := storeState
-			fs.Func("store", "where flags are kept, `state|file`: Juju's charm state (state-get/state-set),\n"+
-				"or $JUJU_CHARM_DIR/.httprelation/state.json (default state)", func(s string) error {
-				if s != storeState && s != storeFile {
-					return fmt.Errorf("want %q or %q", storeState, storeFile)
-				}
-				store = s
-				return nil
-			})
+			store := storeFlag(fs, "where flags are kept")
 			return func(ctx context.Context, c *cli, _ []string) error {
-				flags, err := c.updateFlags(ctx, store)
+				flags, err := c.updateFlags(ctx, *store)
 				if err != nil {
 					return fmt.Errorf("flags: %w", err)
 				}
@@ -180,9 +172,9 @@ func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var st httprelation.Store = hooktools.NewStateStore(c.runner)
-	if store == storeFile {
-		st = httprelation.DefaultFileStore(c.env.CharmDir)
+	st, err := c.openStore(store)
+	if err != nil {
+		return nil, err
 	}
 	reg, err := httprelation.NewRegistry(ctx, st)
 	if err != nil {
