@@ -1,0 +1,276 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
+)
+
+// deployCounts are the deployment sizes. N=1000 is left out of CI's
+// smoke run by its -bench '/N=(1|10|100)$'.
+var deployCounts = []int{10, 100, 1000}
+
+// deployRelation is the one relation the backends join: N units of one
+// application, as `juju add-unit web -n N` makes them.
+const deployRelation = endpoint + ":1"
+
+// BenchmarkDeployment deploys N backends one by one: each joins (a
+// reverseproxy-relation-joined hook, its bag holding only what Juju
+// sets) and then publishes its port (reverseproxy-relation-changed). The
+// proxy runs every hook as an `http-relation services` process under
+// the simulator, 5 ms per tool call, reading in full (read=full) or
+// through the incremental view kept in Juju's state (read=incremental).
+// At N=1000 the full read would take hours; read=full-counted counts its
+// calls with the same library in memory and measures no time.
+//
+// Metrics: s/deploy is the wall time of the hooks alone (the model edits
+// between hooks are not timed), calls/deploy and calls/hook the tool
+// calls, max-calls/hook the most in one hook, cpu-ms/hook the CPU time of
+// a hook process and its tools, view-KiB the stored view after the last
+// hook. ns/op is s/deploy.
+func BenchmarkDeployment(b *testing.B) {
+	bin := builds.binary(b, httpRelationPkg)
+	for _, n := range deployCounts {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			b.Run("read=incremental", func(b *testing.B) { benchDeploy(b, bin, n, true) })
+			if n < 1000 {
+				b.Run("read=full", func(b *testing.B) { benchDeploy(b, bin, n, false) })
+				return
+			}
+			b.Run("read=full-counted", func(b *testing.B) {
+				calls := 0
+				for range b.N {
+					calls = fullDeployCalls(n)
+				}
+				b.ReportMetric(float64(calls), "calls/deploy")
+				b.ReportMetric(float64(calls)/float64(2*n), "calls/hook")
+			})
+		})
+	}
+}
+
+// deployStats sums the tool calls of a deployment's hooks.
+type deployStats struct {
+	hooks, calls, maxCalls int
+	wall, cpu              time.Duration
+}
+
+func benchDeploy(b *testing.B, bin string, n int, incremental bool) {
+	args := []string{"services", endpoint}
+	if incremental {
+		args = []string{"services", "--incremental", endpoint}
+	}
+	var st deployStats
+	var viewBytes int
+	b.StopTimer()
+	for range b.N {
+		st = deployStats{}
+		sim := toolsim.Start(b, deployModel(), nil)
+		log := &callLog{path: sim.LogPath}
+		var out []byte
+		for u := range n {
+			unit := fmt.Sprintf("%s/%d", appName(0), u)
+			for _, step := range []struct {
+				hook string
+				bag  map[string]string
+			}{{"joined", enteredBag(u)}, {"changed", backendBag(u)}} {
+				editModel(b, sim, func(m *toolsim.Model) { m.Relations[deployRelation].Units[unit] = step.bag })
+				sim.SetHookEnv(deployHookEnv(b, step.hook, unit))
+				cmd := exec.CommandContext(context.Background(), bin, args...)
+				cmd.Env = sim.Environ()
+				start := time.Now()
+				b.StartTimer()
+				r, err := runProcess(cmd)
+				b.StopTimer()
+				st.wall += time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				st.cpu += r.cpu
+				out = r.stdout
+				calls := log.next(b)
+				total := 0
+				for _, c := range calls {
+					total += c
+				}
+				st.hooks++
+				st.calls += total
+				st.maxCalls = max(st.maxCalls, total)
+				// state-get, relation-ids, 1 relation-list, 1 relation-get,
+				// state-set: 4 + R with R = 1.
+				if incremental && total > 5 {
+					b.Fatalf("hook %s of %s made %d calls %v, more than 4 + R = 5", step.hook, unit, total, calls)
+				}
+			}
+		}
+		if err := checkDeployed(out, n); err != nil {
+			b.Fatal(err)
+		}
+		if !incremental {
+			if want := fullDeployCalls(n); st.calls != want {
+				b.Fatalf("the deployment made %d calls, the in-memory count says %d", st.calls, want)
+			}
+			continue
+		}
+		m, err := sim.Model()
+		if err != nil {
+			b.Fatal(err)
+		}
+		viewBytes = 0
+		for k, v := range m.State {
+			if strings.HasPrefix(k, "view.") {
+				viewBytes += len(k) + len(v)
+			}
+		}
+		if viewBytes == 0 || viewBytes >= 256<<10 {
+			b.Fatalf("stored view of %d units is %d bytes, want some, under 256 KiB", n, viewBytes)
+		}
+	}
+	b.ReportMetric(st.wall.Seconds(), "s/deploy")
+	b.ReportMetric(float64(st.calls), "calls/deploy")
+	b.ReportMetric(float64(st.calls)/float64(st.hooks), "calls/hook")
+	b.ReportMetric(float64(st.maxCalls), "max-calls/hook")
+	b.ReportMetric(float64(st.cpu)/float64(time.Millisecond)/float64(st.hooks), "cpu-ms/hook")
+	if incremental {
+		b.ReportMetric(float64(viewBytes)/1024, "view-KiB")
+	}
+}
+
+// deployModel is haproxy/0 with one empty reverseproxy relation to the
+// backends' application.
+func deployModel() *toolsim.Model {
+	m := world(0, 1)
+	m.Relations[deployRelation] = toolsim.Relation{
+		RemoteApp: appName(0), RemoteEndpoint: "website",
+		Local: map[string]string{"private-address": "10.1.0.1", "ingress-address": "10.1.0.1"},
+		Units: map[string]map[string]string{},
+	}
+	return m
+}
+
+// backendBag is the bag of backend u once it configured its port, as in
+// world: every tenth also lists a virtual IP.
+func backendBag(u int) map[string]string {
+	bag := enteredBag(u)
+	bag["port"] = "8080"
+	if u%10 == 0 {
+		bag["extended_data"] = fmt.Sprintf(`[{"hostname":"10.200.%d.%d","private-address":"10.200.%d.%d","port":80}]`,
+			u>>8&255, u&255, u>>8&255, u&255)
+	}
+	return bag
+}
+
+// enteredBag is what Juju sets in backend u's bag when it joins.
+func enteredBag(u int) map[string]string {
+	addr := fmt.Sprintf("10.%d.%d.%d", 2+u>>16&255, u>>8&255, u&255)
+	return map[string]string{"private-address": addr, "ingress-address": addr, "egress-subnets": addr + "/32"}
+}
+
+func deployHookEnv(tb testing.TB, hook, unit string) map[string]string {
+	env := changedHook(tb)
+	env["JUJU_HOOK_NAME"] = endpoint + "-relation-" + hook
+	env["JUJU_RELATION_ID"] = deployRelation
+	env["JUJU_REMOTE_UNIT"] = unit
+	env["JUJU_REMOTE_APP"] = appName(0)
+	return env
+}
+
+// editModel changes the model between hooks, as the remote side does.
+func editModel(tb testing.TB, sim *toolsim.Sim, change func(m *toolsim.Model)) {
+	m, err := sim.Model()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	change(m)
+	if err := m.WriteFile(sim.ModelPath); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// checkDeployed verifies the last hook's output: n backends of one
+// application, n + ceil(n/10) hosts.
+func checkDeployed(out []byte, n int) error {
+	var services []httprelation.Service
+	if err := json.Unmarshal(out, &services); err != nil {
+		return fmt.Errorf("services output: %w", err)
+	}
+	if len(services) != 1 || len(services[0].Hosts) != wantHosts(n) {
+		return fmt.Errorf("got %s, want one service with %d hosts", out, wantHosts(n))
+	}
+	return nil
+}
+
+// fullDeployCalls counts the tool calls of the deployment's hooks read
+// in full, with the library over the in-memory model: relation-ids,
+// relation-list and relation-get calls, which are all a full read makes.
+func fullDeployCalls(n int) int {
+	m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{
+		{ID: deployRelation, RemoteApp: appName(0)},
+	}})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	calls := 0
+	for u := range n {
+		unit := fmt.Sprintf("%s/%d", appName(0), u)
+		for hook, bag := range map[string]map[string]string{"joined": enteredBag(u), "changed": backendBag(u)} {
+			if err := m.SetUnitData(deployRelation, unit, bag); err != nil {
+				panic(err)
+			}
+			m.SetHook(httprelationtest.Hook{Name: endpoint + "-relation-" + hook, RelationID: deployRelation, RemoteUnit: unit})
+			m.ResetCalls()
+			if _, err := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(quiet)).Services(context.Background()); err != nil {
+				panic(err)
+			}
+			calls += m.CallCount("RelationIDs") + m.CallCount("RelationUnits") + m.CallCount("UnitData")
+		}
+	}
+	return calls
+}
+
+// callLog reads the simulator's call log from where it last stopped, so
+// that counting one hook's calls costs that hook's lines only.
+type callLog struct {
+	path string
+	off  int64
+}
+
+func (l *callLog) next(tb testing.TB) map[string]int {
+	f, err := os.Open(l.path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(l.off, io.SeekStart); err != nil {
+		tb.Fatal(err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l.off += int64(len(data))
+	calls := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var c struct {
+			Tool string `json:"tool"`
+		}
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			tb.Fatal(err)
+		}
+		calls[c.Tool]++
+	}
+	return maps.Clone(calls)
+}
