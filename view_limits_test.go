@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/httprelationtest"
 )
 
 // largeWorld has n units in one relation, each with a DNS hostname
@@ -56,16 +57,7 @@ func TestViewPastMaxUnits(t *testing.T) {
 	n := httprelation.MaxViewUnits + 1
 	w := largeWorld(n)
 	h := changed("reverseproxy:7", "web/3")
-	first := w.run(t, nil, viewHook{hook: h, now: t0})
-	assert.Len(t, first.reads, n)
-	assert.Equal(t, w.fullRead(t, h), first.services)
-	require.Len(t, first.warnings, 1)
-	assert.Contains(t, first.warnings[0].Message, "too many remote units")
-	assert.Less(t, viewBytes(first.state), 200, "only a note is kept")
-
-	second := w.run(t, first.state, viewHook{hook: h, now: t0})
-	assert.Len(t, second.reads, n, "still a full read")
-	assert.Empty(t, second.warnings, "no second warning")
+	second := assertFallsBack(t, w, h, n)
 
 	delete(w.rels["reverseproxy:7"].units, "web/9")
 	back := w.run(t, second.state, viewHook{hook: plainHook("config-changed"), now: t0})
@@ -94,15 +86,25 @@ func TestViewPastMaxBytes(t *testing.T) {
 		bag["extended_data"] = "[" + strings.Join(entries, ",") + "]"
 		w.setUnit("reverseproxy:1", fmt.Sprintf("web/%d", units), bag)
 	}
-	h := changed("reverseproxy:1", "web/0")
+	assertFallsBack(t, w, changed("reverseproxy:1", "web/0"), units)
+}
+
+// assertFallsBack runs hook h twice in w, whose n units are past a
+// limit: both read every unit and answer right, the first warns once, the
+// second not again. It returns the second run.
+func assertFallsBack(t *testing.T, w *viewWorld, h httprelationtest.Hook, n int) viewRun {
 	first := w.run(t, nil, viewHook{hook: h, now: t0})
-	assert.Len(t, first.reads, units)
+	assert.Len(t, first.reads, n)
 	assert.Equal(t, w.fullRead(t, h), first.services)
 	require.Len(t, first.warnings, 1)
 	assert.Contains(t, first.warnings[0].Message, "too many remote units")
+	assert.Less(t, viewBytes(first.state), 200, "only a note is kept")
+
 	second := w.run(t, first.state, viewHook{hook: h, now: t0})
-	assert.Len(t, second.reads, units)
-	assert.Empty(t, second.warnings)
+	assert.Len(t, second.reads, n, "still a full read")
+	assert.Equal(t, w.fullRead(t, h), second.services)
+	assert.Empty(t, second.warnings, "no second warning")
+	return second
 }
 
 // TestViewShrinksWithoutDeletes: a view that needed several values and

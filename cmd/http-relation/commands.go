@@ -37,12 +37,12 @@ relation-broken hook are left out.` + incrementalHelp,
 	}
 }
 
-func runServices(ctx context.Context, c *cli, args []string) error {
-	endpoint := args[0]
+// runServices prints what read finds behind the endpoint.
+func runServices(ctx context.Context, c *cli, endpoint string, read func(context.Context, string) ([]httprelation.Service, error)) error {
 	if !endpointName.MatchString(endpoint) {
 		return usagef("services", "invalid endpoint name %q", endpoint)
 	}
-	services, err := c.services(ctx, endpoint)
+	services, err := read(ctx, endpoint)
 	if err != nil {
 		return fmt.Errorf("services %s: %w", endpoint, err)
 	}
@@ -50,6 +50,16 @@ func runServices(ctx context.Context, c *cli, args []string) error {
 }
 
 func (c *cli) services(ctx context.Context, endpoint string) ([]httprelation.Service, error) {
+	acc, err := c.requirer(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
+}
+
+// requirer returns the hook's Accessor once the endpoint checked out as
+// a requires endpoint of the charm.
+func (c *cli) requirer(endpoint string) (*hooktools.Accessor, error) {
 	acc, err := c.accessor()
 	if err != nil {
 		return nil, err
@@ -57,7 +67,7 @@ func (c *cli) services(ctx context.Context, endpoint string) ([]httprelation.Ser
 	if err := c.checkEndpoint(endpoint, httprelation.RoleRequirer); err != nil {
 		return nil, err
 	}
-	return httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
+	return acc, nil
 }
 
 func configureCommand() command {

@@ -37,29 +37,21 @@ func servicesSetup(fs *flag.FlagSet) runFunc {
 	incremental := fs.Bool("incremental", false, "keep what was read in the charm's state and read only what changed (see above)")
 	store := storeFlag(fs, "where --incremental keeps what it read")
 	return func(ctx context.Context, c *cli, args []string) error {
-		if !*incremental {
-			return runServices(ctx, c, args)
+		read := c.services
+		if *incremental {
+			read = func(ctx context.Context, endpoint string) ([]httprelation.Service, error) {
+				return c.incrementalServices(ctx, endpoint, *store)
+			}
 		}
-		endpoint := args[0]
-		if !endpointName.MatchString(endpoint) {
-			return usagef("services", "invalid endpoint name %q", endpoint)
-		}
-		services, err := c.incrementalServices(ctx, endpoint, *store)
-		if err != nil {
-			return fmt.Errorf("services %s: %w", endpoint, err)
-		}
-		return c.printJSON(services)
+		return runServices(ctx, c, args[0], read)
 	}
 }
 
 // incrementalServices reads the services through the incremental view
 // kept in store and saves it, in one write, once the read succeeded.
 func (c *cli) incrementalServices(ctx context.Context, endpoint, store string) ([]httprelation.Service, error) {
-	acc, err := c.accessor()
+	acc, err := c.requirer(endpoint)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.checkEndpoint(endpoint, httprelation.RoleRequirer); err != nil {
 		return nil, err
 	}
 	st, err := c.openStore(store)
