@@ -17,10 +17,14 @@ import (
 )
 
 // viewWorld is the remote side of the reverseproxy endpoint as Juju
-// holds it, from which each hook gets a fresh httprelationtest.Model:
-// relations come and go between hooks, which one Model cannot do.
+// holds it. Each change makes a new httprelationtest.Model (relations
+// come and go between hooks, which one Model cannot do); hooks between
+// changes share it.
 type viewWorld struct {
-	rels map[string]*viewRel // by relation id
+	rels    map[string]*viewRel // by relation id
+	version int                 // counts changes
+	cache   *httprelationtest.Model
+	cached  int // the version cache serves
 }
 
 type viewRel struct {
@@ -28,30 +32,65 @@ type viewRel struct {
 	units map[string]map[string]string
 }
 
-func newViewWorld() *viewWorld { return &viewWorld{rels: map[string]*viewRel{}} }
+func newViewWorld() *viewWorld { return &viewWorld{rels: map[string]*viewRel{}, cached: -1} }
 
 func (w *viewWorld) addRelation(id, app string) {
 	w.rels[id] = &viewRel{app: app, units: map[string]map[string]string{}}
+	w.version++
 }
 
 func (w *viewWorld) setUnit(id, unit string, bag map[string]string) {
 	w.rels[id].units[unit] = maps.Clone(bag)
+	w.version++
 }
 
-// model serves the world in hook h with stored state.
-func (w *viewWorld) model(h httprelationtest.Hook, state map[string]string) *httprelationtest.Model {
-	s := httprelationtest.Scenario{Unit: "haproxy/0", Hook: h, State: maps.Clone(state)}
+func (w *viewWorld) removeUnit(id, unit string) {
+	delete(w.rels[id].units, unit)
+	w.version++
+}
+
+func (w *viewWorld) removeRelation(id string) {
+	delete(w.rels, id)
+	w.version++
+}
+
+// model serves the world in hook h, with no calls recorded yet.
+func (w *viewWorld) model(h httprelationtest.Hook) *httprelationtest.Model {
+	if w.cached == w.version {
+		w.cache.SetHook(h)
+		w.cache.ResetCalls()
+		return w.cache
+	}
+	s := httprelationtest.Scenario{Unit: "haproxy/0", Hook: h}
 	for _, id := range slices.Sorted(maps.Keys(w.rels)) {
 		r := w.rels[id]
 		s.Relations = append(s.Relations, httprelationtest.Relation{ID: id, RemoteApp: r.app, Units: r.units})
 	}
-	return httprelationtest.New(s)
+	w.cache, w.cached = httprelationtest.New(s), w.version
+	return w.cache
+}
+
+// countingStore is the charm's store for one hook: it starts from the
+// committed state and counts Juju's state-get and state-set calls.
+type countingStore struct {
+	httprelation.MemoryStore
+	loads, saves int
+}
+
+func (c *countingStore) Load(ctx context.Context) (map[string]string, error) {
+	c.loads++
+	return c.MemoryStore.Load(ctx)
+}
+
+func (c *countingStore) Save(ctx context.Context, changes map[string]string) error {
+	c.saves++
+	return c.MemoryStore.Save(ctx, changes)
 }
 
 // fullRead is Services without a view, in the same world and hook.
 func (w *viewWorld) fullRead(t testing.TB, h httprelationtest.Hook) []httprelation.Service {
 	t.Helper()
-	got, err := httprelation.NewRequires(w.model(h, nil), endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
+	got, err := httprelation.NewRequires(w.model(h), endpoint, httprelation.WithLogger(silent)).Services(context.Background())
 	require.NoError(t, err)
 	return got
 }
@@ -80,9 +119,14 @@ type viewRun struct {
 
 func (w *viewWorld) run(t testing.TB, state map[string]string, vh viewHook) viewRun {
 	ctx := context.Background()
-	m := w.model(vh.hook, state)
+	m := w.model(vh.hook)
+	store := &countingStore{}
+	if err := store.Save(ctx, state); err != nil {
+		t.Fatal(err)
+	}
+	store.saves = 0
 	logs := &recordHandler{}
-	reg, err := httprelation.NewRegistry(ctx, m)
+	reg, err := httprelation.NewRegistry(ctx, store)
 	require.NoError(t, err)
 	now := vh.now
 	opts := append([]httprelation.ViewOption{httprelation.WithClock(func() time.Time { return now })}, vh.opts...)
@@ -100,7 +144,8 @@ func (w *viewWorld) run(t testing.TB, state map[string]string, vh viewHook) view
 	if !vh.fail {
 		require.NoError(t, reg.Save(ctx))
 	}
-	run := viewRun{services: services, calls: map[string]int{}, warnings: logs.all()}
+	run := viewRun{services: services, warnings: logs.all(),
+		calls: map[string]int{"StateLoad": store.loads, "StateSave": store.saves}}
 	for _, c := range m.Calls() {
 		run.calls[c.Method]++
 		if c.Method == "UnitData" {
@@ -109,7 +154,9 @@ func (w *viewWorld) run(t testing.TB, state map[string]string, vh viewHook) view
 	}
 	run.state = state
 	if !vh.fail {
-		run.state = m.State()
+		if run.state, err = store.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	run.full, err = httprelation.NewRequires(m, endpoint, httprelation.WithLogger(silent)).Services(ctx)
 	require.NoError(t, err)

@@ -59,7 +59,7 @@ func TestViewPastMaxUnits(t *testing.T) {
 	h := changed("reverseproxy:7", "web/3")
 	second := assertFallsBack(t, w, h, n)
 
-	delete(w.rels["reverseproxy:7"].units, "web/9")
+	w.removeUnit("reverseproxy:7", "web/9")
 	back := w.run(t, second.state, viewHook{hook: plainHook("config-changed"), now: t0})
 	assert.Len(t, back.reads, n-1)
 	assert.Empty(t, back.warnings)
@@ -117,7 +117,7 @@ func TestViewShrinksWithoutDeletes(t *testing.T) {
 	parts := len(big.state) - 1 // the flag
 	require.Greater(t, parts, 1)
 	for u := 10; u < 3000; u++ {
-		delete(w.rels["reverseproxy:7"].units, fmt.Sprintf("web/%d", u))
+		w.removeUnit("reverseproxy:7", fmt.Sprintf("web/%d", u))
 	}
 	small := w.run(t, big.state, viewHook{hook: h, now: t0})
 	assert.Len(t, small.state, parts+1, "same keys")
@@ -130,14 +130,28 @@ func TestViewShrinksWithoutDeletes(t *testing.T) {
 // TestViewEndpointNameUnusable: an endpoint name that cannot be part of
 // a state key (Juju would not allow it either) reads in full and warns.
 func TestViewEndpointNameUnusable(t *testing.T) {
-	w, _ := warmWorld(t)
-	m := w.model(changed("reverseproxy:1", "web/0"), nil)
-	reg, err := httprelation.NewRegistry(context.Background(), m)
-	require.NoError(t, err)
-	logs := &recordHandler{}
-	_, err = httprelation.NewRequires(m, "Reverse.Proxy", httprelation.WithLogger(slog.New(logs)), httprelation.WithIncrementalView(reg)).Services(context.Background())
-	require.NoError(t, err)
-	require.Len(t, logs.all(), 1)
-	assert.Contains(t, logs.all()[0].Message, "endpoint name unusable")
-	assert.Empty(t, m.State())
+	ctx := context.Background()
+	const odd = "Reverse.Proxy"
+	store := &httprelation.MemoryStore{}
+	for range 2 {
+		m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0",
+			Hook: httprelationtest.Hook{Name: odd + "-relation-changed", RelationID: odd + ":1", RemoteUnit: "web/0"},
+			Relations: []httprelationtest.Relation{{ID: odd + ":1", RemoteApp: "web", Units: map[string]map[string]string{
+				"web/0": backendBag("10.0.0.1", "80"), "web/1": backendBag("10.0.0.2", "80"),
+			}}}})
+		reg, err := httprelation.NewRegistry(ctx, store)
+		require.NoError(t, err)
+		logs := &recordHandler{}
+		got, err := httprelation.NewRequires(m, odd, httprelation.WithLogger(slog.New(logs)), httprelation.WithIncrementalView(reg)).Services(ctx)
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		assert.Len(t, got[0].Hosts, 2)
+		assert.Equal(t, 2, m.CallCount("UnitData"), "every unit, every hook")
+		require.Len(t, logs.all(), 1)
+		assert.Contains(t, logs.all()[0].Message, "endpoint name unusable")
+		require.NoError(t, reg.Save(ctx))
+		stored, err := store.Load(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, stored)
+	}
 }

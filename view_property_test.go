@@ -136,7 +136,7 @@ func (s *hookSequence) event(t *testing.T) {
 			return
 		}
 		s.leave[id+" "+unit] = true
-		s.queue = append(s.queue, pendingHook{hook: departed(id, unit), after: func() { delete(s.world.rels[id].units, unit) }})
+		s.queue = append(s.queue, pendingHook{hook: departed(id, unit), after: func() { s.world.removeUnit(id, unit) }})
 	case k < 16:
 		rels := s.liveRelations()
 		if len(rels) == 0 {
@@ -147,10 +147,10 @@ func (s *hookSequence) event(t *testing.T) {
 		for _, unit := range slices.Sorted(maps.Keys(s.world.rels[id].units)) {
 			if !s.leave[id+" "+unit] {
 				s.leave[id+" "+unit] = true
-				s.queue = append(s.queue, pendingHook{hook: departed(id, unit), after: func() { delete(s.world.rels[id].units, unit) }})
+				s.queue = append(s.queue, pendingHook{hook: departed(id, unit), after: func() { s.world.removeUnit(id, unit) }})
 			}
 		}
-		s.queue = append(s.queue, pendingHook{hook: broken(id), after: func() { delete(s.world.rels, id) }})
+		s.queue = append(s.queue, pendingHook{hook: broken(id), after: func() { s.world.removeRelation(id) }})
 	case k < 17:
 		s.loseStore()
 	default:

@@ -72,21 +72,21 @@ func TestViewDrops(t *testing.T) {
 		name: "departed unit",
 		hook: departed("reverseproxy:1", "web/0"),
 		after: func(w *viewWorld) {
-			delete(w.rels["reverseproxy:1"].units, "web/0")
+			w.removeUnit("reverseproxy:1", "web/0")
 		},
 	}, {
 		name: "broken relation",
 		hook: broken("reverseproxy:2"),
 		after: func(w *viewWorld) {
-			delete(w.rels, "reverseproxy:2")
+			w.removeRelation("reverseproxy:2")
 		},
 	}, {
 		name:   "unit gone without its departed hook",
-		change: func(w *viewWorld) { delete(w.rels["reverseproxy:1"].units, "web/1") },
+		change: func(w *viewWorld) { w.removeUnit("reverseproxy:1", "web/1") },
 		hook:   plainHook("config-changed"),
 	}, {
 		name:   "relation gone without its broken hook",
-		change: func(w *viewWorld) { delete(w.rels, "reverseproxy:2") },
+		change: func(w *viewWorld) { w.removeRelation("reverseproxy:2") },
 		hook:   plainHook("update-status"),
 	}}
 	for _, tt := range tests {
