@@ -127,15 +127,20 @@ func (r *Requires) viewServices(ctx context.Context) ([]Service, error) {
 		return nil, err
 	}
 	v := r.view
+	var (
+		stored storedView
+		parts  int
+	)
 	keys, keysOK := newViewKeys(r.endpoint)
-	if !keysOK {
+	if keysOK {
+		var err error
+		if stored, parts, err = keys.load(v.reg); err != nil {
+			r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: stored view unusable; reading every unit",
+				slog.String("endpoint", r.endpoint), slog.Any("error", err))
+		}
+	} else {
 		r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: endpoint name unusable in stored keys; reading every unit",
 			slog.String("endpoint", Quote(r.endpoint)))
-	}
-	stored, parts, decodeErr := keys.load(v.reg)
-	if decodeErr != nil {
-		r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: stored view unusable; reading every unit",
-			slog.String("endpoint", r.endpoint), slog.Any("error", decodeErr))
 	}
 	now := v.now()
 	full := !keysOK || !stored.usable || stored.over || len(refs) > MaxViewUnits ||
