@@ -195,14 +195,23 @@ func (r *Requires) viewServices(ctx context.Context) ([]Service, error) {
 // storeView puts the view in the Registry, or, past the limits, only a
 // note that it is not kept, with one warning when that starts.
 func (r *Requires) storeView(ctx context.Context, keys viewKeys, parts int, wasOver bool, next viewState) {
-	text, size := next.encode()
-	over := len(next.refs) > MaxViewUnits || size > MaxViewBytes
-	if over {
+	var (
+		text string
+		why  slog.Attr // set when the view is not kept
+	)
+	if n := len(next.refs); n > MaxViewUnits {
+		why = slog.Int("units", n) // not worth encoding
+	} else {
+		var size int
+		if text, size = next.encode(); size > MaxViewBytes {
+			why = slog.Int("bytes", size)
+		}
+	}
+	if why.Key != "" {
 		text = next.encodeOver()
 		if !wasOver {
-			r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: too many remote units to keep a view; every hook reads every unit",
-				slog.String("endpoint", r.endpoint), slog.Int("units", len(next.refs)), slog.Int("bytes", size),
-				slog.Int("max_units", MaxViewUnits), slog.Int("max_bytes", MaxViewBytes))
+			r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: too many remote units or hosts to keep a view; every hook reads every unit",
+				slog.String("endpoint", r.endpoint), why, slog.Int("max_units", MaxViewUnits), slog.Int("max_bytes", MaxViewBytes))
 		}
 	}
 	keys.store(r.view.reg, text, parts)

@@ -97,7 +97,7 @@ func assertFallsBack(t *testing.T, w *viewWorld, h httprelationtest.Hook, n int)
 	assert.Len(t, first.reads, n)
 	assert.Equal(t, w.fullRead(t, h), first.services)
 	require.Len(t, first.warnings, 1)
-	assert.Contains(t, first.warnings[0].Message, "too many remote units")
+	assert.Contains(t, first.warnings[0].Message, "too many remote units or hosts")
 	assert.Less(t, viewBytes(first.state), 200, "only a note is kept")
 
 	second := w.run(t, first.state, viewHook{hook: h, now: t0})
