@@ -82,14 +82,16 @@ func (a *Accessor) HookContext(context.Context) (httprelation.HookContext, error
 }
 
 // RelationIDs implements httprelation.Accessor with one relation-ids call
-// per endpoint.
+// per endpoint. The endpoint comes first, "relation-ids ENDPOINT
+// --format=json": Juju's parser takes options anywhere, and goops' test
+// doubles read the endpoint from the first argument.
 func (a *Accessor) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
 	if err := checkArg("endpoint", endpoint); err != nil {
 		return nil, err
 	}
 	ids, err := a.relationIDs.get(ctx, endpoint, func() ([]string, error) {
 		var ids []string
-		err := a.call.runJSON(ctx, "relation-ids", []string{"--format=json", endpoint}, &ids)
+		err := a.call.runJSON(ctx, "relation-ids", []string{endpoint, "--format=json"}, &ids)
 		return ids, err
 	})
 	if err != nil {
@@ -106,7 +108,7 @@ func (a *Accessor) RelationUnits(ctx context.Context, relationID string) ([]stri
 	}
 	units, err := a.units.get(ctx, relationKey(relationID), func() ([]string, error) {
 		var units []string
-		err := a.call.runJSON(ctx, "relation-list", []string{"--format=json", "-r", relationID}, &units)
+		err := a.call.runJSON(ctx, "relation-list", []string{"--format=json", relationFlag(relationID)}, &units)
 		return units, err
 	})
 	if err != nil {
@@ -132,7 +134,7 @@ func (a *Accessor) RemoteApp(ctx context.Context, relationID string) (string, er
 				return app, nil
 			}
 		}
-		return a.call.runString(ctx, "relation-list", "--format=json", "-r", relationID, "--app")
+		return a.call.runString(ctx, "relation-list", "--format=json", relationFlag(relationID), "--app")
 	})
 }
 
@@ -146,7 +148,7 @@ func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[s
 		return nil, err
 	}
 	return a.bags.get(ctx, bagKey(relationID, unit), func() (map[string]string, error) {
-		return a.call.runStringMap(ctx, "relation-get", "--format=json", "-r", relationID, "-", unit)
+		return a.call.runStringMap(ctx, "relation-get", "--format=json", relationFlag(relationID), "-", unit)
 	})
 }
 
@@ -160,7 +162,7 @@ func (a *Accessor) SetLocalData(ctx context.Context, relationID string, data map
 	if len(data) == 0 {
 		return nil
 	}
-	err := a.call.setValues(ctx, "relation-set", []string{"-r", relationID}, data)
+	err := a.call.setValues(ctx, "relation-set", []string{relationFlag(relationID)}, data)
 	if a.env.Unit == "" {
 		// The local unit's bag cannot be told from the others.
 		prefix := bagKey(relationID, "")
@@ -227,7 +229,7 @@ func (a *Accessor) networkIngress(ctx context.Context, relationID, endpoint stri
 	var info struct {
 		IngressAddresses []string `json:"ingress-addresses"`
 	}
-	args := []string{"--format=json", "-r", relationID, endpoint}
+	args := []string{"--format=json", relationFlag(relationID), endpoint}
 	if err := a.call.runJSON(ctx, "network-get", args, &info); err != nil {
 		return "", err
 	}
@@ -250,6 +252,12 @@ func (a *Accessor) endpointOf(relationID string) string {
 	}
 	return ""
 }
+
+// relationFlag is the -r option of a relation id as one argument,
+// "-r=ID": Juju's tools take it as well as "-r ID" (the recorded
+// transcripts replay "-r=backends:4"), and goops' test doubles
+// (goopstest) recognise only this form.
+func relationFlag(id string) string { return "-r=" + id }
 
 // relationKey keys caches by relation number, as Juju does: "backends:4"
 // and "4" are one relation.

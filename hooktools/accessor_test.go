@@ -53,7 +53,7 @@ func TestCacheCost(t *testing.T) {
 }
 
 func TestCachedListsAreCopies(t *testing.T) {
-	r := answer(map[string]string{"relation-list --format=json -r web:1": `["web/1","web/0"]`})
+	r := answer(map[string]string{"relation-list --format=json -r=web:1": `["web/1","web/0"]`})
 	acc := New(r)
 	units, err := acc.RelationUnits(context.Background(), "web:1")
 	require.NoError(t, err)
@@ -87,8 +87,8 @@ func TestFailuresAreNotCached(t *testing.T) {
 // left as it was.
 func TestSetLocalDataUpdatesCache(t *testing.T) {
 	r := answer(map[string]string{
-		"relation-get --format=json -r site:2 - lb/0": `{"private-address":"10.0.0.5","port":"80"}`,
-		"relation-set -r 2 --file -":                  "",
+		"relation-get --format=json -r=site:2 - lb/0": `{"private-address":"10.0.0.5","port":"80"}`,
+		"relation-set -r=2 --file -":                  "",
 	})
 	acc := New(r, WithEnv(Env{Unit: "lb/0"}))
 	ctx := context.Background()
@@ -181,7 +181,7 @@ func TestParseErrors(t *testing.T) {
 		assert.Equal(t, "relation-ids", pe.Tool)
 		assert.Contains(t, err.Error(), "relation-ids")
 	}
-	r := answer(map[string]string{"relation-list --format=json -r web:1 --app": "null\n", "relation-list --format=json -r web:1": "[]\n"})
+	r := answer(map[string]string{"relation-list --format=json -r=web:1 --app": "null\n", "relation-list --format=json -r=web:1": "[]\n"})
 	_, err := New(r).RemoteApp(context.Background(), "web:1")
 	assert.ErrorIs(t, err, ErrBadOutput)
 }
@@ -190,8 +190,8 @@ func TestParseErrors(t *testing.T) {
 // itself; null is an empty bag.
 func TestUnitDataKeepsGoodValues(t *testing.T) {
 	r := answer(map[string]string{
-		"relation-get --format=json -r web:1 - web/0": `{"port":8080,"hostname":"10.0.0.1","x":null,"y":{"a":"b"}}`,
-		"relation-get --format=json -r web:1 - web/1": "null\n",
+		"relation-get --format=json -r=web:1 - web/0": `{"port":8080,"hostname":"10.0.0.1","x":null,"y":{"a":"b"}}`,
+		"relation-get --format=json -r=web:1 - web/1": "null\n",
 	})
 	acc := New(r)
 	bag, err := acc.UnitData(context.Background(), "web:1", "web/0")
@@ -204,8 +204,8 @@ func TestUnitDataKeepsGoodValues(t *testing.T) {
 
 func TestRemoteAppWithoutUnits(t *testing.T) {
 	r := answer(map[string]string{
-		"relation-list --format=json -r backends:11":       "[]\n",
-		"relation-list --format=json -r backends:11 --app": "\"blog\"\n",
+		"relation-list --format=json -r=backends:11":       "[]\n",
+		"relation-list --format=json -r=backends:11 --app": "\"blog\"\n",
 	})
 	acc := New(r)
 	for range 2 {
@@ -279,8 +279,8 @@ func TestMemoSharesConcurrentLoads(t *testing.T) {
 
 func TestIngressAddressFallbacks(t *testing.T) {
 	const (
-		netGet  = "network-get --format=json -r website:3 website"
-		bagGet  = "relation-get --format=json -r website:3 - web/0"
+		netGet  = "network-get --format=json -r=website:3 website"
+		bagGet  = "relation-get --format=json -r=website:3 - web/0"
 		unitGet = "unit-get --format=json private-address"
 	)
 	for name, tc := range map[string]struct {
@@ -337,7 +337,7 @@ func TestIngressAddressFails(t *testing.T) {
 // endpoint of the running relation hook; without one, network-get is
 // skipped (it needs a binding).
 func TestIngressAddressBareNumber(t *testing.T) {
-	r := answer(map[string]string{"network-get --format=json -r 3 website": `{"ingress-addresses":["10.0.0.9"]}`})
+	r := answer(map[string]string{"network-get --format=json -r=3 website": `{"ingress-addresses":["10.0.0.9"]}`})
 	acc := New(r, WithEnv(Env{Unit: "web/0", RelationName: "website", RelationID: "website:3"}))
 	addr, err := acc.IngressAddress(context.Background(), "3")
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -39,8 +40,9 @@ type faultExit struct{ code int }
 func (e *faultExit) Error() string { return "fault injected" }
 
 // findFault returns the fault for a call. Faults are keyed "TOOL ARG",
-// which matches a call of TOOL that has ARG among its arguments (a
-// relation id, a unit, a state key), or "TOOL", which matches every call
+// which matches a call of TOOL that has ARG among its arguments or as the
+// value of an option (a relation id, "-r ID" or "-r=ID"; a unit; a state
+// key), or "TOOL", which matches every call
 // of TOOL; the first argument with a "TOOL ARG" fault wins over "TOOL".
 // TOOLSIM_FAULTS, a JSON object of the same form, is laid over the model's
 // faults, so a test can inject faults without rewriting the model.
@@ -63,6 +65,12 @@ func findFault(m *Model, getenv func(string) string, tool string, args []string)
 	for _, a := range args {
 		if f, ok := faults[tool+" "+a]; ok {
 			return f, true, nil
+		}
+		// An option's value given as "-r=ID" matches as "-r ID" would.
+		if _, value, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+			if f, ok := faults[tool+" "+value]; ok {
+				return f, true, nil
+			}
 		}
 	}
 	f, ok := faults[tool]

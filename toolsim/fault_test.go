@@ -37,6 +37,9 @@ func TestFaultAnswers(t *testing.T) {
 		{[]string{"relation-ids", "--format=json", "backends"}, result{"not json\n", "", 0}},
 		{[]string{"relation-list", "--format=json", "-r", "backends:4"}, result{"", "", 0}},
 		{[]string{"relation-set", "-r", "site:2", "k=v"}, result{"partial", "ERROR boom\n", 2}},
+		// An option's value in one argument matches the same fault.
+		{[]string{"relation-set", "-r=site:2", "k=v"}, result{"partial", "ERROR boom\n", 2}},
+		{[]string{"relation-get", "--format=json", "-r=backends:4", "-", "shop/3"}, result{"", "ERROR permission denied\n", 1}},
 		{[]string{"state-delete", "flag.x"}, result{"", "", 1}},
 		{[]string{"network-get", "--format=json", "-r", "backends:4", "backends"}, result{`{"ingress-addresses": 5}`, "", 0}},
 		// Not matched: the real answers.
