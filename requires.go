@@ -136,7 +136,7 @@ func (r *Requires) readBags(ctx context.Context, refs []UnitRef) ([]map[string]s
 // reading) and returns nil, or returns any other read error wrapped.
 func (r *Requires) skipVanished(ctx context.Context, ref UnitRef, err error) error {
 	if !errors.Is(err, ErrUnitNotFound) {
-		return fmt.Errorf("httprelation: endpoint %s: relation %s: unit %s: %w", r.endpoint, ref.RelationID, ref.Unit, err)
+		return fmt.Errorf("httprelation: endpoint %s: relation %s: unit %s: %w", r.endpoint, Quote(ref.RelationID), Quote(ref.Unit), err)
 	}
 	r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit that left the relation",
 		slog.String("endpoint", r.endpoint), slog.String("relation", ref.RelationID),

@@ -221,7 +221,7 @@ func (a *Accessor) IngressAddress(ctx context.Context, relationID string) (strin
 			return addr, nil
 		}
 		errs = append(errs, err, errors.New("no address found"))
-		return "", fmt.Errorf("ingress address of relation %s: %w", relationID, errors.Join(errs...))
+		return "", fmt.Errorf("ingress address of relation %s: %w", httprelation.Quote(relationID), errors.Join(errs...))
 	})
 }
 

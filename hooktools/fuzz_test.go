@@ -114,7 +114,7 @@ func FuzzParseToolOutput(f *testing.F) {
 				"%q is not one of the ingress addresses %q", addr, netInfo.IngressAddresses)
 			assert.Equal(t, addr, strings.TrimSpace(addr))
 		} else {
-			assert.Contains(t, err.Error(), "ingress address of relation backends:3")
+			assert.Contains(t, err.Error(), `ingress address of relation "backends:3"`)
 		}
 	})
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/charmkit/httprelation"
 )
 
 // Runner executes one hook tool. It exists so that tests, simulators and
@@ -74,28 +76,38 @@ func (r ExecRunner) Run(ctx context.Context, tool string, args []string, stdin [
 }
 
 // lookPath finds tool in the PATH of r.Env, or of the process when r.Env
-// is nil. exec.Command would always use the process's PATH.
+// is nil (exec.Command would always use the process's). A tool that the
+// PATH finds first through a relative entry is refused with
+// ErrRelativePath, as exec.LookPath refuses it with exec.ErrDot: running
+// whatever sits there, or skipping to a later entry, would both run
+// something other than what a shell would.
 func (r ExecRunner) lookPath(tool string) (string, error) {
+	if strings.ContainsRune(tool, filepath.Separator) {
+		return "", fmt.Errorf("%w: %s: tool names carry no directory", ErrNotInHook, httprelation.Quote(tool))
+	}
 	if r.Env == nil {
 		path, err := exec.LookPath(tool)
-		if err != nil {
+		switch {
+		case errors.Is(err, exec.ErrDot) || (err == nil && !filepath.IsAbs(path)):
+			// Without ErrDot when GODEBUG=execerrdot=0.
+			return "", fmt.Errorf("%s: %w: %s", tool, ErrRelativePath, httprelation.Quote(path))
+		case err != nil:
 			return "", fmt.Errorf("%w: %s: %w", ErrNotInHook, tool, err)
 		}
 		return path, nil
 	}
-	if strings.ContainsRune(tool, filepath.Separator) {
-		return "", fmt.Errorf("%w: %s: tool names carry no directory", ErrNotInHook, tool)
-	}
 	for _, dir := range filepath.SplitList(envValue(r.Env, "PATH")) {
-		if dir == "" || !filepath.IsAbs(dir) {
-			// A relative PATH entry would depend on the working
-			// directory; hook tools never live in one.
-			continue
+		if dir == "" {
+			dir = "." // POSIX: an empty entry is the working directory
 		}
 		path := filepath.Join(dir, tool)
-		if isExecutable(path) {
-			return path, nil
+		if !isExecutable(path) {
+			continue
 		}
+		if !filepath.IsAbs(dir) {
+			return "", fmt.Errorf("%s: %w: %s", tool, ErrRelativePath, httprelation.Quote(path))
+		}
+		return path, nil
 	}
 	return "", fmt.Errorf("%w: %s: %w", ErrNotInHook, tool, exec.ErrNotFound)
 }

@@ -19,7 +19,13 @@ import (
 // TestMain lets the test binary stand in for a hook tool: linked under a
 // tool's name and run with HOOKTOOLS_FAKE_TOOL=1, it acts as the FAKE_*
 // variables say instead of running tests. No shell script is needed.
+//
+// Run with HOOKTOOLS_LOOKUP_PROBE=TOOL, it prints how ExecRunner looks
+// TOOL up instead (see lookupProbe).
 func TestMain(m *testing.M) {
+	if tool := os.Getenv("HOOKTOOLS_LOOKUP_PROBE"); tool != "" {
+		os.Exit(lookupProbe(tool))
+	}
 	if os.Getenv("HOOKTOOLS_FAKE_TOOL") == "1" {
 		os.Exit(fakeTool())
 	}
