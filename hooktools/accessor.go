@@ -41,7 +41,7 @@ type Accessor struct {
 	relationIDs memo[[]string]
 	units       memo[[]string]
 	apps        memo[string]
-	bags        memo[map[string]string]
+	bags        memo[bagRead]
 	ingress     memo[string]
 }
 
@@ -90,8 +90,14 @@ func (a *Accessor) RelationIDs(ctx context.Context, endpoint string) ([]string, 
 		return nil, err
 	}
 	ids, err := a.relationIDs.get(ctx, endpoint, func() ([]string, error) {
-		var ids []string
-		err := a.call.runJSON(ctx, "relation-ids", []string{endpoint, "--format=json"}, &ids)
+		out, err := a.call.run(ctx, "relation-ids", []string{endpoint, "--format=json"}, nil)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := decodeList("relation-ids", out)
+		if err == nil {
+			err = checkRelationIDs(endpoint, ids, out)
+		}
 		return ids, err
 	})
 	if err != nil {
@@ -107,9 +113,7 @@ func (a *Accessor) RelationUnits(ctx context.Context, relationID string) ([]stri
 		return nil, err
 	}
 	units, err := a.units.get(ctx, relationKey(relationID), func() ([]string, error) {
-		var units []string
-		err := a.call.runJSON(ctx, "relation-list", []string{"--format=json", relationFlag(relationID)}, &units)
-		return units, err
+		return a.call.runList(ctx, "relation-list", "--format=json", relationFlag(relationID))
 	})
 	if err != nil {
 		return nil, err
@@ -140,6 +144,10 @@ func (a *Accessor) RemoteApp(ctx context.Context, relationID string) (string, er
 
 // UnitData implements httprelation.Accessor with one relation-get call
 // per bag for the whole bag. The returned map is shared with the cache.
+//
+// A value that is not a JSON string (Juju stores only strings) is left
+// out of the bag, which comes with a *httprelation.PartialBagError
+// naming each such key.
 func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[string]string, error) {
 	if err := checkArg("relation id", relationID); err != nil {
 		return nil, err
@@ -147,9 +155,28 @@ func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[s
 	if err := checkArg("unit", unit); err != nil {
 		return nil, err
 	}
-	return a.bags.get(ctx, bagKey(relationID, unit), func() (map[string]string, error) {
-		return a.call.runStringMap(ctx, "relation-get", "--format=json", relationFlag(relationID), "-", unit)
+	read, err := a.bags.get(ctx, bagKey(relationID, unit), func() (bagRead, error) {
+		out, err := a.call.run(ctx, "relation-get", []string{"--format=json", relationFlag(relationID), "-", unit}, nil)
+		if err != nil {
+			return bagRead{}, err
+		}
+		bag, problems, err := decodeStringMap("relation-get", out, false)
+		return bagRead{bag: bag, problems: problems}, err
 	})
+	if err != nil {
+		return nil, err
+	}
+	if len(read.problems) > 0 {
+		return read.bag, &httprelation.PartialBagError{Problems: read.problems}
+	}
+	return read.bag, nil
+}
+
+// bagRead is one relation-get answer as the cache keeps it: the values
+// that are strings, and a problem for each other one.
+type bagRead struct {
+	bag      map[string]string
+	problems []*httprelation.EntryError
 }
 
 // SetLocalData implements httprelation.Accessor with one relation-set
@@ -175,9 +202,10 @@ func (a *Accessor) SetLocalData(ctx context.Context, relationID string, data map
 		a.bags.forgetIf(func(k string) bool { return k == key })
 		return err
 	}
-	a.bags.update(key, func(old map[string]string) map[string]string {
+	a.bags.update(key, func(old bagRead) bagRead {
 		// Copy: callers may still hold the old map.
-		bag := maps.Clone(old)
+		bag := maps.Clone(old.bag)
+		problems := old.problems[:0:0]
 		for k, v := range data {
 			if v == "" {
 				delete(bag, k)
@@ -185,7 +213,12 @@ func (a *Accessor) SetLocalData(ctx context.Context, relationID string, data map
 				bag[k] = v
 			}
 		}
-		return bag
+		for _, p := range old.problems {
+			if _, written := data[p.Key]; !written {
+				problems = append(problems, p)
+			}
+		}
+		return bagRead{bag: bag, problems: problems}
 	})
 	return nil
 }

@@ -33,7 +33,8 @@ func TestCacheCost(t *testing.T) {
 				refs = append(refs, httprelation.UnitRef{RelationID: id, Unit: u})
 			}
 		}
-		bags, errs := acc.ReadUnits(ctx, refs)
+		bags, errs, err := readAll(ctx, acc, refs)
+		require.NoError(t, err)
 		require.Len(t, bags, 3)
 		for i := range refs {
 			require.NoError(t, errs[i])
@@ -187,7 +188,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 // TestUnitDataKeepsGoodValues: a value that is not a string costs only
-// itself; null is an empty bag.
+// itself, and is named in a PartialBagError; null is not a bag.
 func TestUnitDataKeepsGoodValues(t *testing.T) {
 	r := answer(map[string]string{
 		"relation-get --format=json -r=web:1 - web/0": `{"port":8080,"hostname":"10.0.0.1","x":null,"y":{"a":"b"}}`,
@@ -195,11 +196,22 @@ func TestUnitDataKeepsGoodValues(t *testing.T) {
 	})
 	acc := New(r)
 	bag, err := acc.UnitData(context.Background(), "web:1", "web/0")
-	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"hostname": "10.0.0.1"}, bag)
-	bag, err = acc.UnitData(context.Background(), "web:1", "web/1")
-	require.NoError(t, err)
-	assert.Empty(t, bag)
+	var partial *httprelation.PartialBagError
+	require.ErrorAs(t, err, &partial)
+	assert.ErrorIs(t, err, httprelation.ErrNotString)
+	assert.ElementsMatch(t, []string{"port=8080", "x=null", "y={\"a\":\"b\"}"}, problemList(partial))
+	_, err = acc.UnitData(context.Background(), "web:1", "web/1")
+	assert.ErrorIs(t, err, ErrBadOutput)
+}
+
+// problemList renders a PartialBagError's problems as key=value.
+func problemList(e *httprelation.PartialBagError) []string {
+	var l []string
+	for _, p := range e.Problems {
+		l = append(l, p.Key+"="+p.Value)
+	}
+	return l
 }
 
 func TestRemoteAppWithoutUnits(t *testing.T) {

@@ -81,13 +81,18 @@ func (c caller) run(ctx context.Context, tool string, args []string, stdin []byt
 }
 
 // runJSON runs a tool with --format=json output and decodes it into v.
+// null is not an answer: Juju's tools print [] or {} for none, and the
+// ones that may print null are read with their own decoders.
 func (c caller) runJSON(ctx context.Context, tool string, args []string, v any) error {
 	out, err := c.run(ctx, tool, args, nil)
 	if err != nil {
 		return err
 	}
-	if len(bytes.TrimSpace(out)) == 0 {
-		return newParseError(tool, out, errors.New("empty output"))
+	if err := checkNotBlank(tool, out); err != nil {
+		return err
+	}
+	if bytes.Equal(bytes.TrimSpace(out), []byte("null")) {
+		return newParseError(tool, out, errors.New("null"))
 	}
 	if err := json.Unmarshal(out, v); err != nil {
 		return newParseError(tool, out, err)
@@ -97,31 +102,20 @@ func (c caller) runJSON(ctx context.Context, tool string, args []string, v any) 
 
 // runString runs a tool whose JSON output is one string.
 func (c caller) runString(ctx context.Context, tool string, args ...string) (string, error) {
-	var s *string
+	var s string
 	if err := c.runJSON(ctx, tool, args, &s); err != nil {
 		return "", err
 	}
-	if s == nil {
-		return "", newParseError(tool, []byte("null"), errors.New("expected a string"))
-	}
-	return *s, nil
+	return s, nil
 }
 
-// runStringMap runs a tool whose JSON output is a map of strings; null is
-// an empty map. A value that is not a string is dropped rather than
-// failing the whole map: Juju only stores strings.
-func (c caller) runStringMap(ctx context.Context, tool string, args ...string) (map[string]string, error) {
-	var raw map[string]any
-	if err := c.runJSON(ctx, tool, args, &raw); err != nil {
+// runList runs a tool whose JSON output is a list of strings.
+func (c caller) runList(ctx context.Context, tool string, args ...string) ([]string, error) {
+	out, err := c.run(ctx, tool, args, nil)
+	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]string, len(raw))
-	for k, v := range raw {
-		if s, ok := v.(string); ok {
-			m[k] = s
-		}
-	}
-	return m, nil
+	return decodeList(tool, out)
 }
 
 // setValues runs a relation-set-like tool: values go as a YAML map on

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/charmkit/httprelation"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v2"
 )
@@ -203,4 +204,16 @@ func answer(outputs map[string]string) *funcRunner {
 		}
 		return []byte(out), nil
 	}}
+}
+
+// readAll collects what ReadUnits hands over, in the order of refs; fn
+// never fails, so every ref is read.
+func readAll(ctx context.Context, acc *Accessor, refs []httprelation.UnitRef) ([]map[string]string, []error, error) {
+	bags := make([]map[string]string, len(refs))
+	errs := make([]error, len(refs))
+	err := acc.ReadUnits(ctx, refs, func(i int, bag map[string]string, err error) error {
+		bags[i], errs[i] = bag, err
+		return nil
+	})
+	return bags, errs, err
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -224,4 +225,129 @@ func checkRelativeRefusal(t *testing.T, err error, refused bool) {
 	require.ErrorIs(t, err, ErrRelativePath)
 	assert.NotErrorIs(t, err, ErrNotInHook, "the reason is the PATH, not a missing hook")
 	assert.Contains(t, err.Error(), "relative PATH entry")
+}
+
+// TestClass6NonStringValues: a relation-get answer whose value is not a
+// string loses that value alone; the PartialBagError names the key, the
+// JSON kind and the value as written, quoted when printed.
+func TestClass6NonStringValues(t *testing.T) {
+	for _, tc := range []struct {
+		out  string
+		bag  map[string]string
+		bad  map[string]string // key → JSON text
+		kind string
+	}{
+		{`{"port":8080,"private-address":"10.0.0.1"}`, map[string]string{"private-address": "10.0.0.1"}, map[string]string{"port": "8080"}, "number"},
+		{`{"port":"80","hostname":true}`, map[string]string{"port": "80"}, map[string]string{"hostname": "true"}, "boolean"},
+		{`{"port":null,"hostname":"a"}`, map[string]string{"hostname": "a"}, map[string]string{"port": "null"}, "null"},
+		{`{"extended_data":[{"hostname":"a","port":1}]}`, map[string]string{}, map[string]string{"extended_data": `[{"hostname":"a","port":1}]`}, "array"},
+		{`{"x":{"nested":{"deep":[1,2]}},"y":"ok"}`, map[string]string{"y": "ok"}, map[string]string{"x": `{"nested":{"deep":[1,2]}}`}, "object"},
+		{`{"port": -1.5e3 }`, map[string]string{}, map[string]string{"port": "-1.5e3"}, "number"},
+		{`{"port":"1","port":2}`, map[string]string{}, map[string]string{"port": "2"}, "number"},
+		{`{"k\nERROR forged":1,"\u001b[31m":"red"}`, map[string]string{"\x1b[31m": "red"}, map[string]string{"k\nERROR forged": "1"}, "number"},
+		{`{"port":false,"hostname":0}`, map[string]string{}, map[string]string{"port": "false", "hostname": "0"}, ""},
+	} {
+		t.Run(tc.out, func(t *testing.T) {
+			r := answer(map[string]string{"relation-get --format=json -r=web:1 - web/0": tc.out})
+			bag, err := New(r).UnitData(context.Background(), "web:1", "web/0")
+			assert.Equal(t, tc.bag, bag)
+			var partial *httprelation.PartialBagError
+			require.ErrorAs(t, err, &partial)
+			assert.ErrorIs(t, err, httprelation.ErrNotString)
+			assert.NotErrorIs(t, err, ErrBadOutput, "the rest of the bag is fine")
+			got := map[string]string{}
+			for _, p := range partial.Problems {
+				got[p.Key] = p.Value
+				assert.Equal(t, -1, p.Index)
+				if tc.kind != "" {
+					assert.ErrorContains(t, p, "JSON "+tc.kind)
+				}
+			}
+			assert.Equal(t, tc.bad, got)
+			assertPrintable(t, err.Error())
+		})
+	}
+	// Strings only: no error at all.
+	r := answer(map[string]string{"relation-get --format=json -r=web:1 - web/0": `{"port":"8080","a":"","b":"null"}`})
+	bag, err := New(r).UnitData(context.Background(), "web:1", "web/0")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"port": "8080", "a": "", "b": "null"}, bag)
+}
+
+// TestClass7NothingGuessed: where Juju prints [] or {} for none, null or
+// an element of the wrong type is a ParseError, never read as none; where
+// Juju itself prints null (state-get with nothing stored), it is none.
+func TestClass7NothingGuessed(t *testing.T) {
+	ctx := context.Background()
+	reads := map[string]func(acc *Accessor) (any, error){
+		"relation-ids": func(acc *Accessor) (any, error) { return acc.RelationIDs(ctx, "backends") },
+		"relation-list": func(acc *Accessor) (any, error) {
+			return acc.RelationUnits(ctx, "backends:3")
+		},
+		"relation-list --app": func(acc *Accessor) (any, error) { return acc.RemoteApp(ctx, "backends:3") },
+		"relation-get":        func(acc *Accessor) (any, error) { return acc.UnitData(ctx, "backends:3", "web/0") },
+		"unit-get":            func(acc *Accessor) (any, error) { return acc.IngressAddress(ctx, "3") },
+		"state-get":           func(acc *Accessor) (any, error) { return NewStateStore(acc.call.runner).Load(ctx) },
+	}
+	for _, tc := range []struct {
+		read, out string
+		want      any // nil: a ParseError of the read's tool
+	}{
+		{"relation-ids", "null\n", nil},
+		{"relation-ids", "  null  ", nil},
+		{"relation-ids", `[null]`, nil},
+		{"relation-ids", `["backends:1",null]`, nil},
+		{"relation-ids", `[1]`, nil},
+		{"relation-ids", `"backends:1"`, nil},
+		{"relation-ids", `{}`, nil},
+		{"relation-ids", `["backends:x"]`, nil},
+		{"relation-ids", `["other:1"]`, nil},
+		{"relation-ids", `["backends:1\nERROR x"]`, nil},
+		{"relation-ids", `["backends:"]`, nil},
+		{"relation-ids", `["1"]`, nil},
+		{"relation-ids", "[]\n", []string{}},
+		{"relation-ids", `["backends:12","backends:3"]`, []string{"backends:12", "backends:3"}},
+		{"relation-list", "null\n", nil},
+		{"relation-list", `[null]`, nil},
+		{"relation-list", `["web/0",false]`, nil},
+		{"relation-list", `{"web/0":"x"}`, nil},
+		{"relation-list", "[]\n", []string{}},
+		{"relation-list", `["web/0"]`, []string{"web/0"}},
+		{"relation-list --app", "null\n", nil},
+		{"relation-list --app", "5\n", nil},
+		{"relation-list --app", `"web"`, "web"},
+		{"relation-get", "null\n", nil},
+		{"relation-get", "[]\n", nil},
+		{"relation-get", `"x"`, nil},
+		{"relation-get", "{}\n", map[string]string{}},
+		{"unit-get", "null\n", nil},
+		{"unit-get", `["10.0.0.1"]`, nil},
+		{"unit-get", `"10.0.0.1"`, "10.0.0.1"},
+		{"state-get", "null\n", map[string]string{}},
+		{"state-get", `{"a":1}`, nil},
+		{"state-get", `{"a":null}`, nil},
+		{"state-get", `{"a":"x","b":{}}`, nil},
+		{"state-get", "[]\n", nil},
+		{"state-get", `{"a":"x"}`, map[string]string{"a": "x"}},
+	} {
+		t.Run(tc.read+" "+tc.out, func(t *testing.T) {
+			tool, _, _ := strings.Cut(tc.read, " ")
+			r := &funcRunner{fn: func(_ context.Context, c call) ([]byte, error) {
+				if tc.read == "relation-list --app" && !slices.Contains(c.Args, "--app") {
+					return []byte("[]\n"), nil // no units: RemoteApp asks --app
+				}
+				if c.Tool == tool {
+					return []byte(tc.out), nil
+				}
+				return nil, &ToolError{Tool: c.Tool, Args: c.Args, ExitCode: 1, Message: "not answered"}
+			}}
+			got, err := reads[tc.read](New(r, WithEnv(Env{Unit: "lb/0"})))
+			if tc.want == nil {
+				assertPrintable(t, requireParseError(t, err, tool).Error())
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
 }
