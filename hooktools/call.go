@@ -16,8 +16,8 @@ import (
 	"github.com/charmkit/httprelation"
 )
 
-// DefaultTimeout bounds one tool call whose context has no deadline: a
-// hung tool must not hang the hook until Juju kills it.
+// DefaultTimeout bounds one tool call unless WithTimeout says otherwise:
+// a hung tool must not hang the hook until Juju kills it.
 const DefaultTimeout = 30 * time.Second
 
 // DefaultConcurrency is how many bags ReadUnits reads at once.
@@ -37,8 +37,11 @@ type config struct {
 // Option configures New, NewStateStore and NewLogHandler.
 type Option func(*config)
 
-// WithTimeout sets the per-call timeout used when a context has no
-// deadline; zero or less disables it.
+// WithTimeout sets the per-call deadline: every tool call is ended
+// after d, or sooner when its context ends first (the earlier of the two
+// wins); zero or less leaves calls to their contexts alone. It bounds a
+// bulk read too, since the first read to reach it stops the others (see
+// Accessor.ReadUnits).
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
@@ -62,7 +65,7 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// caller runs tools with the default timeout applied.
+// caller runs tools with the per-call deadline applied.
 type caller struct {
 	runner  Runner
 	timeout time.Duration
@@ -72,7 +75,7 @@ func (c caller) run(ctx context.Context, tool string, args []string, stdin []byt
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", tool, err)
 	}
-	if _, ok := ctx.Deadline(); !ok && c.timeout > 0 {
+	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()

@@ -28,6 +28,10 @@ type Runner interface {
 }
 
 // ExecRunner runs hook tools as child processes, never through a shell.
+// On Unix each tool leads a process group of its own, and a tool whose
+// context ends (its deadline, a cancelled bulk read, a signal to the
+// hook) is killed with its whole group, so nothing it started outlives
+// it.
 type ExecRunner struct {
 	// Env, when not nil, is the whole environment of the tool, and the
 	// tool is looked up in the PATH it holds rather than the process's
@@ -47,6 +51,7 @@ func (r ExecRunner) Run(ctx context.Context, tool string, args []string, stdin [
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
+	killGroupOnCancel(cmd)
 	cmd.Env = r.Env
 	cmd.WaitDelay = waitDelay
 	if stdin != nil {

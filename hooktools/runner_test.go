@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -36,6 +37,25 @@ func fakeTool() int {
 	stdin, _ := io.ReadAll(os.Stdin)
 	switch os.Getenv("FAKE_MODE") {
 	case "hang":
+		time.Sleep(time.Hour)
+	case "spawn":
+		// Start a child that hangs too, holding this tool's output
+		// open, and say where it is; then hang. With FAKE_SPAWN_ONLY,
+		// only a call whose last argument it names does so.
+		if only := os.Getenv("FAKE_SPAWN_ONLY"); only != "" && os.Args[len(os.Args)-1] != only {
+			break
+		}
+		child := exec.Command(os.Args[0])
+		child.Env = append(os.Environ(), "FAKE_MODE=hang")
+		child.Stdout, child.Stderr = os.Stdout, os.Stderr
+		if err := child.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if err := os.WriteFile(os.Getenv("FAKE_PIDFILE"), []byte(strconv.Itoa(child.Process.Pid)), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		time.Sleep(time.Hour)
 	case "echo":
 		_ = json.NewEncoder(os.Stdout).Encode(echoed{
@@ -140,10 +160,10 @@ func TestExecRunnerKillsHungToolAtDeadline(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
 
-// TestDefaultTimeout checks that a context without deadline gets the
-// per-call timeout, and that a context's own deadline is kept.
+// TestDefaultTimeout checks that every call gets the per-call timeout,
+// and that a context's own earlier deadline is kept.
 func TestDefaultTimeout(t *testing.T) {
-	deadlines := make(chan time.Time, 2)
+	deadlines := make(chan time.Time, 3)
 	blocking := &funcRunner{fn: func(ctx context.Context, _ call) ([]byte, error) {
 		d, ok := ctx.Deadline()
 		if !ok {
@@ -169,6 +189,14 @@ func TestDefaultTimeout(t *testing.T) {
 	_, err = New(blocking).UnitData(ctx, "website:1", "web/0")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, want, <-deadlines)
+
+	// A longer deadline of the context does not lift the per-call one.
+	long, cancelLong := context.WithTimeout(context.Background(), time.Hour)
+	defer cancelLong()
+	start = time.Now()
+	_, err = New(blocking, WithTimeout(100*time.Millisecond)).UnitData(long, "website:1", "web/0")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.WithinDuration(t, start.Add(100*time.Millisecond), <-deadlines, 50*time.Millisecond)
 
 	// The default applies without options too.
 	assert.Equal(t, DefaultTimeout, New(blocking).call.timeout)
