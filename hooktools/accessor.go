@@ -12,7 +12,13 @@
 // An Accessor lives as long as the hook: it reads each relation's ids,
 // units and each unit's bag at most once, because a tool call costs a
 // process and a round trip to the Juju agent, and what it reads does not
-// change under a running hook except through the hook's own writes.
+// change under a running hook except through the hook's own writes. Bags
+// are kept up to a budget of 2 MiB, so that a thousand large ones are not
+// held together; past it, a bag asked for again is read again.
+//
+// What a tool prints is read up to a cap (MaxBagOutput for a bag,
+// MaxOutput otherwise), and a tool that runs past the per-call deadline
+// (WithTimeout) is killed with its process group.
 //
 // Tools run through a [Runner]: [ExecRunner] for real hooks and
 // simulators, [FromGoops] for runners of the goops framework, or any test
@@ -26,6 +32,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/charmkit/httprelation"
 )
@@ -43,6 +50,8 @@ type Accessor struct {
 	apps        memo[string]
 	bags        memo[bagRead]
 	ingress     memo[string]
+	// cacheLeft is what remains of the bytes of bags the cache may keep.
+	cacheLeft atomic.Int64
 }
 
 var (
@@ -55,11 +64,14 @@ var (
 // skips the local unit's bag.
 func New(r Runner, opts ...Option) *Accessor {
 	c := newConfig(opts)
-	return &Accessor{
+	a := &Accessor{
 		call:        caller{runner: r, timeout: c.timeout},
 		env:         c.env,
 		concurrency: c.concurrency,
 	}
+	a.bags.retain = a.keepBag
+	a.cacheLeft.Store(maxCachedBags)
+	return a
 }
 
 // FromEnv returns an Accessor for the running hook: the real tools on
@@ -156,12 +168,16 @@ func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[s
 		return nil, err
 	}
 	read, err := a.bags.get(ctx, bagKey(relationID, unit), func() (bagRead, error) {
-		out, err := a.call.run(ctx, "relation-get", []string{"--format=json", relationFlag(relationID), "-", unit}, nil)
+		args := []string{"--format=json", relationFlag(relationID), "-", unit}
+		out, err := a.call.runLimited(ctx, "relation-get", args, nil, MaxBagOutput)
+		if errors.Is(err, ErrOutputTooLarge) {
+			return bagRead{}, fmt.Errorf("%w: %w", httprelation.ErrDataTooLarge, err)
+		}
 		if err != nil {
 			return bagRead{}, err
 		}
 		bag, problems, err := decodeStringMap("relation-get", out, false)
-		return bagRead{bag: bag, problems: problems}, err
+		return bagRead{bag: bag, problems: problems, size: len(out)}, err
 	})
 	if err != nil {
 		return nil, err
@@ -173,10 +189,22 @@ func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[s
 }
 
 // bagRead is one relation-get answer as the cache keeps it: the values
-// that are strings, and a problem for each other one.
+// that are strings, a problem for each other one, and the size of the
+// answer, which the cache counts.
 type bagRead struct {
 	bag      map[string]string
 	problems []*httprelation.EntryError
+	size     int
+}
+
+// keepBag reports whether a bag just read fits in what is left of the
+// cache's budget (maxCachedBags), and takes its share if so.
+func (a *Accessor) keepBag(read bagRead) bool {
+	if a.cacheLeft.Add(-int64(read.size)) >= 0 {
+		return true
+	}
+	a.cacheLeft.Add(int64(read.size))
+	return false
 }
 
 // SetLocalData implements httprelation.Accessor with one relation-set

@@ -72,6 +72,11 @@ type caller struct {
 }
 
 func (c caller) run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	return c.runLimited(ctx, tool, args, stdin, MaxOutput)
+}
+
+// runLimited runs a tool whose output must not pass limit bytes.
+func (c caller) runLimited(ctx context.Context, tool string, args []string, stdin []byte, limit int) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", tool, err)
 	}
@@ -80,7 +85,14 @@ func (c caller) run(ctx context.Context, tool string, args []string, stdin []byt
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	return c.runner.Run(ctx, tool, args, stdin)
+	if lr, ok := c.runner.(limitedRunner); ok {
+		return lr.runLimited(ctx, tool, args, stdin, limit)
+	}
+	out, err := c.runner.Run(ctx, tool, args, stdin)
+	if err == nil && len(out) > limit {
+		return nil, errOutputTooLarge(tool, limit)
+	}
+	return out, err
 }
 
 // runJSON runs a tool with --format=json output and decodes it into v.

@@ -44,29 +44,47 @@ type ExecRunner struct {
 // a grandchild that inherited them must not keep a hook hanging.
 const waitDelay = time.Second
 
-// Run implements Runner.
+// maxStderr caps the stderr of a tool that is kept, from its start;
+// Juju's messages are a line or two.
+const maxStderr = 64 << 10
+
+// Run implements Runner. It reads at most MaxOutput bytes of the tool's
+// output: past that, the tool is killed and Run fails with
+// ErrOutputTooLarge.
 func (r ExecRunner) Run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	return r.runLimited(ctx, tool, args, stdin, MaxOutput)
+}
+
+// runLimited is Run with a cap of limit bytes of output.
+func (r ExecRunner) runLimited(ctx context.Context, tool string, args []string, stdin []byte, limit int) ([]byte, error) {
 	path, err := r.lookPath(tool)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, path, args...)
+	// toolCtx also ends when the output passes its cap.
+	toolCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	cmd := exec.CommandContext(toolCtx, path, args...)
 	killGroupOnCancel(cmd)
 	cmd.Env = r.Env
 	cmd.WaitDelay = waitDelay
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
+	stdout := &limitedBuffer{limit: limit, stop: stop}
+	stderr := &limitedBuffer{limit: maxStderr}
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
 	err = cmd.Run()
+	if stdout.over {
+		return nil, errOutputTooLarge(tool, limit)
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil && err != nil {
 		return nil, fmt.Errorf("%s: %w", tool, ctxErr)
 	}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
-		msg := toolMessage(stderr.String())
+		msg := toolMessage(string(stderr.buf))
 		if msg == "" {
 			// Killed by a signal, or died before saying why: "signal:
 			// killed" beats an empty message.
@@ -77,7 +95,7 @@ func (r ExecRunner) Run(ctx context.Context, tool string, args []string, stdin [
 	if err != nil {
 		return nil, fmt.Errorf("running %s: %w", tool, err)
 	}
-	return stdout.Bytes(), nil
+	return stdout.buf, nil
 }
 
 // lookPath finds tool in the PATH of r.Env, or of the process when r.Env

@@ -1,6 +1,7 @@
 package hooktools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -57,6 +58,9 @@ func fakeTool() int {
 			return 1
 		}
 		time.Sleep(time.Hour)
+	case "big":
+		size, _ := strconv.Atoi(os.Getenv("FAKE_SIZE"))
+		return writeBag(os.Stdout, size)
 	case "echo":
 		_ = json.NewEncoder(os.Stdout).Encode(echoed{
 			Tool: filepath.Base(os.Args[0]), Args: os.Args[1:], Stdin: string(stdin),
@@ -67,6 +71,25 @@ func fakeTool() int {
 	fmt.Fprint(os.Stderr, os.Getenv("FAKE_STDERR"))
 	code, _ := strconv.Atoi(os.Getenv("FAKE_EXIT"))
 	return code
+}
+
+// writeBag prints a bag {"k":"xxx..."} of size bytes in all, or one that
+// never ends for a negative size.
+func writeBag(w io.Writer, size int) int {
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	_, _ = io.WriteString(w, `{"k":"`)
+	for left := size - len(`{"k":""}`); size < 0 || left > 0; {
+		n := len(chunk)
+		if size >= 0 {
+			n = min(n, left)
+			left -= n
+		}
+		if _, err := w.Write(chunk[:n]); err != nil {
+			return 1
+		}
+	}
+	_, _ = io.WriteString(w, `"}`)
+	return 0
 }
 
 type echoed struct {
