@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +33,19 @@ type Fault struct {
 	Hang bool `json:"hang,omitempty"`
 	// Kill makes the tool send itself SIGKILL, as the OOM killer would.
 	Kill bool `json:"kill,omitempty"`
+	// Fill, when above zero, prints that many bytes of 'x' after Stdout,
+	// and then StdoutEnd: a tool that prints megabytes, such as
+	// relation-get of a remote unit that published a huge value, without
+	// a model or a fault of that size:
+	//
+	//	{"stdout": "{\"port\":\"80\",\"big\":\"", "fill": 10485760, "stdout_end": "\"}"}
+	Fill      int    `json:"fill,omitempty"`
+	StdoutEnd string `json:"stdout_end,omitempty"`
+	// Spawn, with Hang, makes the tool first start a child process that
+	// hangs too and shares its output, and write the child's pid in
+	// decimal to the file Spawn names: a test can then check that killing
+	// the hung tool killed what it started.
+	Spawn string `json:"spawn,omitempty"`
 }
 
 // faultExit ends a faulted call with a non-zero status and no added
@@ -82,15 +97,52 @@ func (inv *invocation) apply(f Fault) error {
 	if f.Kill {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	}
-	if f.Kill || f.Hang {
-		for {
-			time.Sleep(time.Hour)
+	if f.Hang && f.Spawn != "" {
+		if err := spawnHangingChild(f.Spawn); err != nil {
+			return failure("fault spawn: %v", err)
 		}
 	}
+	if f.Kill || f.Hang {
+		hang()
+	}
 	inv.out.WriteString(f.Stdout)
+	if f.Fill > 0 {
+		inv.out.Grow(f.Fill + len(f.StdoutEnd))
+		for range f.Fill {
+			inv.out.WriteByte('x')
+		}
+		inv.out.WriteString(f.StdoutEnd)
+	}
 	inv.errOut.WriteString(f.Stderr)
 	if f.Exit != 0 {
 		return &faultExit{code: f.Exit}
 	}
 	return nil
+}
+
+// hangCommand is the simulator's hidden command that only hangs: the
+// child a Spawn fault starts.
+const hangCommand = "_hang"
+
+// hang sleeps until the process is killed.
+func hang() {
+	for {
+		time.Sleep(time.Hour)
+	}
+}
+
+// spawnHangingChild starts the simulator's own binary as a child that
+// hangs, on this process's stdout and stderr, and writes its pid to
+// pidFile.
+func spawnHangingChild(pidFile string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	child := exec.Command(self, hangCommand)
+	child.Stdout, child.Stderr = os.Stdout, os.Stderr
+	if err := child.Start(); err != nil {
+		return err
+	}
+	return os.WriteFile(pidFile, []byte(strconv.Itoa(child.Process.Pid)), 0o644)
 }

@@ -103,6 +103,8 @@ func simCommand(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch args[0] {
+	case hangCommand:
+		hang()
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
