@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmkit/httprelation"
@@ -76,7 +77,8 @@ func (v *bagValue) UnmarshalJSON(data []byte) error {
 // state-get's state. null is a ParseError unless nullOK (state-get prints
 // null when nothing is stored; relation-get prints {} for an empty bag).
 // A value that is not a string is left out of the map and reported as a
-// problem naming its key; the caller decides what that costs.
+// problem naming its key, in key order; the caller decides what that
+// costs.
 func decodeStringMap(tool string, out []byte, nullOK bool) (map[string]string, []*httprelation.EntryError, error) {
 	if err := checkNotBlank(tool, out); err != nil {
 		return nil, nil, err
@@ -100,6 +102,8 @@ func decodeStringMap(tool string, out []byte, nullOK bool) (map[string]string, [
 			Err: fmt.Errorf("%w: JSON %s", httprelation.ErrNotString, jsonKind(v.notString)),
 		})
 	}
+	// Map order is random; warnings should not be.
+	slices.SortFunc(problems, func(a, b *httprelation.EntryError) int { return strings.Compare(a.Key, b.Key) })
 	return m, problems, nil
 }
 

@@ -1,6 +1,7 @@
 package hooktools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,7 +90,9 @@ func FuzzParseToolOutput(f *testing.F) {
 
 		strs, others, isMap := refMap(out)
 		got, err := acc.UnitData(ctx, "backends:3", "web/0")
-		if isMap && len(others) > 0 {
+		if isMap && refMembers(out) > MaxBagKeys {
+			require.ErrorIs(t, err, httprelation.ErrDataTooLarge)
+		} else if isMap && len(others) > 0 {
 			var partial *httprelation.PartialBagError
 			require.ErrorAs(t, err, &partial)
 			require.Len(t, partial.Problems, len(others))
@@ -132,6 +135,87 @@ func FuzzParseToolOutput(f *testing.F) {
 			assert.Equal(t, addr, strings.TrimSpace(addr))
 		} else {
 			assert.Contains(t, err.Error(), `ingress address of relation "backends:3"`)
+		}
+	})
+}
+
+// refMembers counts the members of a JSON object with the standard
+// decoder, duplicates included; -1 for anything but an object.
+func refMembers(out []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(out))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return -1
+	}
+	n := 0
+	for dec.More() {
+		if _, err := dec.Token(); err != nil { // the key
+			return -1
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return -1
+		}
+		n++
+	}
+	return n
+}
+
+// FuzzCountMembers: the pre-scan that refuses bags of too many keys
+// counts exactly what the standard decoder sees in any valid object, and
+// never panics on anything else.
+func FuzzCountMembers(f *testing.F) {
+	for _, seed := range []string{
+		`{}`, `{"a":"1"}`, `{"a":"1","a":2}`, `{"a:b":"c:d","e":{"f":"g"},"h":[{"i":":"}]}`,
+		`{"\"":":","\\":"\\"}`, ` { "a" : [ ] } `, `{"k":"\u003a"}`, `[{"a":1}]`, `{"a":`, `"a:b"`, "",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, out []byte) {
+		got := countMembers(out)
+		if !json.Valid(out) {
+			return
+		}
+		if want := refMembers(out); want >= 0 {
+			assert.Equal(t, want, got)
+		}
+	})
+}
+
+// FuzzLimitedBuffer: whatever the writes, a limitedBuffer holds the start
+// of what was written, up to its limit, in a buffer no larger; past the
+// limit it says so, and with stop it fails the write and calls stop.
+func FuzzLimitedBuffer(f *testing.F) {
+	f.Add([]byte("hello, world"), uint16(5), uint8(3), false)
+	f.Add([]byte(""), uint16(5), uint8(3), true)
+	f.Add([]byte("hello"), uint16(5), uint8(5), true)
+	f.Add(bytes.Repeat([]byte("x"), 2000), uint16(1024), uint8(200), true)
+	f.Fuzz(func(t *testing.T, data []byte, limit uint16, chunk uint8, withStop bool) {
+		stops := 0
+		b := &limitedBuffer{limit: int(limit)}
+		if withStop {
+			b.stop = func() { stops++ }
+		}
+		step := int(chunk) + 1
+		failed := false
+		for i := 0; i < len(data); i += step {
+			p := data[i:min(i+step, len(data))]
+			n, err := b.Write(p)
+			if err != nil {
+				require.True(t, withStop)
+				failed = true
+				break
+			}
+			assert.Equal(t, len(p), n)
+		}
+		over := len(data) > int(limit)
+		assert.Equal(t, over, b.over)
+		assert.LessOrEqual(t, cap(b.buf), max(int(limit), 0))
+		assert.True(t, bytes.HasPrefix(data, b.buf))
+		if withStop {
+			assert.Equal(t, over, failed)
+			assert.Equal(t, over, stops == 1)
+		} else {
+			assert.True(t, bytes.Equal(data[:min(len(data), int(limit))], b.buf))
 		}
 	})
 }

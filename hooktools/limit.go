@@ -18,6 +18,11 @@ const (
 	// hundred bytes per unit; 1 MiB leaves room for large raw keys such
 	// as haproxy's services stanza. Juju sets no limit of its own.
 	MaxBagOutput = 1 << 20
+	// MaxBagKeys caps the keys of one relation-get answer: a bag with
+	// more is too large, as one over MaxBagOutput is. Many tiny keys
+	// cost far more memory decoded than their bytes; the http interface
+	// uses a handful.
+	MaxBagKeys = 4096
 	// MaxOutput caps what is read of any other tool's output: 16 MiB, far
 	// above what Juju prints (relation-list of thousands of units, the
 	// 2 MiB of charm state Juju allows by default), so that a broken tool
@@ -83,4 +88,31 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 	}
 	b.buf = append(b.buf, p...)
 	return n, nil
+}
+
+// countMembers counts the members of the JSON object out without
+// decoding it: the colons outside strings at its top level. For output
+// that is not an object the count means nothing, and the decoder rejects
+// such output anyway.
+func countMembers(out []byte) int {
+	n, depth := 0, 0
+	inString, escaped := false, false
+	for _, c := range out {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			escaped = c == '\\'
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c == ':' && depth == 1:
+			n++
+		}
+	}
+	return n
 }

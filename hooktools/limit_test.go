@@ -184,3 +184,48 @@ func TestBagCacheBudget(t *testing.T) {
 	}
 	assert.Len(t, small.seen(), 1000, "a thousand small bags all stay")
 }
+
+// TestClass5BagKeys: a bag of up to MaxBagKeys keys is read; one key
+// more is too large, however small the bag; keys inside nested values or
+// strings do not count.
+func TestClass5BagKeys(t *testing.T) {
+	bag := func(keys int, extra string) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range keys {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `"k%d":"v"`, i)
+		}
+		return b.String() + extra + "}"
+	}
+	for _, tc := range []struct {
+		name string
+		out  string
+		err  error
+	}{
+		{"at the cap", bag(MaxBagKeys, ""), nil},
+		{"one over", bag(MaxBagKeys+1, ""), httprelation.ErrDataTooLarge},
+		{"ten thousand", bag(10_000, ""), httprelation.ErrDataTooLarge},
+		{"colons in strings", bag(MaxBagKeys-1, `,"x:y":"a:b:c:d:e"`), nil},
+		{"nested keys", bag(MaxBagKeys-1, `,"n":{"a":"1","b":"2","c":"3"}`), httprelation.ErrNotString},
+		{"escaped quotes", bag(MaxBagKeys-1, `,"q\":\"":"\":\""`), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return []byte(tc.out), nil }}
+			_, err := New(r).UnitData(context.Background(), "web:1", "web/0")
+			if tc.err == nil {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorIs(t, err, tc.err)
+			}
+		})
+	}
+	for out, want := range map[string]int{
+		`{}`: 0, `{"a":"1"}`: 1, `{"a:b":"c:d"}`: 1, `{"a":{"b":"c"},"d":["e:f",{"g":1}]}`: 2,
+		`{"\\":"\":"}`: 1, ` { "a" : "" , "b" : "" } `: 2,
+	} {
+		assert.Equal(t, want, countMembers([]byte(out)), out)
+	}
+}

@@ -1,6 +1,7 @@
 package toolsim
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"os"
@@ -108,8 +109,9 @@ func (inv *invocation) apply(f Fault) error {
 	inv.out.WriteString(f.Stdout)
 	if f.Fill > 0 {
 		inv.out.Grow(f.Fill + len(f.StdoutEnd))
-		for range f.Fill {
-			inv.out.WriteByte('x')
+		chunk := bytes.Repeat([]byte{'x'}, min(f.Fill, 64<<10))
+		for left := f.Fill; left > 0; left -= len(chunk) {
+			inv.out.Write(chunk[:min(left, len(chunk))])
 		}
 		inv.out.WriteString(f.StdoutEnd)
 	}
