@@ -25,19 +25,21 @@ func servicesCommand() command {
 		synopsis: "<endpoint> [--timeout D]",
 		summary:  "print the services behind a requires endpoint as JSON",
 		args:     1,
-		help: `Prints, as one line of JSON, the services the remote applications of a
+		help: fmt.Sprintf(`Prints, as one line of JSON, the services the remote applications of a
 requires endpoint offer: one per application, hosts de-duplicated and sorted:
 
   [{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]
 
 "[]" when there are none. Invalid remote entries are skipped with a
 warning on stderr; the good ones are still printed and the status is 0.
+So is a remote unit whose data is larger than %d MiB or holds more than
+%d keys, and a unit that left the relation while it was read.
 The unit leaving in a relation-departed hook and the relation of a
 relation-broken hook are left out.
 
 Any other failure of a hook tool, one that runs longer than --timeout
 included, fails the command with status 1 at once: the tools still
-running are killed, and nothing is printed on stdout.`,
+running are killed, and nothing is printed on stdout.`, hooktools.MaxBagOutput>>20, hooktools.MaxBagKeys),
 		setup: func(fs *flag.FlagSet) runFunc {
 			timeout := hooktools.DefaultTimeout
 			fs.Func("timeout", fmt.Sprintf("`duration` after which one hook tool call is killed and the command fails,\n"+
