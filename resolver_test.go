@@ -76,6 +76,7 @@ func dnsNamesOfTables() []string {
 	for _, c := range canonicalCases {
 		candidates = append(candidates, c.in, c.want)
 	}
+	candidates = append(candidates, exactKeyNames...)
 	var names []string
 	for _, s := range candidates {
 		if _, err := netip.ParseAddr(s); err != nil && httprelation.CheckAddress(s) == nil {
