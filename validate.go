@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/juju/names/v5"
 )
 
 // ParsePort parses a port as the http interface writes it: ASCII decimal
@@ -144,6 +146,20 @@ func describeChar(s string) string {
 		return fmt.Sprintf("byte 0x%02x", s[0])
 	}
 	return fmt.Sprintf("%q (%U)", r, r)
+}
+
+// MaxAppName is the longest application name Juju creates: juju deploy
+// refuses longer ones (juju/juju#20223), because a Kubernetes service
+// named after the application could not exist.
+const MaxAppName = 63
+
+// ValidAppName reports whether name is an application name Juju can
+// create: Juju's own syntax (names.IsValidApplication: a lower-case letter,
+// then lower-case letters, digits and single hyphens, no hyphen last and
+// no all-digit part after a hyphen) and at most [MaxAppName] characters.
+// "web-1", "a-", "a--b" and longer names are not.
+func ValidAppName(name string) bool {
+	return len(name) <= MaxAppName && names.IsValidApplication(name)
 }
 
 // maxQuoted is how much of an untrusted value a message shows.
