@@ -207,3 +207,28 @@ func TestConfigureCanonicalProcess(t *testing.T) {
 	assert.Equal(t, "10.0.1.9", local["private-address"])
 	assert.JSONEq(t, `[{"hostname":"2001:db8::9","private-address":"10.0.1.9","port":8080}]`, local["extended_data"])
 }
+
+// TestServicesNamesTheCharacterProcess: class 10, the part on characters.
+// The warning names a multi-byte character as the rune it is and a byte
+// that is not UTF-8 in hex, never as the Latin-1 reading of one byte.
+func TestServicesNamesTheCharacterProcess(t *testing.T) {
+	t.Parallel()
+	stdout, warnings := servicesWithWarnings(t, map[string]toolsim.Relation{
+		"reverseproxy:3": relation("web", proxyAddr, map[string]map[string]string{
+			"web/0": withKeys(backend("10.0.0.1", "8080"), "hostname", "wéb.example"),
+			"web/1": withKeys(backend("10.0.0.2", "8080"), "hostname", "日本.example"),
+			"web/2": withKeys(backend("10.0.0.3", "8080"), "extended_data", `[{"hostname":"api\u00e9.example","port":80}]`),
+		}),
+	})
+	assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":8080}]}]`+"\n", stdout)
+	want := []string{
+		`unit=web/0 key=hostname .* contains 'é' \(U\+00E9\)"$`,
+		`unit=web/1 key=hostname .* contains '日' \(U\+65E5\)"$`,
+		`unit=web/2 key=extended_data .* contains 'é' \(U\+00E9\)" index=0$`,
+	}
+	require.Len(t, warnings, len(want), "%q", warnings)
+	for i, l := range warnings {
+		assert.Regexp(t, want[i], l)
+		assert.NotContains(t, l, "Ã")
+	}
+}
