@@ -66,7 +66,8 @@ func (e *EntryError) Unwrap() error { return e.Err }
 
 // ParseUnitData returns the hosts one remote unit's data bag offers: its
 // top-level hostname/private-address/port, then its extended_data entries,
-// in that order and not yet de-duplicated. Every rejected value is
+// in that order and not yet de-duplicated, with canonical addresses (see
+// [CanonicalAddress]). Every rejected value is
 // reported in problems and skipped; everything else is kept. A bag without
 // a port offers no top-level host and that is not a problem: units set
 // their port after joining.

@@ -49,6 +49,12 @@ func TestRenderSkipsUnsafeServices(t *testing.T) {
 		{"a service with no good host keeps its backend",
 			[]httprelation.Service{web, svc("blog", host("a b", 80), host("10.0.0.1", 70000))},
 			[]httprelation.Service{web, svc("blog")}, []error{httprelation.ErrInvalidAddress, httprelation.ErrInvalidPort}},
+		{"every unsafe kind of host and name, one by one",
+			[]httprelation.Service{svc("web", host("a}", 80), host("a#b", 80), host("fe80::1%eth0", 80), host("", 80), host("10.0.0.1", -80),
+				host("10.0.0.1", 8080), host("10.0.0.2", 8080)), svc("be_web", host("10.0.0.9", 80))},
+			[]httprelation.Service{web},
+			[]error{httprelation.ErrInvalidAddress, httprelation.ErrInvalidAddress, httprelation.ErrInvalidAddress, httprelation.ErrInvalidAddress,
+				httprelation.ErrInvalidPort, errUnsafe}},
 		{"nothing good", []httprelation.Service{svc("web-1", host("10.0.0.1", 80)), svc("WEB", host("10.0.0.1", 80))},
 			nil, []error{errUnsafe, errUnsafe}},
 	}
