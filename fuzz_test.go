@@ -24,7 +24,7 @@ import (
 // every host it yields is valid, the good units keep their hosts, each
 // problem is one warning that neither forges a log line nor floods it,
 // and extended_data gives the same hosts entry by entry as in one piece
-// (the parser has a fast path and a precise one; they must agree).
+// (an entry's fate depends on nothing but itself).
 // FuzzParseUnitData (services_test.go) fuzzes the parser alone.
 func FuzzServices(f *testing.F) {
 	f.Add("web/0", "web.internal", "10.0.0.1", "8080", `[{"hostname":"fd00::1","port":80},{"private-address":"10.0.0.2","port":"81"}]`)

@@ -305,25 +305,34 @@ func TestHostileUnitNamesFromTools(t *testing.T) {
 		"web/99999999999", strings.Repeat("a", 10_000) + "/x", "web/٣", "WEB/0",
 	} {
 		t.Run(strings.ToValidUTF8(httprelation.Quote(bad), "?"), func(t *testing.T) {
-			m := hostileModel("web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
-			tools := hostileTools{Model: m, units: map[string][]string{"backends:1": {"web/0", bad, "web/1"}}}
-			got, records, err := hostileServices(t, tools)
-			require.NoError(t, err)
-			assert.Equal(t, []httprelation.Service{
-				{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
-				{Name: "web", Hosts: []httprelation.Host{hostileTop, hostileWeb1}},
-			}, got)
-			require.Len(t, records, 1)
-			assert.Equal(t, "WARN", records[0]["level"])
-			assert.Equal(t, "backends:1", records[0]["relation"])
-			assert.Equal(t, httprelation.Quote(bad), records[0]["unit"])
-			checkHostileRecord(t, records[0], bad)
-			for _, c := range m.Calls() {
-				if c.Method == "UnitData" {
-					assert.NotEqual(t, "backends:1 "+bad, c.Arg, "a malformed unit is never read")
-				}
-			}
+			checkUnitSkipped(t, bad)
 		})
+	}
+}
+
+// checkUnitSkipped lists bad between web/0 and web/1 and checks that it
+// is skipped with one warning naming it, is never read, and costs the
+// other units nothing.
+func checkUnitSkipped(t *testing.T, bad string) {
+	t.Helper()
+	m := hostileModel("web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+	tools := hostileTools{Model: m, units: map[string][]string{"backends:1": {"web/0", bad, "web/1"}}}
+	got, records, err := hostileServices(t, tools)
+	require.NoError(t, err)
+	assert.Equal(t, []httprelation.Service{
+		{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
+		{Name: "web", Hosts: []httprelation.Host{hostileTop, hostileWeb1}},
+	}, got)
+	require.Len(t, records, 1)
+	assert.Equal(t, "WARN", records[0]["level"])
+	assert.Equal(t, "httprelation: skipping remote unit with a malformed name", records[0]["msg"])
+	assert.Equal(t, "backends:1", records[0]["relation"])
+	assert.Equal(t, httprelation.Quote(bad), records[0]["unit"])
+	checkHostileRecord(t, records[0], bad)
+	for _, c := range m.Calls() {
+		if c.Method == "UnitData" {
+			assert.NotEqual(t, "backends:1 "+bad, c.Arg, "a malformed unit is never read")
+		}
 	}
 }
 

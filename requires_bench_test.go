@@ -20,7 +20,7 @@ func BenchmarkServices(b *testing.B) {
 			// tenth unit also lists a VIP.
 			rels := make([]httprelationtest.Relation, 8)
 			for i := range rels {
-				app := fmt.Sprintf("site-%d", i%4)
+				app := fmt.Sprintf("site-%c", 'a'+i%4) // Juju refuses "site-0"
 				rels[i] = httprelationtest.Relation{ID: fmt.Sprintf("reverseproxy:%d", i+1), RemoteApp: app, Units: map[string]map[string]string{}}
 			}
 			for u := range n {
@@ -37,7 +37,7 @@ func BenchmarkServices(b *testing.B) {
 				r.Units[fmt.Sprintf("%s/%d", r.RemoteApp, u)] = bag
 			}
 			m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: rels,
-				Hook: httprelationtest.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "site-0/0"}})
+				Hook: httprelationtest.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "site-a/0"}})
 			req := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(quiet))
 			ctx := context.Background()
 			b.ReportAllocs()

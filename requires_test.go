@@ -231,13 +231,13 @@ func TestServicesSkipsMalformedUnitNames(t *testing.T) {
 	for _, bad := range []string{"Web/0", "web", "web/", "/0", "web/x", "web/-1", "9web/0", "web_app/0", "web/0/1", "wéb/0", "web\n/0"} {
 		t.Run(bad, func(t *testing.T) {
 			m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{web(map[string]map[string]string{
-				"web-2/0": {"private-address": "10.0.0.1", "port": "80"},
+				"web-b/0": {"private-address": "10.0.0.1", "port": "80"}, // "web-2" is no Juju name
 				bad:       {"private-address": "10.0.0.2", "port": "80"},
 			})}})
 			logger, logged := captureLog(t)
 			got, err := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
 			require.NoError(t, err)
-			assert.Equal(t, []httprelation.Service{{Name: "web-2", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80)}}}, got)
+			assert.Equal(t, []httprelation.Service{{Name: "web-b", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80)}}}, got)
 			records := logged()
 			require.Len(t, records, 1)
 			assert.Equal(t, "WARN", records[0]["level"])

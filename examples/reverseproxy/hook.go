@@ -114,9 +114,12 @@ func (c *charm) reconcile(ctx context.Context, force bool) error {
 	if err != nil || !(changed || force) {
 		return err
 	}
-	text, err := renderHAProxy(services, cfg.frontend)
+	text, skipped, err := renderHAProxy(services, cfg.frontend)
 	if err != nil {
 		return err
+	}
+	for _, e := range skipped {
+		c.log.LogAttrs(ctx, slog.LevelWarn, "reverseproxy: left out of the haproxy configuration", slog.Any("error", e))
 	}
 	if err := c.machine.installConfig(ctx, cfg.path, text); err != nil {
 		return err

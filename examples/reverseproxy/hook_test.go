@@ -106,8 +106,9 @@ func rendered(t *testing.T, addrs ...string) string {
 	if len(addrs) > 0 {
 		services = []httprelation.Service{svc}
 	}
-	text, err := renderHAProxy(services, frontend{Bind: "127.0.0.1", Port: 8000})
+	text, skipped, err := renderHAProxy(services, frontend{Bind: "127.0.0.1", Port: 8000})
 	require.NoError(t, err)
+	require.Empty(t, skipped)
 	return text
 }
 
