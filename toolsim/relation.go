@@ -179,6 +179,12 @@ func (inv *invocation) unitOrApp(app bool, args []string) (string, bool, []strin
 		if app && appOf(name) != "" {
 			name = appOf(name) // --app with a unit name means its application
 		}
+		if !app && !validUnit.MatchString(name) {
+			if validApp.MatchString(name) {
+				return "", false, nil, usageError("expected unit name, got application name %q", name)
+			}
+			return "", false, nil, usageError("invalid unit name %q", name)
+		}
 		return name, app, args[1:], nil
 	}
 	remoteApp := inv.getenv("JUJU_REMOTE_APP")
