@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +25,13 @@ type Model struct {
 	Unit string `json:"unit"`
 	// Leader is what is-leader answers; it also gates application data.
 	Leader bool `json:"leader"`
+	// CharmDir is the charm's directory, JUJU_CHARM_DIR in the hooks
+	// [Sim] runs (optional). A relative path is taken from the working
+	// directory of whoever starts the Sim, and made absolute there.
+	CharmDir string `json:"charm_dir,omitempty"`
+	// Hook is the hook running (optional): what the tools answer for
+	// when the environment names no hook, and what [Sim.Run] runs.
+	Hook Hook `json:"hook"`
 	// Config holds the charm options; numbers keep their JSON text.
 	Config map[string]any `json:"config"`
 	// LatencyMS is slept by every call, to mimic the agent round trip.
@@ -61,6 +71,11 @@ type Relation struct {
 	// LocalApp is the local application's data bag, writable by the
 	// leader (optional).
 	LocalApp map[string]string `json:"local_app,omitempty"`
+	// Network is what network-get -r answers for this relation
+	// (optional); without it, the answer for the endpoint's binding in
+	// the model's networks. Real Juju may answer per relation, on a unit
+	// with several networks.
+	Network *Network `json:"network,omitempty"`
 }
 
 // Network is network-get's answer for one binding. Field order is Juju's
@@ -83,6 +98,22 @@ type InterfaceAddress struct {
 	Hostname string `json:"hostname"`
 	Value    string `json:"value"`
 	CIDR     string `json:"cidr"`
+}
+
+// NetworkAt is the network of a binding whose one interface, eth0, has
+// the address addr: what network-get reports on a machine with a single
+// network, with addr as bind address, ingress address and (as /32, or
+// /128 for IPv6) egress subnet.
+func NetworkAt(addr string) Network {
+	bits := "/32"
+	if strings.Contains(addr, ":") {
+		bits = "/128"
+	}
+	return Network{
+		BindAddresses:    []BindAddress{{InterfaceName: "eth0", Addresses: []InterfaceAddress{{Value: addr, CIDR: addr + bits}}}},
+		EgressSubnets:    []string{addr + bits},
+		IngressAddresses: []string{addr},
+	}
 }
 
 // Status is a workload or application status.
@@ -109,15 +140,143 @@ func (m *Model) WriteFile(path string) error {
 	return withLock(path, syscall.LOCK_EX, func() error { return writeModelFile(path, m) })
 }
 
-// ParseModel decodes a model from its JSON form.
+// ReadModel reads a model file such as a test fixture, and checks it with
+// [Model.Validate]. It is the one loader of the model format, for the
+// simulator and for httprelationtest alike; unlike LoadModel it takes no
+// lock, so it leaves nothing beside the file.
+func ReadModel(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read model: %w", err)
+	}
+	m, err := ParseModel(data)
+	if err == nil {
+		err = m.Validate()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// ParseModel decodes a model from its JSON form. An unknown field, or
+// anything after the model, is an error: a typo in a fixture must not
+// silently change what a test sets up.
 func ParseModel(data []byte) (*Model, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // config numbers print back exactly as written
+	dec.DisallowUnknownFields()
 	m := new(Model)
 	if err := dec.Decode(m); err != nil {
 		return nil, fmt.Errorf("decode model: %w", err)
 	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("decode model: data after the model")
+	}
 	return m, nil
+}
+
+// MarshalJSON leaves an empty hook out, so that a transcript's model
+// writes back as it was read, and does not escape <, > and & (data bags
+// are not HTML).
+func (m Model) MarshalJSON() ([]byte, error) {
+	type plain Model // without this method
+	var hook *Hook
+	if m.Hook != (Hook{}) {
+		hook = &m.Hook
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(struct {
+		plain
+		Hook *Hook `json:"hook,omitempty"` // shadows plain's
+	}{plain(m), hook})
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
+}
+
+// Clone returns a copy of m that shares no map or slice with it, so that
+// a test can keep a model as it was or derive variants of it. Config
+// values are copied as they are: Juju's are strings, numbers and
+// booleans.
+func (m *Model) Clone() *Model {
+	c := *m
+	c.Config = maps.Clone(m.Config)
+	c.State = maps.Clone(m.State)
+	c.Log = slices.Clone(m.Log)
+	c.Faults = maps.Clone(m.Faults)
+	if m.Status != nil {
+		st := *m.Status
+		c.Status = &st
+	}
+	if m.AppStatus != nil {
+		st := *m.AppStatus
+		c.AppStatus = &st
+	}
+	if m.Networks != nil {
+		c.Networks = make(map[string]Network, len(m.Networks))
+		for k, n := range m.Networks {
+			c.Networks[k] = n.clone()
+		}
+	}
+	if m.Relations != nil {
+		c.Relations = make(map[string]Relation, len(m.Relations))
+		for k, r := range m.Relations {
+			c.Relations[k] = r.clone()
+		}
+	}
+	return &c
+}
+
+func (r Relation) clone() Relation {
+	r.Local = maps.Clone(r.Local)
+	r.App = maps.Clone(r.App)
+	r.LocalApp = maps.Clone(r.LocalApp)
+	if r.Units != nil {
+		units := make(map[string]map[string]string, len(r.Units))
+		for u, bag := range r.Units {
+			units[u] = maps.Clone(bag)
+		}
+		r.Units = units
+	}
+	if r.Network != nil {
+		n := r.Network.clone()
+		r.Network = &n
+	}
+	return r
+}
+
+func (n Network) clone() Network {
+	n.EgressSubnets = slices.Clone(n.EgressSubnets)
+	n.IngressAddresses = slices.Clone(n.IngressAddresses)
+	if n.BindAddresses != nil {
+		binds := make([]BindAddress, len(n.BindAddresses))
+		for i, b := range n.BindAddresses {
+			b.Addresses = slices.Clone(b.Addresses)
+			binds[i] = b
+		}
+		n.BindAddresses = binds
+	}
+	return n
+}
+
+// RestoreWrites puts back, from before, what a hook writes
+// transactionally: the local unit's and the local application's bag of
+// every relation, and the charm state. Juju discards those writes when a
+// hook fails, while what status-set and juju-log did stays. before is m
+// as it was when the hook started; relations it does not have are left
+// alone.
+func (m *Model) RestoreWrites(before *Model) {
+	for key, r := range m.Relations {
+		old, ok := before.Relations[key]
+		if !ok {
+			continue
+		}
+		r.Local = maps.Clone(old.Local)
+		r.LocalApp = maps.Clone(old.LocalApp)
+		m.Relations[key] = r
+	}
+	m.State = maps.Clone(before.State)
 }
 
 func readModelFile(path string) (*Model, error) {
@@ -201,6 +360,17 @@ func relationNumber(id string) (int, bool) {
 	return n, err == nil
 }
 
+// FindRelation returns the model's key for the relation an id names
+// ("website:3", or just "3"): only the number counts, as with the tools'
+// -r.
+func (m *Model) FindRelation(id string) (string, bool) {
+	n, ok := relationNumber(id)
+	if !ok {
+		return "", false
+	}
+	return m.relationKey(n)
+}
+
 // relationKey finds the relation with number n; should a model name the
 // same number twice, the smallest key wins so answers stay stable.
 func (m *Model) relationKey(n int) (string, bool) {
@@ -213,9 +383,11 @@ func (m *Model) relationKey(n int) (string, bool) {
 	return found, found != ""
 }
 
-// relationIDs lists the relation ids of an endpoint, sorted as strings
-// like Juju does ("website:12" before "website:3").
-func (m *Model) relationIDs(endpoint string) []string {
+// RelationIDs is what relation-ids answers: the relation ids of an
+// endpoint, sorted as strings as Juju does ("website:12" before
+// "website:3"); the relation of a running relation-broken hook is still
+// listed.
+func (m *Model) RelationIDs(endpoint string) []string {
 	ids := []string{}
 	for key := range m.Relations {
 		if endpointOf(key) == endpoint {
