@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 var ctx = context.Background()
@@ -25,48 +27,130 @@ func load(t *testing.T, name string) *httprelationtest.Model {
 	return m
 }
 
-func TestLoadScenario(t *testing.T) {
-	s, err := httprelationtest.LoadScenario(filepath.Join("testdata", "departed.json"))
-	require.NoError(t, err)
-	assert.Equal(t, "lb/0", s.Unit)
-	assert.Equal(t, httprelationtest.Hook{Name: "backends-relation-departed", RelationID: "backends:4",
-		RemoteUnit: "shop/3", DepartingUnit: "shop/3"}, s.Hook)
-	require.Len(t, s.Relations, 2)
-	assert.Equal(t, "8000", s.Relations[0].Units["shop/0"]["port"])
-	assert.Equal(t, map[string]string{"backends.available": "1"}, s.State)
+func TestLoad(t *testing.T) {
+	m := load(t, "departed.json")
+	got := m.Snapshot()
+	assert.Equal(t, "lb/0", got.Unit)
+	assert.Equal(t, toolsim.Hook{Name: "backends-relation-departed", RelationID: "backends:4",
+		RemoteUnit: "shop/3", DepartingUnit: "shop/3"}, got.Hook)
+	require.Len(t, got.Relations, 2)
+	assert.Equal(t, "8000", got.Relations["backends:4"].Units["shop/0"]["port"])
+	assert.Equal(t, map[string]string{"backends.available": "1"}, m.State())
 }
 
-func TestLoadScenarioRejects(t *testing.T) {
+// A toolsim model, the transcripts' own shape with a hook section, loads
+// as it is: one format on both sides.
+func TestLoadToolsimModel(t *testing.T) {
+	m := load(t, "changed.json")
+	hc, err := m.HookContext(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, httprelation.HookContext{Unit: "lb/0", HookName: "backends-relation-changed",
+		RelationID: "backends:4", RemoteUnit: "shop/0", RemoteApp: "shop"}, hc)
+	services, err := httprelation.NewRequires(m, "backends").Services(ctx)
+	require.NoError(t, err)
+	require.Len(t, services, 2)
+	assert.Equal(t, "blog", services[0].Name)
+	assert.Equal(t, "shop", services[1].Name)
+}
+
+func TestLoadRejects(t *testing.T) {
 	tests := map[string]string{
-		"unknown-field.json":         "unknown field",
-		"bad-relation-id.json":       `"backends"`,
-		"empty-endpoint.json":        `":4"`,
-		"duplicate-number.json":      "used twice",
-		"bad-local-unit.json":        `"lb"`,
-		"unit-of-other-app.json":     `"blog/0"`,
-		"trailing-data.json":         "after the scenario",
-		"trailing-brace.json":        "after the scenario",
-		"unknown-hook-relation.json": `"backends:9"`,
+		"unknown-field.json":         `unknown field "ingres_address"`,
+		"old-scenario-shape.json":    "cannot unmarshal array",
+		"bad-relation-id.json":       `relation id "backends" is not of the form endpoint:N`,
+		"empty-endpoint.json":        `relation id ":4" is not of the form endpoint:N`,
+		"duplicate-number.json":      "backends:4 and site:4 have the same number",
+		"bad-local-unit.json":        `local unit "lb" is not a unit name`,
+		"no-unit.json":               "no local unit",
+		"trailing-data.json":         "data after the model",
+		"trailing-brace.json":        "data after the model",
+		"unknown-hook-relation.json": `relation "backends:9" is not in the model`,
+		"unknown-remote-unit.json":   `remote unit "shop/9" is not in relation backends:4`,
+		"departing-not-remote.json":  `departing unit "shop/3" is neither the remote unit "shop/0" nor the local unit "lb/0"`,
+		"wrong-endpoint.json":        `relation backends:4 is not on endpoint "site"`,
 		"not-json.json":              "invalid character",
 	}
 	for file, want := range tests {
 		t.Run(file, func(t *testing.T) {
-			_, err := httprelationtest.LoadScenario(filepath.Join("testdata", file))
+			m, err := httprelationtest.Load(filepath.Join("testdata", file))
 			require.Error(t, err)
 			assert.ErrorContains(t, err, want)
 			assert.ErrorContains(t, err, file, "the error must name the fixture")
-			m, err := httprelationtest.Load(filepath.Join("testdata", file))
-			assert.Error(t, err)
 			assert.Nil(t, m)
+			if !strings.Contains(want, "unknown field") && !strings.Contains(want, "cannot unmarshal") &&
+				!strings.Contains(want, "after the model") && want != "invalid character" {
+				assert.ErrorIs(t, err, toolsim.ErrInvalidModel)
+			}
 		})
 	}
-	_, err := httprelationtest.LoadScenario(filepath.Join("testdata", "missing.json"))
+	_, err := httprelationtest.Load(filepath.Join("testdata", "missing.json"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
+// Each mistake in a scenario is a clear error from NewModel, never a hook
+// that silently sees nothing.
+func TestNewModelRejects(t *testing.T) {
+	rel := func(units ...string) toolsim.Relation {
+		r := toolsim.Relation{RemoteApp: "web", Units: map[string]map[string]string{}}
+		for _, u := range units {
+			r.Units[u] = map[string]string{"private-address": "10.0.0.1"}
+		}
+		return r
+	}
+	tests := map[string]struct {
+		model *toolsim.Model
+		want  string
+	}{
+		"nil":                      {nil, "nil model"},
+		"no unit":                  {&toolsim.Model{}, "no local unit"},
+		"hook relation missing":    {&toolsim.Model{Unit: "lb/0", Hook: toolsim.Hook{Name: "proxy-relation-changed", RelationID: "proxy:2", RemoteUnit: "web/0"}}, `relation "proxy:2" is not in the model`},
+		"joined unit missing":      {&toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{"proxy:1": rel("web/0")}, Hook: toolsim.Hook{Name: "proxy-relation-joined", RelationID: "proxy:1", RemoteUnit: "web/1"}}, `remote unit "web/1" is not in relation proxy:1`},
+		"joined without unit":      {&toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{"proxy:1": rel("web/0")}, Hook: toolsim.Hook{Name: "proxy-relation-joined", RelationID: "proxy:1"}}, "relation-joined needs a remote_unit"},
+		"departed unit gone":       {&toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{"proxy:1": rel("web/0")}, Hook: toolsim.Hook{Name: "proxy-relation-departed", RelationID: "proxy:1", RemoteUnit: "web/1", DepartingUnit: "web/1"}}, `remote unit "web/1" is not in relation proxy:1`},
+		"departing other unit":     {&toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{"proxy:1": rel("web/0", "web/1")}, Hook: toolsim.Hook{Name: "proxy-relation-departed", RelationID: "proxy:1", RemoteUnit: "web/0", DepartingUnit: "web/1"}}, `departing unit "web/1" is neither the remote unit "web/0"`},
+		"departing outside hook":   {&toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{"proxy:1": rel("web/0")}, Hook: toolsim.Hook{Name: "proxy-relation-changed", RelationID: "proxy:1", RemoteUnit: "web/0", DepartingUnit: "web/0"}}, "only relation-departed names a departing_unit"},
+		"broken with remote unit":  {&toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{"proxy:1": rel("web/0")}, Hook: toolsim.Hook{Name: "proxy-relation-broken", RelationID: "proxy:1", RemoteUnit: "web/0"}}, "relation-broken hooks have none"},
+		"wrong remote app":         {&toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{"proxy:1": rel("web/0")}, Hook: toolsim.Hook{Name: "proxy-relation-changed", RelationID: "proxy:1", RemoteApp: "api"}}, `remote_app "api" is not relation proxy:1's remote application "web"`},
+		"relation fields, no hook": {&toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{"proxy:1": rel("web/0")}, Hook: toolsim.Hook{RelationID: "proxy:1"}}, "only relation hooks name"},
+		"install with a unit":      {&toolsim.Model{Unit: "lb/0", Hook: toolsim.Hook{Name: "install", RemoteUnit: "web/0"}}, "only relation hooks name"},
+		"relation hook, no id":     {&toolsim.Model{Unit: "lb/0", Hook: toolsim.Hook{Name: "proxy-relation-changed"}}, "needs a relation_id"},
+		"no remote app":            {&toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{"proxy:1": {}}}, `remote_app "" is not an application name`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			m, err := httprelationtest.NewModel(tt.model)
+			require.ErrorIs(t, err, toolsim.ErrInvalidModel)
+			assert.ErrorContains(t, err, tt.want)
+			assert.Nil(t, m)
+		})
+	}
+}
+
+// The hooks that are consistent with the model pass, the local unit
+// departing included.
+func TestNewModelAccepts(t *testing.T) {
+	units := map[string]map[string]string{"web/0": {}, "web/1": {}}
+	for _, h := range []toolsim.Hook{
+		{},
+		{Name: "install"},
+		{Name: "proxy-relation-created", RelationID: "proxy:1"},
+		{Name: "proxy-relation-joined", RelationID: "proxy:1", RemoteUnit: "web/0"},
+		{Name: "proxy-relation-changed", RelationID: "1", RemoteUnit: "web/1", RemoteApp: "web"},
+		{Name: "proxy-relation-changed", RelationID: "proxy:1"},
+		{Name: "proxy-relation-departed", RelationID: "proxy:1", RemoteUnit: "web/0", DepartingUnit: "web/0"},
+		{Name: "proxy-relation-departed", RelationID: "proxy:1", RemoteUnit: "web/0", DepartingUnit: "lb/0"},
+		{Name: "proxy-relation-departed", RelationID: "proxy:1", RemoteUnit: "web/0"},
+		{Name: "proxy-relation-broken", RelationID: "proxy:1"},
+	} {
+		_, err := httprelationtest.NewModel(&toolsim.Model{Unit: "lb/0", Hook: h,
+			Relations: map[string]toolsim.Relation{"proxy:1": {RemoteApp: "web", Units: units}}})
+		assert.NoError(t, err, "%+v", h)
+	}
+}
+
 func TestRelationIDs(t *testing.T) {
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "lb/0", Relations: []httprelationtest.Relation{
-		{ID: "website:3"}, {ID: "admin:5"}, {ID: "website:12"}, {ID: "websites:7"},
+	m := httprelationtest.New(t, &toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{
+		"website:3": {RemoteApp: "a"}, "admin:5": {RemoteApp: "b"}, "website:12": {RemoteApp: "c"}, "websites:7": {RemoteApp: "d"},
 	}})
 	ids, err := m.RelationIDs(ctx, "website")
 	require.NoError(t, err)
@@ -144,7 +228,7 @@ func TestDeparted(t *testing.T) {
 
 func TestBroken(t *testing.T) {
 	m := load(t, "departed.json")
-	m.SetHook(httprelationtest.Hook{Name: "backends-relation-broken", RelationID: "backends:11"})
+	require.NoError(t, m.SetHook(toolsim.Hook{Name: "backends-relation-broken", RelationID: "backends:11"}))
 	hc, err := m.HookContext(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "blog", hc.RemoteApp, "the remote app defaults to the relation's")
@@ -164,9 +248,9 @@ func TestBroken(t *testing.T) {
 
 func TestSetUnitDataAndRemoveUnit(t *testing.T) {
 	m := load(t, "departed.json")
-	m.SetHook(httprelationtest.Hook{Name: "backends-relation-joined", RelationID: "backends:4", RemoteUnit: "shop/5"})
 	bag := map[string]string{"private-address": "172.20.1.15"}
 	require.NoError(t, m.SetUnitData("backends:4", "shop/5", bag))
+	require.NoError(t, m.SetHook(toolsim.Hook{Name: "backends-relation-joined", RelationID: "backends:4", RemoteUnit: "shop/5"}))
 	bag["private-address"] = "changed"
 	got, err := m.UnitData(ctx, "backends:4", "shop/5")
 	require.NoError(t, err)
@@ -178,6 +262,17 @@ func TestSetUnitDataAndRemoveUnit(t *testing.T) {
 	assert.Equal(t, []string{"shop/3", "shop/5"}, units)
 	_, err = m.UnitData(ctx, "backends:4", "shop/0")
 	assert.ErrorIs(t, err, httprelation.ErrUnitNotFound)
+
+	assert.ErrorIs(t, m.RemoveUnit("backends:4", "shop/0"), httprelation.ErrUnitNotFound, "already gone")
+	assert.ErrorIs(t, m.RemoveUnit("backends:4", "shop/5"), toolsim.ErrInvalidModel, "the hook's remote unit")
+	units, err = m.RelationUnits(ctx, "backends:4")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"shop/3", "shop/5"}, units, "a refused removal changes nothing")
+	assert.ErrorIs(t, m.SetHook(toolsim.Hook{Name: "backends-relation-joined", RelationID: "backends:4", RemoteUnit: "shop/0"}),
+		toolsim.ErrInvalidModel)
+	hc, err := m.HookContext(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "shop/5", hc.RemoteUnit, "a refused hook leaves the hook as it was")
 }
 
 func TestSetLocalData(t *testing.T) {
@@ -211,26 +306,42 @@ func TestSetLocalData(t *testing.T) {
 }
 
 func TestIngressAddress(t *testing.T) {
+	network := func(addr string) toolsim.Network {
+		return toolsim.Network{
+			BindAddresses:    []toolsim.BindAddress{{InterfaceName: "eth0", Addresses: []toolsim.InterfaceAddress{{Value: addr, CIDR: addr + "/32"}}}},
+			IngressAddresses: []string{addr},
+		}
+	}
 	tests := []struct {
 		name     string
 		unitAddr string
-		rel      httprelationtest.Relation
+		binding  *toolsim.Network
+		rel      toolsim.Relation
 		want     string
 	}{
-		{name: "network-get", unitAddr: "10.0.0.4", want: "10.0.0.1", rel: httprelationtest.Relation{
-			IngressAddress: "10.0.0.1", Local: map[string]string{"ingress-address": "10.0.0.2", "private-address": "10.0.0.3"}}},
-		{name: "local ingress-address", unitAddr: "10.0.0.4", want: "10.0.0.2", rel: httprelationtest.Relation{
+		{name: "network-get -r: the relation's own network", unitAddr: "10.0.0.4", want: "10.0.0.1", binding: ptr(network("10.0.0.5")),
+			rel: toolsim.Relation{Network: ptr(network("10.0.0.1")), Local: map[string]string{"ingress-address": "10.0.0.2", "private-address": "10.0.0.3"}}},
+		{name: "network-get: the endpoint's binding", unitAddr: "10.0.0.4", want: "10.0.0.5", binding: ptr(network("10.0.0.5")),
+			rel: toolsim.Relation{Local: map[string]string{"ingress-address": "10.0.0.2"}}},
+		{name: "binding without interfaces is no network config", unitAddr: "10.0.0.4", want: "10.0.0.2",
+			binding: &toolsim.Network{IngressAddresses: []string{"10.0.0.5"}},
+			rel:     toolsim.Relation{Local: map[string]string{"ingress-address": "10.0.0.2"}}},
+		{name: "local ingress-address", unitAddr: "10.0.0.4", want: "10.0.0.2", rel: toolsim.Relation{
 			Local: map[string]string{"ingress-address": "10.0.0.2", "private-address": "10.0.0.3"}}},
-		{name: "local private-address", unitAddr: "10.0.0.4", want: "10.0.0.3", rel: httprelationtest.Relation{
+		{name: "local private-address", unitAddr: "10.0.0.4", want: "10.0.0.3", rel: toolsim.Relation{
 			Local: map[string]string{"private-address": "10.0.0.3"}}},
 		{name: "unit-get private-address", unitAddr: "10.0.0.4", want: "10.0.0.4"},
 		{name: "nothing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.rel.ID = "website:1"
-			m := httprelationtest.New(httprelationtest.Scenario{Unit: "web/0", PrivateAddress: tt.unitAddr,
-				Relations: []httprelationtest.Relation{tt.rel}})
+			tt.rel.RemoteApp = "lb"
+			model := &toolsim.Model{Unit: "web/0", PrivateAddress: tt.unitAddr,
+				Relations: map[string]toolsim.Relation{"website:1": tt.rel}}
+			if tt.binding != nil {
+				model.Networks = map[string]toolsim.Network{"website": *tt.binding}
+			}
+			m := httprelationtest.New(t, model)
 			got, err := m.IngressAddress(ctx, "1")
 			if tt.want == "" {
 				assert.Error(t, err)
@@ -241,6 +352,8 @@ func TestIngressAddress(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func TestStore(t *testing.T) {
 	m := load(t, "departed.json")
@@ -258,22 +371,22 @@ func TestStore(t *testing.T) {
 	require.ErrorIs(t, m.Save(cancelled, map[string]string{"hash": ""}), context.Canceled)
 	assert.Equal(t, "abc", m.State()["hash"])
 
-	empty := httprelationtest.New(httprelationtest.Scenario{Unit: "web/0"})
+	empty := httprelationtest.New(t, &toolsim.Model{Unit: "web/0"})
 	state, err = empty.Load(ctx)
 	require.NoError(t, err)
 	assert.NotNil(t, state)
 	assert.Empty(t, state)
 }
 
-func TestNewCopiesScenario(t *testing.T) {
-	s := httprelationtest.Scenario{Unit: "web/0", State: map[string]string{"k": "v"},
-		Relations: []httprelationtest.Relation{{ID: "website:1", RemoteApp: "lb",
+func TestNewCopiesTheModel(t *testing.T) {
+	model := &toolsim.Model{Unit: "web/0", State: map[string]string{"k": "v"},
+		Relations: map[string]toolsim.Relation{"website:1": {RemoteApp: "lb",
 			Local: map[string]string{"port": "80"}, Units: map[string]map[string]string{"lb/0": {"a": "1"}}}}}
-	m := httprelationtest.New(s)
-	s.State["k"] = "changed"
-	s.Relations[0].Local["port"] = "81"
-	s.Relations[0].Units["lb/0"]["a"] = "2"
-	s.Relations[0].Units["lb/1"] = nil
+	m := httprelationtest.New(t, model)
+	model.State["k"] = "changed"
+	model.Relations["website:1"].Local["port"] = "81"
+	model.Relations["website:1"].Units["lb/0"]["a"] = "2"
+	model.Relations["website:1"].Units["lb/1"] = nil
 	assert.Equal(t, map[string]string{"k": "v"}, m.State())
 	assert.Equal(t, map[string]string{"port": "80"}, m.Local("website:1"))
 	bag, err := m.UnitData(ctx, "website:1", "lb/0")
@@ -282,6 +395,10 @@ func TestNewCopiesScenario(t *testing.T) {
 	units, err := m.RelationUnits(ctx, "website:1")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"lb/0"}, units)
+
+	snap := m.Snapshot()
+	snap.Relations["website:1"].Local["port"] = "82"
+	assert.Equal(t, "80", m.Local("website:1")["port"], "a snapshot is a copy")
 }
 
 func TestCalls(t *testing.T) {
@@ -302,7 +419,7 @@ func TestCalls(t *testing.T) {
 		{Method: "SetLocalData", Arg: "backends:99"}, {Method: "RemoteApp", Arg: "backends:4"},
 		{Method: "IngressAddress", Arg: "backends:4"}, {Method: "StateLoad"}, {Method: "StateSave"},
 	}, m.Calls(), "failed calls are recorded too")
-	assert.Equal(t, 2, m.CallCount("UnitData"))
+	assert.Equal(t, 2, m.CallCount(httprelationtest.CallUnitData))
 	assert.Zero(t, m.CallCount("Local"), "inspection helpers are not calls")
 	m.ResetCalls()
 	assert.Empty(t, m.Calls())
@@ -316,7 +433,9 @@ func TestConcurrentUse(t *testing.T) {
 	const workers = 16
 	var wg sync.WaitGroup
 	for i := range workers {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			key := fmt.Sprintf("k%d", i)
 			assert.NoError(t, m.SetLocalData(ctx, "backends:4", map[string]string{key: "v"}))
 			assert.NoError(t, m.Save(ctx, map[string]string{key: "v"}))
@@ -330,10 +449,11 @@ func TestConcurrentUse(t *testing.T) {
 			assert.NoError(t, err)
 			_, err = m.Load(ctx)
 			assert.NoError(t, err)
-			m.SetHook(httprelationtest.Hook{Name: "update-status"})
+			assert.NoError(t, m.SetHook(toolsim.Hook{Name: "update-status"}))
 			_ = m.Calls()
 			_ = m.Local("backends:4")
-		})
+			_ = m.Snapshot()
+		}()
 	}
 	wg.Wait()
 	local, state := m.Local("backends:4"), m.State()
