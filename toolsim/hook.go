@@ -102,7 +102,9 @@ func hookFromEnv(getenv func(string) string) (Hook, bool) {
 // model's key for the relation), JUJU_REMOTE_UNIT (empty in
 // relation-created and -broken), JUJU_REMOTE_APP (the relation's remote
 // application unless the hook names one) and, in relation-departed,
-// JUJU_DEPARTING_UNIT.
+// JUJU_DEPARTING_UNIT. Juju's own list (HookContext.HookVars) sets
+// JUJU_REMOTE_UNIT in every relation hook, empty or not, and
+// JUJU_DEPARTING_UNIT only when it names a unit.
 func (m *Model) HookEnv() map[string]string {
 	env := map[string]string{"JUJU_UNIT_NAME": m.Unit}
 	if m.CharmDir != "" {
@@ -131,8 +133,8 @@ func (m *Model) HookEnv() map[string]string {
 	env["JUJU_RELATION_ID"] = key
 	env["JUJU_REMOTE_UNIT"] = h.RemoteUnit
 	env["JUJU_REMOTE_APP"] = app
-	if kind == kindDeparted {
-		env["JUJU_DEPARTING_UNIT"] = h.DepartingUnit
+	if kind == kindDeparted && h.DepartingUnit != "" {
+		env["JUJU_DEPARTING_UNIT"] = h.DepartingUnit // as Juju: only when there is one
 	}
 	return env
 }

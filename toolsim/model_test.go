@@ -129,6 +129,9 @@ func TestHookEnv(t *testing.T) {
 		"JUJU_REMOTE_APP": "web", "JUJU_DEPARTING_UNIT": "web/0",
 	}, m.HookEnv())
 
+	m.Hook.DepartingUnit = "" // an agent older than Juju 2.8
+	assert.NotContains(t, m.HookEnv(), "JUJU_DEPARTING_UNIT", "Juju sets it only when it names a unit")
+
 	m.CharmDir, m.Hook = "", Hook{Name: "proxy-relation-broken", RelationID: "proxy:1"}
 	assert.Equal(t, map[string]string{
 		"JUJU_UNIT_NAME": "lb/0", "JUJU_HOOK_NAME": "proxy-relation-broken", "JUJU_DISPATCH_PATH": "hooks/proxy-relation-broken",
