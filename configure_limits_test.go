@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // longName returns a distinct valid DNS name of exactly 253 characters.
@@ -69,11 +70,13 @@ func TestConfigureRequirerLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := website(httprelationtest.Hook{Name: "website-relation-joined", RelationID: "website:3", RemoteUnit: "lb/0"})
+			s := website(toolsim.Hook{Name: "website-relation-joined", RelationID: "website:3", RemoteUnit: "lb/0"})
 			if tt.ingress != "" {
-				s.Relations[1].IngressAddress = tt.ingress
+				rel := s.Relations["website:12"]
+				rel.Network = ingress(tt.ingress)
+				s.Relations["website:12"] = rel
 			}
-			m := httprelationtest.New(s)
+			m := httprelationtest.New(t, s)
 			before := snapshot(m)
 			err := httprelation.NewProvides(m, "website").Configure(context.Background(), 8080, tt.opts...)
 			require.ErrorIs(t, err, tt.is)
@@ -97,7 +100,7 @@ func TestConfigurePublishesWhatRequiresAccept(t *testing.T) {
 		for i := range names {
 			names[i] = longName(i)
 		}
-		m := httprelationtest.New(website(httprelationtest.Hook{Name: "config-changed"}))
+		m := httprelationtest.New(t, website(toolsim.Hook{Name: "config-changed"}))
 		before := snapshot(m)
 		err := httprelation.NewProvides(m, "website").Configure(context.Background(), 8080, httprelation.WithHostnames(names...))
 
@@ -139,7 +142,7 @@ func TestConfigurePublishesWhatRequiresAccept(t *testing.T) {
 	assert.NotZero(t, refused, "the range must cross the limit")
 
 	// 257 hosts is the entry limit itself.
-	m := httprelationtest.New(website(httprelationtest.Hook{Name: "config-changed"}))
+	m := httprelationtest.New(t, website(toolsim.Hook{Name: "config-changed"}))
 	require.NoError(t, httprelation.NewProvides(m, "website").Configure(context.Background(), 80, httprelation.WithHostnames(hostnames(257)...)))
 	hosts, problems := httprelation.ParseUnitData(m.Local("website:12"))
 	assert.Empty(t, problems)
@@ -149,9 +152,11 @@ func TestConfigurePublishesWhatRequiresAccept(t *testing.T) {
 // TestConfigurePublishesCanonical: the provider publishes one spelling
 // per target, ingress addresses included (class 3 on our own writes).
 func TestConfigurePublishesCanonical(t *testing.T) {
-	s := website(httprelationtest.Hook{Name: "config-changed"})
-	s.Relations[1].IngressAddress = "::FFFF:10.1.0.12"
-	m := httprelationtest.New(s)
+	s := website(toolsim.Hook{Name: "config-changed"})
+	rel := s.Relations["website:12"]
+	rel.Network = ingress("::FFFF:10.1.0.12")
+	s.Relations["website:12"] = rel
+	m := httprelationtest.New(t, s)
 	err := httprelation.NewProvides(m, "website").Configure(context.Background(), 8080,
 		httprelation.WithHostnames("WEB.Example.COM", "2001:DB8:0::1", "Vip.Example"),
 		httprelation.WithAddresses("::ffff:10.0.0.5"))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // FuzzServices runs Requires.Services over one fuzzed remote unit (name
@@ -42,12 +43,12 @@ func FuzzServices(f *testing.F) {
 				bag[k] = v
 			}
 		}
-		m := httprelationtest.New(httprelationtest.Scenario{Unit: "lb/0", Relations: []httprelationtest.Relation{
-			{ID: "backends:1", RemoteApp: "web", Units: map[string]map[string]string{
+		m := httprelationtest.New(t, &toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{
+			"backends:1": {RemoteApp: "web", Units: map[string]map[string]string{
 				unit:    bag,
 				"web/9": {"private-address": "10.0.0.99", "port": "80"},
 			}},
-			{ID: "backends:2", RemoteApp: "api", Units: map[string]map[string]string{
+			"backends:2": {RemoteApp: "api", Units: map[string]map[string]string{
 				"api/0": {"private-address": "10.0.1.1", "port": "443"},
 			}},
 		}})

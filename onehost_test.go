@@ -8,16 +8,17 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // TestServicesOneTargetOneHost: spellings of one target, in hostname or
 // private-address, at the top level or in extended_data, in one relation
 // or two, are one host, written canonically (class 3).
 func TestServicesOneTargetOneHost(t *testing.T) {
-	m := httprelationtest.New(httprelationtest.Scenario{
+	m := httprelationtest.New(t, &toolsim.Model{
 		Unit: "lb/0",
-		Relations: []httprelationtest.Relation{
-			{ID: "backends:1", RemoteApp: "web", Units: map[string]map[string]string{
+		Relations: map[string]toolsim.Relation{
+			"backends:1": {RemoteApp: "web", Units: map[string]map[string]string{
 				"web/0": {"hostname": "WEB.EXAMPLE.COM", "private-address": "10.0.0.5", "port": "80"},
 				"web/1": {"hostname": "web.example.com", "private-address": "::ffff:10.0.0.5", "port": "80"},
 				"web/2": {"private-address": "2001:DB8:0::1", "port": "8080",
@@ -25,7 +26,7 @@ func TestServicesOneTargetOneHost(t *testing.T) {
 				"web/3": {"private-address": "::FFFF:10.0.0.6", "port": "80",
 					"extended_data": `[{"private-address":"10.0.0.6","port":"80"},{"hostname":"::ffff:0a00:0006","port":80}]`},
 			}},
-			{ID: "backends:2", RemoteApp: "web", Units: map[string]map[string]string{
+			"backends:2": {RemoteApp: "web", Units: map[string]map[string]string{
 				"web/4": {"hostname": "Api.Example.ORG", "private-address": "2001:0db8:0000:0000:0000:0000:0000:0002", "port": "443"},
 				"web/5": {"hostname": "api.example.org", "private-address": "2001:db8::2", "port": "443",
 					"extended_data": `[{"hostname":"WEB.example.com","private-address":"0:0:0:0:0:ffff:a00:5","port":80}]`},

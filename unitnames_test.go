@@ -67,7 +67,7 @@ func TestServicesUnitNamesAsJujuDefines(t *testing.T) {
 			}
 			// A good name is read; the model has no bag for it, so it
 			// then counts as a unit that left.
-			m := hostileModel("web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+			m := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
 			tools := hostileTools{Model: m, units: map[string][]string{"backends:1": {"web/0", tt.unit, "web/1"}}}
 			_, records, err := hostileServices(t, tools)
 			require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -26,11 +27,11 @@ func host(addr string, port int) httprelation.Host {
 // publishes virtual IPs in extended_data, and from a plain unit.
 func vipServices(t *testing.T) []httprelation.Service {
 	t.Helper()
-	acc := httprelationtest.New(httprelationtest.Scenario{
+	acc := httprelationtest.New(t, &toolsim.Model{
 		Unit: "reverseproxy/0",
-		Hook: httprelationtest.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "website/0"},
-		Relations: []httprelationtest.Relation{{
-			ID: "reverseproxy:1", RemoteApp: "website",
+		Hook: toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "website/0"},
+		Relations: map[string]toolsim.Relation{"reverseproxy:1": {
+			RemoteApp: "website",
 			Units: map[string]map[string]string{
 				"website/0": {"hostname": "10.0.0.10", "private-address": "10.0.0.10", "port": "8080",
 					"extended_data": `[{"hostname": "192.0.2.100", "private-address": "10.0.0.10", "port": 80},

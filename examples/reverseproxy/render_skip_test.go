@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -95,27 +97,25 @@ func TestRenderReportsSkippedService(t *testing.T) {
 // remote application Juju could not have named (web-1) next to a good
 // one. The hook succeeds, warns about web-1/0 and serves website.
 func TestHookKeepsGoodServicesNextToABadName(t *testing.T) {
-	f := newFixture(t)
-	f.changeModel(t, func(m *toolsim.Model) {
-		m.Relations["reverseproxy:2"] = toolsim.Relation{
-			RemoteApp: "web-1", RemoteEndpoint: "website",
-			Local: map[string]string{"private-address": "10.0.0.2"},
-			Units: map[string]map[string]string{"web-1/0": webUnit("10.0.0.20")},
-		}
-	})
-	res := f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2"))
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	cfgPath := filepath.Join(t.TempDir(), "haproxy.cfg")
+	model := proxyModel(cfgPath, threeUnits())
+	model.Relations["reverseproxy:2"] = toolsim.Relation{
+		RemoteApp: "web-1", RemoteEndpoint: "website",
+		Local: map[string]string{"private-address": "10.0.0.2"},
+		Units: map[string]map[string]string{"web-1/0": webUnit("10.0.0.20")},
+	}
+	m := httprelationtest.New(t, model)
+	f := &fixture{m: m, cfgPath: cfgPath, machine: machine{run: execCommand, log: m.Logger()}}
+	require.NoError(t, f.run(t, toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: relationID, RemoteUnit: "website/2"}))
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
 
-	calls, err := f.sim.Calls()
-	require.NoError(t, err)
 	var warnings []string
-	for _, c := range calls {
-		if line := strings.Join(c.Args, " "); c.Tool == "juju-log" && strings.Contains(line, "web-1") {
-			warnings = append(warnings, line)
+	for _, w := range m.Warnings() {
+		if strings.Contains(w, "web-1") {
+			warnings = append(warnings, w)
 		}
 	}
 	require.Len(t, warnings, 1, "%q", warnings)
-	assert.Contains(t, warnings[0], "-l WARNING httprelation: skipping remote unit with a malformed name")
-	assert.Contains(t, warnings[0], "relation=reverseproxy:2")
+	assert.Contains(t, warnings[0], "httprelation: skipping remote unit with a malformed name")
+	assert.Contains(t, warnings[0], "reverseproxy:2")
 }

@@ -100,7 +100,7 @@ func TestFileChecks(t *testing.T) {
 					require.NoError(t, os.Chmod(path, tt.mode))
 				}
 			}
-			t.Chdir(dir)
+			chdir(t, dir)
 			for name, check := range checks {
 				got := failures(t, check)
 				if name == tt.fails {
