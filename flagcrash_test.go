@@ -106,7 +106,7 @@ func TestFileStoreSurvivesSIGKILL(t *testing.T) {
 		runCrashChild(path)
 		return
 	}
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(t.TempDir(), "state", "state.json")
 	store := httprelation.NewFileStore(path)
 	const (
 		rounds = 300
@@ -171,7 +171,7 @@ func TestFileStoreSurvivesSIGKILL(t *testing.T) {
 // always see one whole state, never an error, never an older one than
 // they saw before.
 func TestFileStoreLoadDuringSaves(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(t.TempDir(), "state", "state.json")
 	store := httprelation.NewFileStore(path)
 	ctx := context.Background()
 	require.NoError(t, store.Save(ctx, crashState(0)))
