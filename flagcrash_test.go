@@ -181,7 +181,9 @@ func TestFileStoreLoadDuringSaves(t *testing.T) {
 	var wg sync.WaitGroup
 	loads := make([]int, 3)
 	for r := range loads {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			last := 0
 			for {
 				select {
@@ -200,7 +202,7 @@ func TestFileStoreLoadDuringSaves(t *testing.T) {
 				last = gen
 				loads[r]++
 			}
-		})
+		}()
 	}
 	for gen := 1; gen <= saves; gen++ {
 		require.NoError(t, store.Save(ctx, crashState(gen)))

@@ -316,7 +316,9 @@ func TestConcurrentUse(t *testing.T) {
 	const workers = 16
 	var wg sync.WaitGroup
 	for i := range workers {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			key := fmt.Sprintf("k%d", i)
 			assert.NoError(t, m.SetLocalData(ctx, "backends:4", map[string]string{key: "v"}))
 			assert.NoError(t, m.Save(ctx, map[string]string{key: "v"}))
@@ -333,7 +335,7 @@ func TestConcurrentUse(t *testing.T) {
 			m.SetHook(httprelationtest.Hook{Name: "update-status"})
 			_ = m.Calls()
 			_ = m.Local("backends:4")
-		})
+		}()
 	}
 	wg.Wait()
 	local, state := m.Local("backends:4"), m.State()

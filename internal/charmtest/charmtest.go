@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -79,7 +80,7 @@ func StartSim(t testing.TB, m *toolsim.Model, env map[string]string, path ...str
 // Run runs binary with args in sim's hook and returns how it ended.
 func Run(t testing.TB, sim *toolsim.Sim, binary string, args ...string) toolsim.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+	ctx, cancel := context.WithTimeout(testcompat.Context(t), runTimeout)
 	defer cancel()
 	res, err := sim.Run(ctx, binary, args...)
 	require.NoError(t, err, "stderr: %s", res.Stderr)
@@ -90,7 +91,7 @@ func Run(t testing.TB, sim *toolsim.Sim, binary string, args ...string) toolsim.
 // any hook, and returns how it ended.
 func RunEnv(t testing.TB, env []string, binary string, args ...string) toolsim.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+	ctx, cancel := context.WithTimeout(testcompat.Context(t), runTimeout)
 	defer cancel()
 	res, err := toolsim.RunEnv(ctx, env, binary, args...)
 	require.NoError(t, err, "stderr: %s", res.Stderr)

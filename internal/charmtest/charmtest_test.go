@@ -9,11 +9,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
 func TestHookEnv(t *testing.T) {
-	t.Chdir(filepath.Join("testdata", "shop"))
+	testcompat.Chdir(t, filepath.Join("testdata", "shop"))
 	dir, err := os.Getwd()
 	require.NoError(t, err)
 	extra := map[string]string{"JUJU_RELATION_ID": "shop:1", "JUJU_HOOK_NAME": "overridden"}
@@ -66,7 +67,7 @@ func TestStartSimAndRun(t *testing.T) {
 }
 
 func TestCharmDir(t *testing.T) {
-	t.Chdir(filepath.Join("testdata", "shop"))
+	testcompat.Chdir(t, filepath.Join("testdata", "shop"))
 	binary := filepath.Join(t.TempDir(), "shop-binary")
 	require.NoError(t, os.WriteFile(binary, []byte("not run"), 0o755))
 
