@@ -46,8 +46,8 @@ import (
 //     with chmod 700.
 //   - the state file and the lock file must be regular files owned by
 //     that user. A symbolic link is refused, never followed or replaced;
-//     a FIFO, device, socket or directory is refused without being
-//     opened for reading, so Load cannot hang on it.
+//     a FIFO, device, socket or directory is refused without waiting on
+//     it (the open is non-blocking), so Load cannot hang on it.
 //   - a state or lock file open to group or others (0644, say) is
 //     tightened to 0600 when it is opened: it sits in a directory that
 //     only the user can enter, so no one else can have changed it. Save
