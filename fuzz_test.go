@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -111,9 +112,12 @@ func compareFuzzHost(a, b httprelation.Host) int {
 }
 
 // FuzzFileStoreDecode writes arbitrary bytes as the flag store's file. A
-// file that is not a JSON object of strings is ErrCorruptState for Load and
-// Save alike and is never replaced; any other file loads as the JSON
-// decoder reads it and survives a Save of other keys.
+// file that is not a JSON object of strings, or whose strings the JSON
+// decoder would silently change (bytes that are not UTF-8, half of a
+// surrogate pair), is ErrCorruptState for Load and Save alike and is
+// never replaced; any other file loads as the JSON decoder reads it and
+// survives a Save of other keys. The verdict is reached here without
+// FileStore's own scanner.
 func FuzzFileStoreDecode(f *testing.F) {
 	f.Add([]byte(`{"flag.website.available":"1","hash.services":"ab12"}`))
 	f.Add([]byte("{}\n"))
@@ -123,20 +127,33 @@ func FuzzFileStoreDecode(f *testing.F) {
 	f.Add([]byte(`{"a":"\ud800","b":"x"} `))
 	f.Add([]byte(`["a"]`))
 	f.Add([]byte(""))
+	f.Add([]byte("{\"a\":\"\xff\"}"))
+	f.Add([]byte("{\"\xc3\":\"1\"}"))
+	f.Add([]byte(`{"a":"\udc00"}`))
+	f.Add([]byte(`{"a":"\ud800\u0041"}`))
+	f.Add([]byte(`{"a":"\ud83d\ude00"}`))
+	f.Add([]byte(`{"a":"\\ud800"}`))
+	f.Add([]byte(`{"a":"\uFFFD"}`))
+	f.Add([]byte("{\"a\":\"\uFFFD\"}"))
 	// One file per fuzzing process, rewritten by each input: a directory
-	// per input would cost more than the test itself.
-	path := filepath.Join(f.TempDir(), "state.json")
+	// per input would cost more than the test itself. t.TempDir() is open
+	// to others, which FileStore refuses.
+	dir := filepath.Join(f.TempDir(), "state")
+	require.NoError(f, os.Mkdir(dir, 0o700))
+	path := filepath.Join(dir, "state.json")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		require.NoError(t, os.WriteFile(path, data, 0o600))
 		store := httprelation.NewFileStore(path)
 		ctx := context.Background()
 
-		var want map[string]string
-		valid := json.Unmarshal(data, &want) == nil && want != nil
-
+		verdict, want := stateFileVerdict(data)
 		got, err := store.Load(ctx)
-		if !valid {
+		if verdict == fileEither && err != nil {
+			verdict = fileCorrupt
+		}
+		if verdict == fileCorrupt {
 			require.ErrorIs(t, err, httprelation.ErrCorruptState)
+			require.Contains(t, err.Error(), path, "the error names the file")
 			require.ErrorIs(t, store.Save(ctx, map[string]string{"fuzz.key": "v"}), httprelation.ErrCorruptState)
 			after, rerr := os.ReadFile(path)
 			require.NoError(t, rerr)
@@ -154,4 +171,35 @@ func FuzzFileStoreDecode(f *testing.F) {
 		expect["fuzz.key"] = "v"
 		require.Equal(t, expect, again)
 	})
+}
+
+type fileVerdict int
+
+const (
+	fileCorrupt fileVerdict = iota
+	fileClean
+	fileEither // holds U+FFFD, written as such and maybe also by a lossy decode
+)
+
+// stateFileVerdict judges a state file from the outside: encoding/json
+// replaces what it cannot keep with U+FFFD, so a decoded string holding
+// U+FFFD that the file never spelled is a loss; invalid UTF-8 can only sit
+// inside a string of a valid JSON text, so it is always one.
+func stateFileVerdict(data []byte) (fileVerdict, map[string]string) {
+	var want map[string]string
+	if json.Unmarshal(data, &want) != nil || want == nil || !utf8.Valid(data) {
+		return fileCorrupt, nil
+	}
+	replaced := false
+	for k, v := range want {
+		replaced = replaced || strings.ContainsRune(k, utf8.RuneError) || strings.ContainsRune(v, utf8.RuneError)
+	}
+	switch {
+	case !replaced:
+		return fileClean, want
+	case bytes.Contains(data, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(data), []byte(`\ufffd`)):
+		return fileEither, want
+	default:
+		return fileCorrupt, nil
+	}
 }

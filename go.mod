@@ -1,6 +1,6 @@
 module github.com/charmkit/httprelation
 
-go 1.26.8
+go 1.23.0
 
 require (
 	github.com/juju/charm/v12 v12.1.1

@@ -40,7 +40,8 @@ func BenchmarkConfigure(b *testing.B) {
 				p := httprelation.NewProvides(m, "website")
 				ctx := context.Background()
 				b.ReportAllocs()
-				for b.Loop() {
+				b.ResetTimer()
+				for range b.N {
 					m.ResetCalls() // the Model records every call; keep that from growing
 					if err := p.Configure(ctx, 8080, bc.opts...); err != nil {
 						b.Fatal(err)

@@ -43,7 +43,7 @@ func BenchmarkServices(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
-			for b.Loop() {
+			for range b.N {
 				m.ResetCalls() // the Model records every call; keep that from growing
 				services, err := req.Services(ctx)
 				if err != nil {

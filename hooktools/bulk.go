@@ -18,10 +18,12 @@ func (a *Accessor) ReadUnits(ctx context.Context, refs []httprelation.UnitRef) (
 	var wg sync.WaitGroup
 	for i, ref := range refs {
 		sem <- struct{}{}
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			defer func() { <-sem }()
 			bags[i], errs[i] = a.UnitData(ctx, ref.RelationID, ref.Unit)
-		})
+		}()
 	}
 	wg.Wait()
 	return bags, errs

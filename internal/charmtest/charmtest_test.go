@@ -1,7 +1,6 @@
 package charmtest
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -26,12 +25,4 @@ func TestRunAndRunEnv(t *testing.T) {
 	res = RunEnv(t, []string{"PATH=" + sim.Dir}, filepath.Join(sim.Dir, "is-leader"))
 	assert.NotEqual(t, 0, res.ExitCode)
 	assert.Contains(t, res.Stderr, "TOOLSIM_MODEL")
-}
-
-// chdir makes dir the working directory for the rest of the test.
-func chdir(t *testing.T, dir string) {
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	require.NoError(t, os.Chdir(dir))
-	t.Cleanup(func() { require.NoError(t, os.Chdir(wd)) })
 }
