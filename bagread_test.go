@@ -108,9 +108,9 @@ func TestServicesUnreadableUnits(t *testing.T) {
 	for _, tt := range tests {
 		for _, bulk := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/bulk=%v", tt.name, bulk), func(t *testing.T) {
-				m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{
-					web(map[string]map[string]string{"web/0": good, "web/1": good, "web/2": {"private-address": "10.0.0.3", "port": "http"}}),
-				}})
+				m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
+					"web/0": good, "web/1": good, "web/2": {"private-address": "10.0.0.3", "port": "http"},
+				})))
 				r := &reads{Model: m, answers: map[string]readAnswer{"web/1": tt.answer}}
 				var acc httprelation.Accessor = r
 				if bulk {

@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/juju/names/v5"
 )
 
 // Requires is the requirer side of an http endpoint: a reverse proxy, a
@@ -120,31 +122,13 @@ func compareHost(a, b Host) int {
 	return cmp.Compare(a.Port, b.Port)
 }
 
-// validUnitName reports whether unit is "app/N" with a Juju application
-// name: a lowercase letter, then lowercase letters, digits and hyphens.
-// Other names cannot come from Juju and would end up in proxy
-// configuration as service names.
+// validUnitName reports whether unit is a unit name Juju can create:
+// Juju's own rule (names.IsValidUnit: "app/N" with a valid application
+// name and N a number without leading zeros), an application name of at
+// most [MaxAppName] characters and N of at most 9 digits. Other names
+// cannot come from Juju and would end up in proxy configuration as
+// service names.
 func validUnitName(unit string) bool {
-	// Juju sets no length limit; this generous one keeps a hostile name
-	// from flooding the log.
-	const maxAppName = 255
-	app, num, ok := strings.Cut(unit, "/")
-	if !ok || app == "" || len(app) > maxAppName || num == "" || len(num) > 9 {
-		return false
-	}
-	if app[0] < 'a' || app[0] > 'z' {
-		return false
-	}
-	for i := 1; i < len(app); i++ {
-		c := app[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	for i := 0; i < len(num); i++ {
-		if num[i] < '0' || num[i] > '9' {
-			return false
-		}
-	}
-	return true
+	app, num, _ := strings.Cut(unit, "/")
+	return len(app) <= MaxAppName && len(num) <= 9 && names.IsValidUnit(unit)
 }

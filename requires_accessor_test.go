@@ -11,6 +11,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // bulk is an accessor that can read bags in bulk, counting how it is used.
@@ -91,23 +92,22 @@ func (f failing) UnitData(ctx context.Context, id, unit string) (map[string]stri
 	return f.Model.UnitData(ctx, id, unit)
 }
 
-func twoUnits() *httprelationtest.Model {
-	return httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{
-		web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}, "web/1": {"private-address": "10.0.0.2", "port": "80"}}),
-		{ID: "reverseproxy:2", RemoteApp: "api", Units: map[string]map[string]string{"api/0": {"private-address": "10.0.1.1", "port": "80"}}},
-	}})
+func twoUnits(t *testing.T) *httprelationtest.Model {
+	rels := web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}, "web/1": {"private-address": "10.0.0.2", "port": "80"}})
+	rels["reverseproxy:2"] = toolsim.Relation{RemoteApp: "api", Units: map[string]map[string]string{"api/0": {"private-address": "10.0.1.1", "port": "80"}}}
+	return httprelationtest.New(t, proxy(rels))
 }
 
 func TestServicesBulkReader(t *testing.T) {
-	want := services(t, twoUnits())
-	b := &bulk{Model: twoUnits()}
+	want := services(t, twoUnits(t))
+	b := &bulk{Model: twoUnits(t)}
 	assert.Equal(t, want, services(t, b))
 	assert.Equal(t, 1, b.readUnits)
 	assert.Equal(t, 0, b.unitData, "no one-by-one reads next to the bulk read")
 	assert.Equal(t, 3, b.CallCount("UnitData"), "the bulk read read every unit")
 
 	t.Run("vanished unit skipped", func(t *testing.T) {
-		b := &bulk{Model: twoUnits(), fail: map[string]error{"web/1": httprelation.ErrUnitNotFound}}
+		b := &bulk{Model: twoUnits(t), fail: map[string]error{"web/1": httprelation.ErrUnitNotFound}}
 		logger, logged := captureLog(t)
 		got, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
 		require.NoError(t, err)
@@ -121,18 +121,18 @@ func TestServicesBulkReader(t *testing.T) {
 	})
 	t.Run("read error returned", func(t *testing.T) {
 		boom := errors.New("boom")
-		b := &bulk{Model: twoUnits(), fail: map[string]error{"web/1": boom}}
+		b := &bulk{Model: twoUnits(t), fail: map[string]error{"web/1": boom}}
 		_, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
 		require.ErrorIs(t, err, boom)
 		assert.Contains(t, err.Error(), "web/1")
 	})
 	t.Run("a bag not handed over is an error", func(t *testing.T) {
-		b := &bulk{Model: twoUnits(), skip: true}
+		b := &bulk{Model: twoUnits(t), skip: true}
 		_, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
 		require.ErrorContains(t, err, "bulk read of 3 units handed over 2")
 	})
 	t.Run("a bag handed over twice is an error", func(t *testing.T) {
-		b := &bulk{Model: twoUnits(), twice: true}
+		b := &bulk{Model: twoUnits(t), twice: true}
 		_, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
 		require.ErrorContains(t, err, "twice")
 	})
@@ -142,32 +142,32 @@ func TestServicesAccessorErrors(t *testing.T) {
 	boom := errors.New("boom")
 	for _, method := range []string{"HookContext", "RelationIDs", "RelationUnits", "UnitData"} {
 		t.Run(method, func(t *testing.T) {
-			_, err := httprelation.NewRequires(failing{Model: twoUnits(), method: method, err: boom}, endpoint).Services(context.Background())
+			_, err := httprelation.NewRequires(failing{Model: twoUnits(t), method: method, err: boom}, endpoint).Services(context.Background())
 			require.ErrorIs(t, err, boom)
 			assert.Contains(t, err.Error(), endpoint)
-			ok, err := httprelation.NewRequires(failing{Model: twoUnits(), method: method, err: boom}, endpoint).Available(context.Background())
+			ok, err := httprelation.NewRequires(failing{Model: twoUnits(t), method: method, err: boom}, endpoint).Available(context.Background())
 			require.ErrorIs(t, err, boom)
 			assert.False(t, ok)
 		})
 	}
 	t.Run("relation not found", func(t *testing.T) {
 		err := fmt.Errorf("relation-list: %w", httprelation.ErrRelationNotFound)
-		_, got := httprelation.NewRequires(failing{Model: twoUnits(), method: "RelationUnits", err: err}, endpoint).Services(context.Background())
+		_, got := httprelation.NewRequires(failing{Model: twoUnits(t), method: "RelationUnits", err: err}, endpoint).Services(context.Background())
 		require.ErrorIs(t, got, httprelation.ErrRelationNotFound)
 		assert.Contains(t, got.Error(), "reverseproxy:1")
 	})
 	t.Run("cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := httprelation.NewRequires(twoUnits(), endpoint).Services(ctx)
+		_, err := httprelation.NewRequires(twoUnits(t), endpoint).Services(ctx)
 		require.ErrorIs(t, err, context.Canceled)
 	})
 	t.Run("unit vanished after listing", func(t *testing.T) {
-		m := twoUnits()
+		m := twoUnits(t)
 		logger, logged := captureLog(t)
 		got, err := httprelation.NewRequires(failing{Model: m, method: "vanish"}, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
 		require.NoError(t, err)
-		assert.Equal(t, services(t, twoUnits()), got)
+		assert.Equal(t, services(t, twoUnits(t)), got)
 		records := logged()
 		require.Len(t, records, 2, "web/9 listed in both relations")
 		for _, r := range records {

@@ -177,7 +177,7 @@ func TestHostAddr(t *testing.T) {
 }
 
 // FuzzParseUnitData checks that no bag panics the parser and that whatever
-// it accepts is safe to put in a proxy's configuration.
+// it accepts is safe to put in a proxy's configuration, and canonical.
 func FuzzParseUnitData(f *testing.F) {
 	f.Add("web.internal", "10.0.0.1", "8080", `[{"hostname":"fd00::1","port":80},{"private-address":"10.0.0.2","port":"81"}]`)
 	f.Add("", "10.0.0.1", "http", `[{"port":8.5},{"hostname":5},1]`)
@@ -192,8 +192,11 @@ func FuzzParseUnitData(f *testing.F) {
 		}
 		hosts, problems := httprelation.ParseUnitData(bag)
 		for _, host := range hosts {
-			require.NoError(t, httprelation.CheckAddress(host.Hostname))
-			require.NoError(t, httprelation.CheckAddress(host.PrivateAddress))
+			for _, a := range []string{host.Hostname, host.PrivateAddress} {
+				canonical, err := httprelation.CanonicalAddress(a)
+				require.NoError(t, err)
+				require.Equal(t, canonical, a, "addresses come out canonical")
+			}
 			require.NoError(t, httprelation.CheckPort(host.Port))
 		}
 		for _, p := range problems {

@@ -3,6 +3,7 @@ package toolsim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"maps"
 	"os"
 	"os/exec"
@@ -91,6 +92,22 @@ func findFault(m *Model, getenv func(string) string, tool string, args []string)
 	}
 	f, ok := faults[tool]
 	return f, ok, nil
+}
+
+// errNoFault says that no fault applies to a call, which then runs.
+var errNoFault = errors.New("no fault")
+
+// applyFault carries out the fault for a call of inv.tool with args on
+// inv.model, and returns errNoFault when there is none.
+func (inv *invocation) applyFault(args []string) error {
+	fault, ok, err := findFault(inv.model, inv.getenv, inv.tool, args)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNoFault
+	}
+	return inv.apply(fault)
 }
 
 // apply carries out a fault. Kill and Hang never return.

@@ -90,7 +90,12 @@ func configureCommand() command {
 of every relation of a provides endpoint. Without --hostname or --address
 each relation gets its own ingress address. Repeat --hostname/--address for
 several hosts (virtual IPs): the first is published as usual, the others in
-extended_data. Nothing is printed.`,
+extended_data. Addresses are published canonical: names in lower case,
+IPv6 as RFC 5952 writes it, IPv4-mapped IPv6 as IPv4. Nothing is printed.
+
+Nothing a requirer would refuse is published: more than 257 hosts, or an
+extended_data over 64 KiB in any relation, fails with status 1, naming the
+limit, and no relation is written.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var (
 				port                 int

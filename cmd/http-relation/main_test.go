@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -24,7 +25,7 @@ func envMap(m map[string]string) func(string) (string, bool) {
 func runInProcess(t *testing.T, env map[string]string, args ...string) toolsim.Result {
 	t.Helper()
 	var stdout, stderr strings.Builder
-	code := run(t.Context(), args, &stdout, &stderr, envMap(env))
+	code := run(testcompat.Context(t), args, &stdout, &stderr, envMap(env))
 	return toolsim.Result{ExitCode: code, Stdout: stdout.String(), Stderr: stderr.String()}
 }
 
