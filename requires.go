@@ -3,7 +3,6 @@ package httprelation
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -44,27 +43,30 @@ func (r *Requires) Available(ctx context.Context) (bool, error) {
 // The relation of a running relation-broken hook and the unit leaving in a
 // relation-departed hook are left out, whatever the accessor lists.
 //
-// Bad remote data is logged as a warning and skipped, as is a unit whose
-// bag vanished between listing and reading; an error is returned only when
-// the accessor fails otherwise.
+// Bad remote data is logged as a warning and skipped, as are a unit whose
+// bag vanished between listing and reading and a unit whose bag is larger
+// than the accessor reads; an error is returned only when the accessor
+// fails otherwise, and then at once, without waiting for the reads still
+// running. Warnings come in the order of the units, however the accessor
+// orders its reads.
 func (r *Requires) Services(ctx context.Context) ([]Service, error) {
 	refs, err := r.listUnits(ctx)
 	if err != nil {
 		return nil, err
 	}
-	bags, err := r.readBags(ctx, refs)
+	byApp := make(map[string][]Host)
+	var warnings unitWarnings
+	err = r.readUnits(ctx, refs, &warnings, func(i int, bag map[string]string, problems []*EntryError) {
+		app := AppName(refs[i].Unit)
+		byApp[app], problems = appendUnitHosts(byApp[app], problems, bag)
+		for _, p := range problems {
+			warnings.add(i, r.entryWarning(refs[i], p))
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	byApp := make(map[string][]Host)
-	for i, bag := range bags {
-		app := AppName(refs[i].Unit)
-		var problems []*EntryError
-		byApp[app], problems = appendUnitHosts(byApp[app], nil, bag)
-		for _, p := range problems {
-			r.warnEntry(ctx, refs[i], p)
-		}
-	}
+	warnings.log(ctx, r.log)
 	return groupServices(byApp), nil
 }
 
@@ -93,72 +95,6 @@ func (r *Requires) listUnits(ctx context.Context) ([]UnitRef, error) {
 		}
 	}
 	return refs, nil
-}
-
-// readBags reads the bag of every ref: in one ReadUnits call when the
-// accessor can read in bulk, else one by one. A unit that vanished gets a
-// nil bag, which offers no host, and a warning; any other failure is
-// returned.
-func (r *Requires) readBags(ctx context.Context, refs []UnitRef) ([]map[string]string, error) {
-	if len(refs) == 0 {
-		return nil, nil
-	}
-	if br, ok := r.acc.(BulkReader); ok {
-		bags, errs := br.ReadUnits(ctx, refs)
-		if len(bags) != len(refs) || (errs != nil && len(errs) != len(refs)) {
-			return nil, fmt.Errorf("httprelation: endpoint %s: bulk read of %d units returned %d bags and %d errors",
-				r.endpoint, len(refs), len(bags), len(errs))
-		}
-		for i := range errs {
-			if errs[i] == nil {
-				continue
-			}
-			if err := r.skipVanished(ctx, refs[i], errs[i]); err != nil {
-				return nil, err
-			}
-			bags[i] = nil
-		}
-		return bags, nil
-	}
-	bags := make([]map[string]string, len(refs))
-	for i, ref := range refs {
-		bag, err := r.acc.UnitData(ctx, ref.RelationID, ref.Unit)
-		if err != nil {
-			if err := r.skipVanished(ctx, ref, err); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		bags[i] = bag
-	}
-	return bags, nil
-}
-
-// skipVanished logs a unit whose bag is gone (it left between listing and
-// reading) and returns nil, or returns any other read error wrapped.
-func (r *Requires) skipVanished(ctx context.Context, ref UnitRef, err error) error {
-	if !errors.Is(err, ErrUnitNotFound) {
-		return fmt.Errorf("httprelation: endpoint %s: relation %s: unit %s: %w", r.endpoint, ref.RelationID, ref.Unit, err)
-	}
-	r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit that left the relation",
-		slog.String("endpoint", r.endpoint), slog.String("relation", ref.RelationID),
-		slog.String("unit", ref.Unit), slog.Any("error", err))
-	return nil
-}
-
-func (r *Requires) warnEntry(ctx context.Context, ref UnitRef, p *EntryError) {
-	attrs := []slog.Attr{
-		slog.String("endpoint", r.endpoint),
-		slog.String("relation", ref.RelationID),
-		slog.String("unit", ref.Unit),
-		slog.String("key", p.Key),
-		slog.String("value", Quote(p.Value)),
-		slog.Any("error", p.Err),
-	}
-	if p.Index >= 0 {
-		attrs = append(attrs, slog.Int("index", p.Index))
-	}
-	r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: ignoring invalid remote data", attrs...)
 }
 
 // groupServices sorts and de-duplicates each application's hosts and

@@ -15,32 +15,42 @@ import (
 )
 
 // bulk is an accessor that can read bags in bulk, counting how it is used.
+// It hands the bags over last to first: the library must not depend on a
+// reader's order.
 type bulk struct {
 	*httprelationtest.Model
 	readUnits, unitData int
 	fail                map[string]error // unit → error ReadUnits reports for it
-	short               bool             // return one bag too few
+	skip, twice         bool             // hand over one bag too few, or one twice
 }
+
+var _ httprelation.BulkReader = (*bulk)(nil)
 
 func (b *bulk) UnitData(ctx context.Context, id, unit string) (map[string]string, error) {
 	b.unitData++
 	return b.Model.UnitData(ctx, id, unit)
 }
 
-func (b *bulk) ReadUnits(ctx context.Context, refs []httprelation.UnitRef) ([]map[string]string, []error) {
+func (b *bulk) ReadUnits(ctx context.Context, refs []httprelation.UnitRef, fn func(int, map[string]string, error) error) error {
 	b.readUnits++
-	bags, errs := make([]map[string]string, len(refs)), make([]error, len(refs))
-	for i, ref := range refs {
-		if err := b.fail[ref.Unit]; err != nil {
-			errs[i] = err
+	for i := len(refs) - 1; i >= 0; i-- {
+		if b.skip && i == 0 {
 			continue
 		}
-		bags[i], errs[i] = b.Model.UnitData(ctx, ref.RelationID, ref.Unit)
+		bag, err := b.Model.UnitData(ctx, refs[i].RelationID, refs[i].Unit)
+		if e := b.fail[refs[i].Unit]; e != nil {
+			bag, err = nil, e
+		}
+		if err := fn(i, bag, err); err != nil {
+			return err
+		}
+		if b.twice {
+			if err := fn(i, bag, err); err != nil {
+				return err
+			}
+		}
 	}
-	if b.short {
-		return bags[1:], errs[1:]
-	}
-	return bags, errs
+	return nil
 }
 
 // failing makes one accessor method fail.
@@ -116,10 +126,15 @@ func TestServicesBulkReader(t *testing.T) {
 		require.ErrorIs(t, err, boom)
 		assert.Contains(t, err.Error(), "web/1")
 	})
-	t.Run("short answer is an error", func(t *testing.T) {
-		b := &bulk{Model: twoUnits(t), short: true}
+	t.Run("a bag not handed over is an error", func(t *testing.T) {
+		b := &bulk{Model: twoUnits(t), skip: true}
 		_, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
-		require.Error(t, err)
+		require.ErrorContains(t, err, "bulk read of 3 units handed over 2")
+	})
+	t.Run("a bag handed over twice is an error", func(t *testing.T) {
+		b := &bulk{Model: twoUnits(t), twice: true}
+		_, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
+		require.ErrorContains(t, err, "twice")
 	})
 }
 

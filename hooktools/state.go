@@ -37,11 +37,20 @@ func NewStateStore(r Runner, opts ...Option) *StateStore {
 }
 
 // Load implements httprelation.Store with one state-get call. A stored
-// empty value counts as absent, as Save never stores one.
+// empty value counts as absent, as Save never stores one. state-get
+// prints null when nothing is stored; a value that is not a string
+// cannot come from Juju and fails the load with a *ParseError.
 func (s *StateStore) Load(ctx context.Context) (map[string]string, error) {
-	m, err := s.call.runStringMap(ctx, "state-get", "--format=json")
+	out, err := s.call.run(ctx, "state-get", []string{"--format=json"}, nil)
 	if err != nil {
 		return nil, err
+	}
+	m, problems, err := decodeStringMap("state-get", out, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, newParseError("state-get", out, problems[0])
 	}
 	maps.DeleteFunc(m, func(_, v string) bool { return v == "" })
 	return m, nil

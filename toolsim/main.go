@@ -107,6 +107,8 @@ func simCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 		return 2
 	}
 	switch args[0] {
+	case hangCommand:
+		hang()
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

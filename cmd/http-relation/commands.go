@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"time"
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/hooktools"
@@ -21,36 +22,55 @@ var endpointName = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`)
 func servicesCommand() command {
 	return command{
 		name:     "services",
-		synopsis: "<endpoint>",
+		synopsis: "<endpoint> [--timeout D]",
 		summary:  "print the services behind a requires endpoint as JSON",
 		args:     1,
-		help: `Prints, as one line of JSON, the services the remote applications of a
+		help: fmt.Sprintf(`Prints, as one line of JSON, the services the remote applications of a
 requires endpoint offer: one per application, hosts de-duplicated and sorted:
 
   [{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]
 
 "[]" when there are none. Invalid remote entries are skipped with a
 warning on stderr; the good ones are still printed and the status is 0.
+So is a remote unit whose data is larger than %d MiB or holds more than
+%d keys, and a unit that left the relation while it was read.
 The unit leaving in a relation-departed hook and the relation of a
-relation-broken hook are left out.`,
-		setup: func(*flag.FlagSet) runFunc { return runServices },
+relation-broken hook are left out.
+
+Any other failure of a hook tool, one that runs longer than --timeout
+included, fails the command with status 1 at once: the tools still
+running are killed, and nothing is printed on stdout.`, hooktools.MaxBagOutput>>20, hooktools.MaxBagKeys),
+		setup: func(fs *flag.FlagSet) runFunc {
+			timeout := hooktools.DefaultTimeout
+			fs.Func("timeout", fmt.Sprintf("`duration` after which one hook tool call is killed and the command fails,\n"+
+				"e.g. 10s or 500ms (default %v)", hooktools.DefaultTimeout), func(s string) error {
+				d, err := time.ParseDuration(s)
+				if err != nil || d <= 0 {
+					return errors.New("want a positive duration such as 10s")
+				}
+				timeout = d
+				return nil
+			})
+			return func(ctx context.Context, c *cli, args []string) error {
+				return runServices(ctx, c, args[0], timeout)
+			}
+		},
 	}
 }
 
-func runServices(ctx context.Context, c *cli, args []string) error {
-	endpoint := args[0]
+func runServices(ctx context.Context, c *cli, endpoint string, timeout time.Duration) error {
 	if !endpointName.MatchString(endpoint) {
 		return usagef("services", "invalid endpoint name %q", endpoint)
 	}
-	services, err := c.services(ctx, endpoint)
+	services, err := c.services(ctx, endpoint, timeout)
 	if err != nil {
 		return fmt.Errorf("services %s: %w", endpoint, err)
 	}
 	return c.printJSON(services)
 }
 
-func (c *cli) services(ctx context.Context, endpoint string) ([]httprelation.Service, error) {
-	acc, err := c.accessor()
+func (c *cli) services(ctx context.Context, endpoint string, timeout time.Duration) ([]httprelation.Service, error) {
+	acc, err := c.accessor(hooktools.WithTimeout(timeout))
 	if err != nil {
 		return nil, err
 	}
@@ -206,11 +226,11 @@ func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
 
 // accessor returns an Accessor for the running hook, or an error wrapping
 // hooktools.ErrNotInHook before any tool is tried.
-func (c *cli) accessor() (*hooktools.Accessor, error) {
+func (c *cli) accessor(opts ...hooktools.Option) (*hooktools.Accessor, error) {
 	if !c.env.InHook() {
 		return nil, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", hooktools.ErrNotInHook)
 	}
-	return hooktools.New(c.runner, hooktools.WithEnv(c.env)), nil
+	return hooktools.New(c.runner, append([]hooktools.Option{hooktools.WithEnv(c.env)}, opts...)...), nil
 }
 
 // checkEndpoint verifies the endpoint against the charm's metadata when
