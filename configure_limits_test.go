@@ -60,7 +60,7 @@ func TestConfigureRequirerLimits(t *testing.T) {
 			is: httprelation.ErrInvalidExtendedData, msg: "bytes, more than 65536"},
 		{name: "a long ingress name pads one relation over the size", ingress: longName(999),
 			opts: []httprelation.ConfigureOption{httprelation.WithHostnames(hostnames(230)...)},
-			is:   httprelation.ErrInvalidExtendedData, msg: "relation website:12: 230 hosts: invalid extended_data: "},
+			is:   httprelation.ErrInvalidExtendedData, msg: `relation "website:12": 230 hosts: invalid extended_data: `},
 		{name: "an address in disguise", opts: []httprelation.ConfigureOption{httprelation.WithHostnames("web.example", "0x7f000001")},
 			is: httprelation.ErrInvalidAddress, msg: "starts with a digit", toolless: true},
 		{name: "a non-ASCII name", opts: []httprelation.ConfigureOption{httprelation.WithAddresses("wéb.example")},

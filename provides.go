@@ -95,7 +95,7 @@ func (p *Provides) Configure(ctx context.Context, port int, opts ...ConfigureOpt
 	for i, id := range ids {
 		bags[i], err = p.configureBag(ctx, id, port, o)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("relation %s: %w", id, err))
+			errs = append(errs, fmt.Errorf("relation %s: %w", Quote(id), err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -296,7 +296,7 @@ func (p *Provides) writeAll(ctx context.Context, ids []string, bag func(i int) m
 	var errs []error
 	for i, id := range ids {
 		if err := p.acc.SetLocalData(ctx, id, bag(i)); err != nil {
-			errs = append(errs, fmt.Errorf("relation %s not written: %w", id, err))
+			errs = append(errs, fmt.Errorf("relation %s not written: %w", Quote(id), err))
 		}
 	}
 	return errors.Join(errs...)

@@ -436,3 +436,27 @@ func TestAvailable(t *testing.T) {
 		})
 	}
 }
+
+// oddIDs lists relation ids no real Juju prints, as a broken or hostile
+// accessor might.
+type oddIDs struct {
+	*httprelationtest.Model
+	ids []string
+}
+
+func (o oddIDs) RelationIDs(context.Context, string) ([]string, error) { return o.ids, nil }
+
+// TestConfigureQuotesRelationIDs: an id that came from the accessor is
+// quoted in Configure's error, so a newline or escape code in it cannot
+// forge a log line (issue 9, class 10).
+func TestConfigureQuotesRelationIDs(t *testing.T) {
+	for _, id := range []string{"website:3\nERROR forged", "website:3\x1b[2J", "website:\u202e3"} {
+		t.Run(httprelation.Quote(id), func(t *testing.T) {
+			m := httprelationtest.New(t, website(toolsim.Hook{}))
+			err := httprelation.NewProvides(oddIDs{Model: m, ids: []string{id}}, "website").Configure(context.Background(), 8080)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), httprelation.Quote(id))
+			assert.NotContains(t, err.Error(), id)
+		})
+	}
+}

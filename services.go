@@ -52,11 +52,12 @@ type EntryError struct {
 	Err error
 }
 
-// Error quotes the value, so a hostile value cannot forge log lines.
+// Error quotes the value, and the key unless it is a plain one, so a
+// hostile bag cannot forge log lines.
 func (e *EntryError) Error() string {
-	key := e.Key
+	key := quoteKey(e.Key)
 	if e.Index >= 0 {
-		key = fmt.Sprintf("%s[%d]", e.Key, e.Index)
+		key = fmt.Sprintf("%s[%d]", key, e.Index)
 	}
 	return fmt.Sprintf("%s = %s: %v", key, Quote(e.Value), e.Err)
 }

@@ -149,6 +149,16 @@ func TestEntryError(t *testing.T) {
 			`extended_data[3] = "{\"port\":true}": invalid port`},
 		{"long value cut", &httprelation.EntryError{Key: "hostname", Value: long, Index: -1, Err: httprelation.ErrInvalidAddress},
 			`hostname = "` + strings.Repeat("a", 64) + `"...(101 bytes): invalid address`},
+		// A remote unit chooses its keys too (a non-string value is
+		// reported under its key): anything but a plain key is quoted.
+		{"key with a newline", &httprelation.EntryError{Key: "po\nrt", Value: "1", Index: -1, Err: httprelation.ErrNotString},
+			`"po\nrt" = "1": value is not a string`},
+		{"key with an escape code", &httprelation.EntryError{Key: "\x1b[31mred", Value: "1", Index: -1, Err: httprelation.ErrNotString},
+			`"\x1b[31mred" = "1": value is not a string`},
+		{"empty key", &httprelation.EntryError{Key: "", Value: "1", Index: -1, Err: httprelation.ErrNotString},
+			`"" = "1": value is not a string`},
+		{"plain key kept as is", &httprelation.EntryError{Key: "egress-subnets.v_2", Value: "[]", Index: -1, Err: httprelation.ErrNotString},
+			`egress-subnets.v_2 = "[]": value is not a string`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

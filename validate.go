@@ -174,3 +174,19 @@ func Quote(s string) string {
 	}
 	return strconv.Quote(s[:maxQuoted]) + fmt.Sprintf("...(%d bytes)", len(s))
 }
+
+// quoteKey renders a bag key for a message: as is when it is a plain key
+// (ASCII letters, digits, '-', '_', '.'), as every key of the interface
+// is, else with [Quote], since a remote unit chooses its keys too.
+func quoteKey(k string) string {
+	if k == "" {
+		return Quote(k)
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return Quote(k)
+		}
+	}
+	return k
+}
