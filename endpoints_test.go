@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,7 +14,7 @@ import (
 const webappCharm = "testdata/charms/webapp"
 
 func TestOpenEndpoints(t *testing.T) {
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "webapp/0"})
+	m := httprelationtest.New(t, &toolsim.Model{Unit: "webapp/0"})
 	p, err := httprelation.OpenProvides(webappCharm, m, "website")
 	require.NoError(t, err)
 	assert.Equal(t, "website", p.Endpoint())
@@ -40,13 +41,13 @@ func TestOpenEndpoints(t *testing.T) {
 
 func TestLoadEndpointsUpdatesAvailableFlags(t *testing.T) {
 	ctx := context.Background()
-	m := httprelationtest.New(httprelationtest.Scenario{
+	m := httprelationtest.New(t, &toolsim.Model{
 		Unit: "webapp/0",
-		Hook: httprelationtest.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:2", RemoteUnit: "lb/0"},
-		Relations: []httprelationtest.Relation{
-			{ID: "website:1", RemoteApp: "client", Units: map[string]map[string]string{"client/0": {"private-address": "10.0.0.5"}}},
+		Hook: toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:2", RemoteUnit: "lb/0"},
+		Relations: map[string]toolsim.Relation{
+			"website:1": {RemoteApp: "client", Units: map[string]map[string]string{"client/0": {"private-address": "10.0.0.5"}}},
 			// The remote unit has joined but not published a port yet.
-			{ID: "reverseproxy:2", RemoteApp: "lb", Units: map[string]map[string]string{"lb/0": {"private-address": "10.0.0.6"}}},
+			"reverseproxy:2": {RemoteApp: "lb", Units: map[string]map[string]string{"lb/0": {"private-address": "10.0.0.6"}}},
 		},
 	})
 	eps, err := httprelation.LoadEndpoints(webappCharm, m)
@@ -65,7 +66,7 @@ func TestLoadEndpointsUpdatesAvailableFlags(t *testing.T) {
 	require.NoError(t, eps.UpdateFlags(ctx, reg))
 	assert.Equal(t, []string{"reverseproxy.available", "website.available"}, reg.List())
 
-	m.SetHook(httprelationtest.Hook{Name: "website-relation-departed", RelationID: "website:1", RemoteUnit: "client/0", DepartingUnit: "client/0"})
+	require.NoError(t, m.SetHook(toolsim.Hook{Name: "website-relation-departed", RelationID: "website:1", RemoteUnit: "client/0", DepartingUnit: "client/0"}))
 	require.NoError(t, eps.UpdateFlags(ctx, reg))
 	assert.Equal(t, []string{"reverseproxy.available"}, reg.List(), "the provider flag drops with its last remote unit")
 
@@ -75,7 +76,7 @@ func TestLoadEndpointsUpdatesAvailableFlags(t *testing.T) {
 
 func TestEndpointsUpdateFlagsNamesFailingEndpoint(t *testing.T) {
 	ctx := context.Background()
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "webapp/0"})
+	m := httprelationtest.New(t, &toolsim.Model{Unit: "webapp/0"})
 	eps := httprelation.Endpoints{Requires: []*httprelation.Requires{httprelation.NewRequires(failingIDs{m}, "reverseproxy")}}
 	reg, err := httprelation.NewRegistry(ctx, &httprelation.MemoryStore{})
 	require.NoError(t, err)

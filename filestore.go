@@ -10,12 +10,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // FileStore is a Store kept in one JSON file, for charms that want their
@@ -27,8 +29,31 @@ import (
 // flock(2) on a lock file beside the state file (path + ".lock"), which is
 // left in place; this requires Linux or another Unix with flock.
 //
-// A file that cannot be decoded is reported with ErrCorruptState and left
-// alone; a missing file is empty state.
+// A file that cannot be decoded is reported with ErrCorruptState, naming
+// the file, and left alone; a missing file is empty state. A string in
+// the file that is not valid UTF-8 (raw bytes, or a \u escape of half a
+// surrogate pair) counts as undecodable, since decoding it would silently
+// change it; Save likewise refuses a key or value that is not valid UTF-8.
+//
+// The state is private to the process's user, and FileStore never writes
+// through a path someone else prepared (ErrUnsafeState):
+//
+//   - the state directory is created with mode 0700; an existing one must
+//     be a real directory (not a symbolic link), owned by the process's
+//     effective user, with no permission for group or others. One that
+//     is open to them is refused, not tightened: it may be shared with
+//     other programs, and others may already have put files in it. Fix it
+//     with chmod 700.
+//   - the state file and the lock file must be regular files owned by
+//     that user. A symbolic link is refused, never followed or replaced;
+//     a FIFO, device, socket or directory is refused without waiting on
+//     it (the open is non-blocking), so Load cannot hang on it.
+//   - a state or lock file open to group or others (0644, say) is
+//     tightened to 0600 when it is opened: it sits in a directory that
+//     only the user can enter, so no one else can have changed it. Save
+//     writes every new file with 0600.
+//
+// The directory's parent and the path leading to it are trusted.
 type FileStore struct {
 	path string
 }
@@ -56,6 +81,13 @@ func (s *FileStore) Load(ctx context.Context) (map[string]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	exists, err := checkStateDir(filepath.Dir(s.path))
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	if !exists {
+		return map[string]string{}, nil
+	}
 	return s.read()
 }
 
@@ -66,8 +98,13 @@ func (s *FileStore) Save(ctx context.Context, changes map[string]string) error {
 	if len(changes) == 0 {
 		return ctx.Err()
 	}
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	for k, v := range changes {
+		// encoding/json would write U+FFFD instead, silently.
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return fmt.Errorf("save state %s: key %s or its value is not valid UTF-8", s.path, Quote(k))
+		}
+	}
+	if err := s.ensureDir(); err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
 	unlock, err := lockFile(ctx, s.path+".lock")
@@ -92,6 +129,21 @@ func (s *FileStore) Save(ctx context.Context, changes map[string]string) error {
 	return replaceFile(s.path, append(encoded, '\n'))
 }
 
+// ensureDir creates the state directory with mode 0700 if it is missing
+// and checks it either way.
+func (s *FileStore) ensureDir() error {
+	dir := filepath.Dir(s.path)
+	exists, err := checkStateDir(dir)
+	if err != nil || exists {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	_, err = checkStateDir(dir)
+	return err
+}
+
 // removeOrphans deletes temporary files that a Save killed mid-write left
 // behind. Only Save creates them, under the lock the caller holds, so any
 // that exist belong to no one.
@@ -111,22 +163,36 @@ func tempPattern(path string) string {
 	return "." + filepath.Base(path) + ".*.tmp"
 }
 
-// read decodes the state file; the caller decides about locking.
+// read decodes the state file; the caller decides about locking and has
+// checked the directory.
 func (s *FileStore) read() (map[string]string, error) {
-	raw, err := os.ReadFile(s.path)
+	f, err := openPrivateFile(s.path, os.O_RDONLY)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
+	defer f.Close()
+	raw, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	return decodeState(s.path, raw)
+}
+
+// decodeState decodes a state file's content; path names it in errors.
+func decodeState(path string, raw []byte) (map[string]string, error) {
 	var data map[string]string
 	if err := json.Unmarshal(raw, &data); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptState, s.path, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptState, path, err)
 	}
 	if data == nil {
 		// "null" decodes without error, but Save never writes it.
-		return nil, fmt.Errorf("%w: %s: not a JSON object", ErrCorruptState, s.path)
+		return nil, fmt.Errorf("%w: %s: not a JSON object", ErrCorruptState, path)
+	}
+	if off := lossyOffset(raw); off >= 0 {
+		return nil, fmt.Errorf("%w: %s: byte %d starts a string that is not valid UTF-8", ErrCorruptState, path, off)
 	}
 	return data, nil
 }
@@ -177,7 +243,7 @@ func replaceFile(path string, data []byte) (err error) {
 // lockFile takes an exclusive flock on path, polling so that ctx can end
 // the wait; flock(2) itself cannot be interrupted by a context.
 func lockFile(ctx context.Context, path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openPrivateFile(path, os.O_RDWR|os.O_CREATE)
 	if err != nil {
 		return nil, fmt.Errorf("open lock: %w", err)
 	}

@@ -17,6 +17,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// privateDir returns a new directory FileStore accepts: t.TempDir()
+// itself is 0755 under the usual umask, which FileStore refuses.
+func privateDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "private")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	return dir
+}
+
 func TestDefaultFileStore(t *testing.T) {
 	dir := t.TempDir()
 	s := DefaultFileStore(dir)
@@ -38,7 +47,7 @@ func TestFileStoreMissingFile(t *testing.T) {
 
 func TestFileStoreSaveApplyAndDelete(t *testing.T) {
 	ctx := context.Background()
-	s := NewFileStore(filepath.Join(t.TempDir(), "state.json"))
+	s := NewFileStore(filepath.Join(privateDir(t), "state.json"))
 	require.NoError(t, s.Save(ctx, map[string]string{"a": "1", "b": "2", "odd": "line\n\"quoted\" é"}))
 	require.NoError(t, s.Save(ctx, map[string]string{"a": "", "c": "3", "missing": ""}))
 	data, err := s.Load(ctx)
@@ -48,7 +57,7 @@ func TestFileStoreSaveApplyAndDelete(t *testing.T) {
 
 func TestFileStoreModeAndAtomicReplace(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir := privateDir(t)
 	path := filepath.Join(dir, "state.json")
 	s := NewFileStore(path)
 	require.NoError(t, s.Save(ctx, map[string]string{"a": "1"}))
@@ -93,11 +102,22 @@ func TestFileStoreCorrupt(t *testing.T) {
 		{"array", `["a"]`},
 		{"non-string value", `{"a": 1}`},
 		{"trailing data", `{"a": "1"} {}`},
+		// Strings the JSON decoder would silently turn into U+FFFD.
+		{"invalid UTF-8 value", "{\"a\": \"caf\xe9\"}"},
+		{"invalid UTF-8 key", "{\"flag.\xff\": \"1\"}"},
+		{"truncated UTF-8 sequence", "{\"a\": \"\xe2\x82\"}"},
+		{"overlong encoding", "{\"a\": \"\xc0\xaf\"}"},
+		{"encoded surrogate", "{\"a\": \"\xed\xa0\x80\"}"},
+		{"lone high surrogate escape", `{"a": "\ud800"}`},
+		{"lone low surrogate escape", `{"a": "\udc00x"}`},
+		{"high surrogate then a letter", `{"a": "\uD83D\u0041"}`},
+		{"high surrogate at the end of a key", `{"flag.\ud83d": "1"}`},
+		{"swapped surrogates", `{"a": "\ude00\ud83d"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			path := filepath.Join(t.TempDir(), "state.json")
+			path := filepath.Join(privateDir(t), "state.json")
 			require.NoError(t, os.WriteFile(path, []byte(tt.content), 0o600))
 			s := NewFileStore(path)
 
@@ -118,19 +138,51 @@ func TestFileStoreCorrupt(t *testing.T) {
 	}
 }
 
-func TestFileStoreUnreadable(t *testing.T) {
-	dir := t.TempDir()
-	// A directory in place of the file is an error, not empty state.
-	require.NoError(t, os.Mkdir(filepath.Join(dir, "state.json"), 0o700))
-	_, err := NewFileStore(filepath.Join(dir, "state.json")).Load(context.Background())
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, ErrCorruptState)
-	assert.Contains(t, err.Error(), "state.json")
+// TestFileStoreKeepsStringsExactly: what looks like a lossy string but is
+// not (a pair of surrogate escapes, an escaped backslash before "u", the
+// replacement character written out) loads unchanged, and Save refuses a
+// key or value it could not write unchanged.
+func TestFileStoreKeepsStringsExactly(t *testing.T) {
+	ctx := context.Background()
+	for content, want := range map[string]map[string]string{
+		`{"a": "\ud83d\ude00"}`:   {"a": "\U0001F600"},
+		`{"a": "\\ud800"}`:        {"a": `\ud800`},
+		`{"a": "\\\ud83d\udE00"}`: {"a": "\\\U0001F600"},
+		`{"a": "\ufffd"}`:         {"a": "\uFFFD"},
+		"{\"a\": \"\uFFFD\"}":     {"a": "\uFFFD"},
+		`{"caf\u00e9": "\u0000"}`: {"café": "\x00"},
+		"{\"caf\u00e9\": \"日本\"}": {"café": "日本"},
+	} {
+		path := filepath.Join(privateDir(t), "state.json")
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+		got, err := NewFileStore(path).Load(ctx)
+		require.NoError(t, err, content)
+		assert.Equal(t, want, got, content)
+	}
+
+	path := filepath.Join(privateDir(t), "state.json")
+	s := NewFileStore(path)
+	require.NoError(t, s.Save(ctx, map[string]string{"a": "1"}))
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for _, changes := range []map[string]string{
+		{"a": "caf\xe9"},
+		{"flag.\xff": "1"},
+		{"b": "ok", "c": "\xed\xa0\x80"},
+		{"\xc0\xaf": ""},
+	} {
+		err := s.Save(ctx, changes)
+		require.Error(t, err, "%q", changes)
+		assert.Contains(t, err.Error(), "not valid UTF-8")
+	}
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "a refused Save writes nothing")
 }
 
 func TestFileStoreConcurrentSave(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(privateDir(t), "state.json")
 	const writers = 24
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
@@ -156,7 +208,7 @@ func TestFileStoreConcurrentSave(t *testing.T) {
 }
 
 func TestFileStoreSaveWaitsForLock(t *testing.T) {
-	dir := t.TempDir()
+	dir := privateDir(t)
 	path := filepath.Join(dir, "state.json")
 	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	require.NoError(t, err)
@@ -177,7 +229,7 @@ func TestFileStoreSaveWaitsForLock(t *testing.T) {
 // stores returns a fresh MemoryStore and FileStore, so that persistence
 // tests run against both.
 func stores(t *testing.T) map[string]func() Store {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(privateDir(t), "state.json")
 	mem := &MemoryStore{}
 	return map[string]func() Store{
 		"memory": func() Store { return mem },

@@ -106,7 +106,7 @@ func TestFileStoreSurvivesSIGKILL(t *testing.T) {
 		runCrashChild(path)
 		return
 	}
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(t.TempDir(), "state", "state.json")
 	store := httprelation.NewFileStore(path)
 	const (
 		rounds = 300
@@ -171,7 +171,7 @@ func TestFileStoreSurvivesSIGKILL(t *testing.T) {
 // always see one whole state, never an error, never an older one than
 // they saw before.
 func TestFileStoreLoadDuringSaves(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(t.TempDir(), "state", "state.json")
 	store := httprelation.NewFileStore(path)
 	ctx := context.Background()
 	require.NoError(t, store.Save(ctx, crashState(0)))
@@ -181,7 +181,9 @@ func TestFileStoreLoadDuringSaves(t *testing.T) {
 	var wg sync.WaitGroup
 	loads := make([]int, 3)
 	for r := range loads {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			last := 0
 			for {
 				select {
@@ -200,7 +202,7 @@ func TestFileStoreLoadDuringSaves(t *testing.T) {
 				last = gen
 				loads[r]++
 			}
-		})
+		}()
 	}
 	for gen := 1; gen <= saves; gen++ {
 		require.NoError(t, store.Save(ctx, crashState(gen)))

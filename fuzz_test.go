@@ -11,12 +11,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // FuzzServices runs Requires.Services over one fuzzed remote unit (name
@@ -24,7 +26,7 @@ import (
 // every host it yields is valid, the good units keep their hosts, each
 // problem is one warning that neither forges a log line nor floods it,
 // and extended_data gives the same hosts entry by entry as in one piece
-// (the parser has a fast path and a precise one; they must agree).
+// (an entry's fate depends on nothing but itself).
 // FuzzParseUnitData (services_test.go) fuzzes the parser alone.
 func FuzzServices(f *testing.F) {
 	f.Add("web/0", "web.internal", "10.0.0.1", "8080", `[{"hostname":"fd00::1","port":80},{"private-address":"10.0.0.2","port":"81"}]`)
@@ -42,12 +44,12 @@ func FuzzServices(f *testing.F) {
 				bag[k] = v
 			}
 		}
-		m := httprelationtest.New(httprelationtest.Scenario{Unit: "lb/0", Relations: []httprelationtest.Relation{
-			{ID: "backends:1", RemoteApp: "web", Units: map[string]map[string]string{
+		m := httprelationtest.New(t, &toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{
+			"backends:1": {RemoteApp: "web", Units: map[string]map[string]string{
 				unit:    bag,
 				"web/9": {"private-address": "10.0.0.99", "port": "80"},
 			}},
-			{ID: "backends:2", RemoteApp: "api", Units: map[string]map[string]string{
+			"backends:2": {RemoteApp: "api", Units: map[string]map[string]string{
 				"api/0": {"private-address": "10.0.1.1", "port": "443"},
 			}},
 		}})
@@ -110,9 +112,12 @@ func compareFuzzHost(a, b httprelation.Host) int {
 }
 
 // FuzzFileStoreDecode writes arbitrary bytes as the flag store's file. A
-// file that is not a JSON object of strings is ErrCorruptState for Load and
-// Save alike and is never replaced; any other file loads as the JSON
-// decoder reads it and survives a Save of other keys.
+// file that is not a JSON object of strings, or whose strings the JSON
+// decoder would silently change (bytes that are not UTF-8, half of a
+// surrogate pair), is ErrCorruptState for Load and Save alike and is
+// never replaced; any other file loads as the JSON decoder reads it and
+// survives a Save of other keys. The verdict is reached here without
+// FileStore's own scanner.
 func FuzzFileStoreDecode(f *testing.F) {
 	f.Add([]byte(`{"flag.website.available":"1","hash.services":"ab12"}`))
 	f.Add([]byte("{}\n"))
@@ -122,20 +127,33 @@ func FuzzFileStoreDecode(f *testing.F) {
 	f.Add([]byte(`{"a":"\ud800","b":"x"} `))
 	f.Add([]byte(`["a"]`))
 	f.Add([]byte(""))
+	f.Add([]byte("{\"a\":\"\xff\"}"))
+	f.Add([]byte("{\"\xc3\":\"1\"}"))
+	f.Add([]byte(`{"a":"\udc00"}`))
+	f.Add([]byte(`{"a":"\ud800\u0041"}`))
+	f.Add([]byte(`{"a":"\ud83d\ude00"}`))
+	f.Add([]byte(`{"a":"\\ud800"}`))
+	f.Add([]byte(`{"a":"\uFFFD"}`))
+	f.Add([]byte("{\"a\":\"\uFFFD\"}"))
 	// One file per fuzzing process, rewritten by each input: a directory
-	// per input would cost more than the test itself.
-	path := filepath.Join(f.TempDir(), "state.json")
+	// per input would cost more than the test itself. t.TempDir() is open
+	// to others, which FileStore refuses.
+	dir := filepath.Join(f.TempDir(), "state")
+	require.NoError(f, os.Mkdir(dir, 0o700))
+	path := filepath.Join(dir, "state.json")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		require.NoError(t, os.WriteFile(path, data, 0o600))
 		store := httprelation.NewFileStore(path)
 		ctx := context.Background()
 
-		var want map[string]string
-		valid := json.Unmarshal(data, &want) == nil && want != nil
-
+		verdict, want := stateFileVerdict(data)
 		got, err := store.Load(ctx)
-		if !valid {
+		if verdict == fileEither && err != nil {
+			verdict = fileCorrupt
+		}
+		if verdict == fileCorrupt {
 			require.ErrorIs(t, err, httprelation.ErrCorruptState)
+			require.Contains(t, err.Error(), path, "the error names the file")
 			require.ErrorIs(t, store.Save(ctx, map[string]string{"fuzz.key": "v"}), httprelation.ErrCorruptState)
 			after, rerr := os.ReadFile(path)
 			require.NoError(t, rerr)
@@ -153,4 +171,35 @@ func FuzzFileStoreDecode(f *testing.F) {
 		expect["fuzz.key"] = "v"
 		require.Equal(t, expect, again)
 	})
+}
+
+type fileVerdict int
+
+const (
+	fileCorrupt fileVerdict = iota
+	fileClean
+	fileEither // holds U+FFFD, written as such and maybe also by a lossy decode
+)
+
+// stateFileVerdict judges a state file from the outside: encoding/json
+// replaces what it cannot keep with U+FFFD, so a decoded string holding
+// U+FFFD that the file never spelled is a loss; invalid UTF-8 can only sit
+// inside a string of a valid JSON text, so it is always one.
+func stateFileVerdict(data []byte) (fileVerdict, map[string]string) {
+	var want map[string]string
+	if json.Unmarshal(data, &want) != nil || want == nil || !utf8.Valid(data) {
+		return fileCorrupt, nil
+	}
+	replaced := false
+	for k, v := range want {
+		replaced = replaced || strings.ContainsRune(k, utf8.RuneError) || strings.ContainsRune(v, utf8.RuneError)
+	}
+	switch {
+	case !replaced:
+		return fileClean, want
+	case bytes.Contains(data, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(data), []byte(`\ufffd`)):
+		return fileEither, want
+	default:
+		return fileCorrupt, nil
+	}
 }

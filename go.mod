@@ -1,9 +1,10 @@
 module github.com/charmkit/httprelation
 
-go 1.26.8
+go 1.23.0
 
 require (
 	github.com/juju/charm/v12 v12.1.1
+	github.com/juju/names/v5 v5.0.0
 	github.com/stretchr/testify v1.12.1
 	gopkg.in/yaml.v2 v2.4.0
 )
@@ -18,7 +19,6 @@ require (
 	github.com/juju/gojsonschema v1.0.0 // indirect
 	github.com/juju/loggo v1.0.0 // indirect
 	github.com/juju/mgo/v3 v3.0.4 // indirect
-	github.com/juju/names/v5 v5.0.0 // indirect
 	github.com/juju/os/v2 v2.2.3 // indirect
 	github.com/juju/schema v1.2.0 // indirect
 	github.com/juju/utils/v3 v3.1.0 // indirect

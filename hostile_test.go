@@ -15,6 +15,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // Hostile remote data, through Requires.Services: every case gives one
@@ -41,16 +42,16 @@ const hostileGoodExt = `[{"hostname":"10.0.0.100","port":8081}]`
 
 // hostileModel is two relations of the requirer: web (web/0 with bag,
 // web/1) and api (api/0).
-func hostileModel(web0 string, bag map[string]string) *httprelationtest.Model {
-	return httprelationtest.New(httprelationtest.Scenario{
+func hostileModel(t *testing.T, web0 string, bag map[string]string) *httprelationtest.Model {
+	return httprelationtest.New(t, &toolsim.Model{
 		Unit: "lb/0",
-		Hook: httprelationtest.Hook{Name: "backends-relation-changed", RelationID: "backends:1", RemoteUnit: "web/1"},
-		Relations: []httprelationtest.Relation{
-			{ID: "backends:1", RemoteApp: "web", Units: map[string]map[string]string{
+		Hook: toolsim.Hook{Name: "backends-relation-changed", RelationID: "backends:1", RemoteUnit: "web/1"},
+		Relations: map[string]toolsim.Relation{
+			"backends:1": {RemoteApp: "web", Units: map[string]map[string]string{
 				web0:    bag,
 				"web/1": {"private-address": "10.0.0.2", "port": "80"},
 			}},
-			{ID: "backends:2", RemoteApp: "api", Units: map[string]map[string]string{
+			"backends:2": {RemoteApp: "api", Units: map[string]map[string]string{
 				"api/0": {"hostname": "api.internal", "private-address": "10.0.1.1", "port": "443"},
 			}},
 		},
@@ -217,7 +218,7 @@ func TestHostileRemoteData(t *testing.T) {
 					keep = []httprelation.Host{hostileTop}
 				}
 			}
-			got, records, err := hostileServices(t, hostileModel("web/0", bag))
+			got, records, err := hostileServices(t, hostileModel(t, "web/0", bag))
 			require.NoError(t, err)
 
 			web := append(slices.Clone(keep), hostileWeb1)
@@ -305,25 +306,34 @@ func TestHostileUnitNamesFromTools(t *testing.T) {
 		"web/99999999999", strings.Repeat("a", 10_000) + "/x", "web/٣", "WEB/0",
 	} {
 		t.Run(strings.ToValidUTF8(httprelation.Quote(bad), "?"), func(t *testing.T) {
-			m := hostileModel("web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
-			tools := hostileTools{Model: m, units: map[string][]string{"backends:1": {"web/0", bad, "web/1"}}}
-			got, records, err := hostileServices(t, tools)
-			require.NoError(t, err)
-			assert.Equal(t, []httprelation.Service{
-				{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
-				{Name: "web", Hosts: []httprelation.Host{hostileTop, hostileWeb1}},
-			}, got)
-			require.Len(t, records, 1)
-			assert.Equal(t, "WARN", records[0]["level"])
-			assert.Equal(t, "backends:1", records[0]["relation"])
-			assert.Equal(t, httprelation.Quote(bad), records[0]["unit"])
-			checkHostileRecord(t, records[0], bad)
-			for _, c := range m.Calls() {
-				if c.Method == "UnitData" {
-					assert.NotEqual(t, "backends:1 "+bad, c.Arg, "a malformed unit is never read")
-				}
-			}
+			checkUnitSkipped(t, bad)
 		})
+	}
+}
+
+// checkUnitSkipped lists bad between web/0 and web/1 and checks that it
+// is skipped with one warning naming it, is never read, and costs the
+// other units nothing.
+func checkUnitSkipped(t *testing.T, bad string) {
+	t.Helper()
+	m := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+	tools := hostileTools{Model: m, units: map[string][]string{"backends:1": {"web/0", bad, "web/1"}}}
+	got, records, err := hostileServices(t, tools)
+	require.NoError(t, err)
+	assert.Equal(t, []httprelation.Service{
+		{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
+		{Name: "web", Hosts: []httprelation.Host{hostileTop, hostileWeb1}},
+	}, got)
+	require.Len(t, records, 1)
+	assert.Equal(t, "WARN", records[0]["level"])
+	assert.Equal(t, "httprelation: skipping remote unit with a malformed name", records[0]["msg"])
+	assert.Equal(t, "backends:1", records[0]["relation"])
+	assert.Equal(t, httprelation.Quote(bad), records[0]["unit"])
+	checkHostileRecord(t, records[0], bad)
+	for _, c := range m.Calls() {
+		if c.Method == "UnitData" {
+			assert.NotEqual(t, "backends:1 "+bad, c.Arg, "a malformed unit is never read")
+		}
 	}
 }
 
@@ -333,14 +343,14 @@ func TestHostileUnitNamesFromTools(t *testing.T) {
 func TestHostileRelationIDsFromTools(t *testing.T) {
 	for _, bad := range []string{"", "backends:x", "backends:1\n", "backends:-1", "backends:99", "backends:" + strings.Repeat("9", 30), "../../etc/passwd"} {
 		t.Run(strings.ToValidUTF8(httprelation.Quote(bad), "?"), func(t *testing.T) {
-			m := hostileModel("web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+			m := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
 			got, _, err := hostileServices(t, hostileTools{Model: m, ids: []string{"backends:1", bad, "backends:2"}})
 			require.ErrorIs(t, err, httprelation.ErrRelationNotFound)
 			assert.Nil(t, got, "no partial answer")
 		})
 	}
 
-	m := hostileModel("web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+	m := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
 	got, records, err := hostileServices(t, hostileTools{Model: m, ids: []string{"backends:2", "backends:1", "backends:2", "1"}})
 	require.NoError(t, err)
 	assert.Empty(t, records)

@@ -93,7 +93,11 @@ type Accessor interface {
 	// RemoteApp names the remote application of a relation.
 	RemoteApp(ctx context.Context, relationID string) (string, error)
 	// UnitData returns the whole data bag of a unit in a relation (remote
-	// or local). The returned map must not be modified.
+	// or local). The returned map must not be modified. A unit that left
+	// the relation fails with an error wrapping ErrUnitNotFound; a bag
+	// too large to read, with one wrapping ErrDataTooLarge. A bag read
+	// only in part comes with a *PartialBagError naming what was left
+	// out.
 	UnitData(ctx context.Context, relationID, unit string) (map[string]string, error)
 	// SetLocalData writes keys of the local unit's bag in a relation; an
 	// empty value deletes the key.
@@ -113,10 +117,22 @@ type UnitRef struct {
 // together than one by one; hooktools.Accessor runs the reads concurrently.
 // When an Accessor implements it, the library reads all remote bags of a
 // call with one ReadUnits.
+//
+// The bags are handed over one by one rather than returned together, so
+// that a reader and the library hold only the bags in flight, however
+// many units there are and whatever they publish.
 type BulkReader interface {
-	// ReadUnits returns one bag and one error per ref, in order; a unit
-	// that cannot be read gets its error and costs nothing to the others.
-	ReadUnits(ctx context.Context, refs []UnitRef) ([]map[string]string, []error)
+	// ReadUnits reads the bag of every ref and calls fn with each: the
+	// ref's index in refs and what UnitData would return for it. fn is
+	// called at most once per ref, in any order, never twice at once; it
+	// may keep the bag.
+	//
+	// When fn returns an error, ReadUnits starts no more reads, cancels
+	// those in flight, and returns that error as soon as they have
+	// stopped; the refs not read by then never reach fn. Otherwise it
+	// returns nil once fn has seen every ref, or ctx's error when ctx
+	// ended first.
+	ReadUnits(ctx context.Context, refs []UnitRef, fn func(i int, bag map[string]string, err error) error) error
 }
 
 // HookContext describes the hook being run.

@@ -11,20 +11,19 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // twoBadKeys is a relation whose units hold two bad entries among good
 // ones.
-func twoBadKeys() httprelationtest.Scenario {
-	return httprelationtest.Scenario{
-		Unit: "haproxy/0",
-		Hook: httprelationtest.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "web/1"},
-		Relations: []httprelationtest.Relation{web(map[string]map[string]string{
-			"web/0": {"private-address": "10.0.0.1", "port": "80"},
-			"web/1": {"private-address": "10.0.0.2", "port": "http"},
-			"web/2": {"private-address": "10.0.0.3", "port": "80", "hostname": "bad host"},
-		})},
-	}
+func twoBadKeys() *toolsim.Model {
+	m := proxy(web(map[string]map[string]string{
+		"web/0": {"private-address": "10.0.0.1", "port": "80"},
+		"web/1": {"private-address": "10.0.0.2", "port": "http"},
+		"web/2": {"private-address": "10.0.0.3", "port": "80", "hostname": "bad host"},
+	}))
+	m.Hook = toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "web/1"}
+	return m
 }
 
 // TestRequiresReadsOncePerHook: whichever of Services, Available and
@@ -61,7 +60,7 @@ func TestRequiresReadsOncePerHook(t *testing.T) {
 	}
 	for _, order := range orders {
 		t.Run(joinNames(order), func(t *testing.T) {
-			m := httprelationtest.New(twoBadKeys())
+			m := httprelationtest.New(t, twoBadKeys())
 			logger, records := captureLog(t)
 			r := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger))
 			reg, err := httprelation.NewRegistry(ctx, &httprelation.MemoryStore{})
@@ -92,7 +91,7 @@ func joinNames(names []string) string {
 // Model's ChangeCount ends the hook's read.
 func TestRequiresSeesModelEdits(t *testing.T) {
 	ctx := context.Background()
-	m := httprelationtest.New(twoBadKeys())
+	m := httprelationtest.New(t, twoBadKeys())
 	logger, records := captureLog(t)
 	r := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger))
 	first, err := r.Services(ctx)
@@ -104,7 +103,7 @@ func TestRequiresSeesModelEdits(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, second[0].Hosts, 2, "the fixed port shows")
 
-	m.SetHook(httprelationtest.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:1", RemoteUnit: "web/0", DepartingUnit: "web/0"})
+	require.NoError(t, m.SetHook(toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:1", RemoteUnit: "web/0", DepartingUnit: "web/0"}))
 	third, err := r.Services(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []httprelation.Host{{Hostname: "10.0.0.2", PrivateAddress: "10.0.0.2", Port: 8080}}, third[0].Hosts, "the new hook shows")
@@ -118,7 +117,7 @@ func TestRequiresSeesModelEdits(t *testing.T) {
 
 func TestRequiresAnswersAreCopies(t *testing.T) {
 	ctx := context.Background()
-	r := httprelation.NewRequires(httprelationtest.New(twoBadKeys()), endpoint, httprelation.WithLogger(quiet))
+	r := httprelation.NewRequires(httprelationtest.New(t, twoBadKeys()), endpoint, httprelation.WithLogger(quiet))
 	first, err := r.Services(ctx)
 	require.NoError(t, err)
 	first[0].Name = "changed"
@@ -147,7 +146,7 @@ func (f *flakyIDs) RelationIDs(ctx context.Context, endpoint string) ([]string, 
 
 func TestRequiresFailedReadIsNotKept(t *testing.T) {
 	ctx := context.Background()
-	acc := &flakyIDs{Model: httprelationtest.New(twoBadKeys()), broken: true}
+	acc := &flakyIDs{Model: httprelationtest.New(t, twoBadKeys()), broken: true}
 	r := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(quiet))
 	_, err := r.Services(ctx)
 	require.Error(t, err)
@@ -163,7 +162,7 @@ func TestRequiresFailedReadIsNotKept(t *testing.T) {
 }
 
 func TestRequiresConcurrentCallsShareOneRead(t *testing.T) {
-	m := httprelationtest.New(twoBadKeys())
+	m := httprelationtest.New(t, twoBadKeys())
 	r := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(quiet))
 	var wg sync.WaitGroup
 	for range 8 {
@@ -182,7 +181,7 @@ func TestRequiresConcurrentCallsShareOneRead(t *testing.T) {
 // listing, and an edited model is listed again.
 func TestProvidesListsOncePerHook(t *testing.T) {
 	ctx := context.Background()
-	m := httprelationtest.New(website(httprelationtest.Hook{Name: "website-relation-joined", RelationID: "website:3", RemoteUnit: "lb/0"}))
+	m := httprelationtest.New(t, website(toolsim.Hook{Name: "website-relation-joined", RelationID: "website:3", RemoteUnit: "lb/0"}))
 	p := httprelation.NewProvides(m, "website")
 	reg, err := httprelation.NewRegistry(ctx, &httprelation.MemoryStore{})
 	require.NoError(t, err)
@@ -196,7 +195,7 @@ func TestProvidesListsOncePerHook(t *testing.T) {
 	assert.Equal(t, 1, m.CallCount("RelationIDs"))
 	assert.True(t, reg.Has("website.available"))
 
-	m.SetHook(httprelationtest.Hook{Name: "website-relation-departed", RelationID: "website:12", RemoteUnit: "cdn/0", DepartingUnit: "cdn/0"})
+	require.NoError(t, m.SetHook(toolsim.Hook{Name: "website-relation-departed", RelationID: "website:12", RemoteUnit: "cdn/0", DepartingUnit: "cdn/0"}))
 	require.NoError(t, m.RemoveUnit("website:3", "lb/0"))
 	require.NoError(t, p.UpdateFlags(ctx, reg))
 	assert.Equal(t, 2, m.CallCount("RelationIDs"), "listed again after the edits")

@@ -65,10 +65,16 @@ func WithAddresses(addresses ...string) ConfigureOption {
 // Hosts after the first go to extended_data; with a single host
 // extended_data is deleted so that virtual IPs published earlier vanish.
 //
+// Addresses are published canonical (see [CanonicalAddress]): DNS names in
+// lower case, IPv6 per RFC 5952, IPv4-mapped IPv6 as IPv4, so that every
+// requirer, ours or not, sees one spelling per target.
+//
 // Everything is validated before the first write, ingress addresses
-// included, so a rejected call writes nothing and wraps [ErrInvalidPort] or
-// [ErrInvalidAddress]; an accessor error while preparing also writes
-// nothing. Once writing starts every relation is attempted, and the error
+// included, against what a requirer accepts: a rejected call writes
+// nothing and wraps [ErrInvalidPort], [ErrInvalidAddress] or, for more
+// hosts than extended_data may list (257 in all) or an extended_data over
+// 64 KiB, [ErrInvalidExtendedData], naming the limit. An accessor error
+// while preparing also writes nothing. Once writing starts every relation is attempted, and the error
 // names each relation that could not be written. The relation of a running
 // relation-broken hook is skipped. No relations is not an error.
 func (p *Provides) Configure(ctx context.Context, port int, opts ...ConfigureOption) error {
@@ -78,7 +84,8 @@ func (p *Provides) Configure(ctx context.Context, port int, opts ...ConfigureOpt
 			opt(&o)
 		}
 	}
-	if err := checkConfigure(port, o); err != nil {
+	o, err := checkConfigure(port, o)
+	if err != nil {
 		return fmt.Errorf("configure %s: %w", p.endpoint, err)
 	}
 	_, ids, err := liveRelations(ctx, p.acc, p.endpoint)
@@ -90,7 +97,7 @@ func (p *Provides) Configure(ctx context.Context, port int, opts ...ConfigureOpt
 	for i, id := range ids {
 		bags[i], err = p.configureBag(ctx, id, port, o)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("relation %s: %w", id, err))
+			errs = append(errs, fmt.Errorf("relation %s: %w", Quote(id), err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -102,19 +109,36 @@ func (p *Provides) Configure(ctx context.Context, port int, opts ...ConfigureOpt
 	return nil
 }
 
-// checkConfigure validates what the caller gave, before any hook tool runs.
-func checkConfigure(port int, o configureOptions) error {
+// checkConfigure validates what the caller gave, before any hook tool
+// runs, and returns it canonical. The host count is known here; the size
+// of extended_data is only known per relation, in configureBag.
+func checkConfigure(port int, o configureOptions) (configureOptions, error) {
 	if err := CheckPort(port); err != nil {
-		return err
+		return o, err
 	}
-	for _, list := range [][]string{o.hostnames, o.addresses} {
-		for _, a := range list {
-			if err := CheckAddress(a); err != nil {
-				return err
-			}
+	if n := max(len(o.hostnames), len(o.addresses)); n > 1 {
+		if err := checkExtendedEntries(n - 1); err != nil {
+			return o, fmt.Errorf("%d hosts, the first at the top level and the rest in extended_data: %w", n, err)
 		}
 	}
-	return nil
+	var err error
+	if o.hostnames, err = canonicalAddresses(o.hostnames); err != nil {
+		return o, err
+	}
+	o.addresses, err = canonicalAddresses(o.addresses)
+	return o, err
+}
+
+// canonicalAddresses returns a canonical copy of list.
+func canonicalAddresses(list []string) ([]string, error) {
+	out := make([]string, len(list))
+	for i, a := range list {
+		var err error
+		if out[i], err = CanonicalAddress(a); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // configureBag builds the keys Configure writes to one relation. The
@@ -128,7 +152,7 @@ func (p *Provides) configureBag(ctx context.Context, id string, port int, o conf
 		if ingress, err = p.acc.IngressAddress(ctx, id); err != nil {
 			return nil, fmt.Errorf("ingress address: %w", err)
 		}
-		if err := CheckAddress(ingress); err != nil {
+		if ingress, err = CanonicalAddress(ingress); err != nil {
 			return nil, fmt.Errorf("ingress address: %w", err)
 		}
 	}
@@ -154,6 +178,13 @@ func (p *Provides) configureBag(ctx context.Context, id string, port int, o conf
 		extended, err := json.Marshal(hosts[1:])
 		if err != nil {
 			return nil, fmt.Errorf("extended_data: %w", err)
+		}
+		// The requirer's own size limit. The addresses passed
+		// CanonicalAddress and json.Marshal writes each wire key once, so
+		// nothing else could be refused; a test runs the requirer's
+		// parser over what Configure publishes to hold that true.
+		if err := checkExtendedSize(len(extended)); err != nil {
+			return nil, fmt.Errorf("%d hosts: %w", n, err)
 		}
 		bag[KeyExtendedData] = string(extended)
 	}
@@ -274,7 +305,7 @@ func (p *Provides) writeAll(ctx context.Context, ids []string, bag func(i int) m
 	var errs []error
 	for i, id := range ids {
 		if err := p.acc.SetLocalData(ctx, id, bag(i)); err != nil {
-			errs = append(errs, fmt.Errorf("relation %s not written: %w", id, err))
+			errs = append(errs, fmt.Errorf("relation %s not written: %w", Quote(id), err))
 		}
 	}
 	return errors.Join(errs...)

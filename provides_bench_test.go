@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // BenchmarkConfigure measures Configure over httprelationtest with n
@@ -20,13 +21,13 @@ func BenchmarkConfigure(b *testing.B) {
 		httprelation.WithAddresses("192.0.2.1", "192.0.2.2"),
 	}
 	for _, n := range []int{1, 10, 100, 1000} {
-		rels := make([]httprelationtest.Relation, n)
-		for i := range rels {
+		rels := map[string]toolsim.Relation{}
+		for i := range n {
 			app := fmt.Sprintf("proxy-%d", i)
-			rels[i] = httprelationtest.Relation{
-				ID: fmt.Sprintf("website:%d", i+1), RemoteApp: app,
-				IngressAddress: "10.0.0.9",
-				Units:          map[string]map[string]string{app + "/0": {"private-address": fmt.Sprintf("10.1.%d.%d", i>>8&255, i&255)}},
+			rels[fmt.Sprintf("website:%d", i+1)] = toolsim.Relation{
+				RemoteApp: app,
+				Network:   ingress("10.0.0.9"),
+				Units:     map[string]map[string]string{app + "/0": {"private-address": fmt.Sprintf("10.1.%d.%d", i>>8&255, i&255)}},
 			}
 		}
 		for _, bc := range []struct {
@@ -34,18 +35,19 @@ func BenchmarkConfigure(b *testing.B) {
 			opts []httprelation.ConfigureOption
 		}{{"ingress", nil}, {"vips", vips}} {
 			b.Run(fmt.Sprintf("N=%d/%s", n, bc.name), func(b *testing.B) {
-				m := httprelationtest.New(httprelationtest.Scenario{Unit: "shop/0", Relations: rels,
-					Hook: httprelationtest.Hook{Name: "config-changed"}})
+				m := httprelationtest.New(b, &toolsim.Model{Unit: "shop/0", Relations: rels,
+					Hook: toolsim.Hook{Name: "config-changed"}})
 				p := httprelation.NewProvides(m, "website")
 				ctx := context.Background()
 				b.ReportAllocs()
-				for b.Loop() {
+				b.ResetTimer()
+				for range b.N {
 					m.ResetCalls() // the Model records every call; keep that from growing
 					if err := p.Configure(ctx, 8080, bc.opts...); err != nil {
 						b.Fatal(err)
 					}
 				}
-				if got := m.Local(rels[n-1].ID)["port"]; got != "8080" {
+				if got := m.Local(fmt.Sprintf("website:%d", n))["port"]; got != "8080" {
 					b.Fatalf("last relation has port %q, want 8080", got)
 				}
 			})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // jujuLocal is what Juju puts in the local bag on entering scope.
@@ -19,17 +20,17 @@ func jujuLocal(addr string) map[string]string {
 
 // website returns a unit with two website relations reached on different
 // networks, plus a relation of another endpoint that must never be touched.
-func website(h httprelationtest.Hook) httprelationtest.Scenario {
-	return httprelationtest.Scenario{
+func website(h toolsim.Hook) *toolsim.Model {
+	return &toolsim.Model{
 		Unit:           "shop/0",
 		PrivateAddress: "172.16.0.9",
 		Hook:           h,
-		Relations: []httprelationtest.Relation{
-			{ID: "website:3", RemoteApp: "lb", IngressAddress: "10.0.0.3", Local: jujuLocal("10.0.0.3"),
+		Relations: map[string]toolsim.Relation{
+			"website:3": {RemoteApp: "lb", Network: ingress("10.0.0.3"), Local: jujuLocal("10.0.0.3"),
 				Units: map[string]map[string]string{"lb/0": {"private-address": "10.0.0.50"}}},
-			{ID: "website:12", RemoteApp: "cdn", IngressAddress: "10.1.0.12", Local: jujuLocal("10.1.0.12"),
+			"website:12": {RemoteApp: "cdn", Network: ingress("10.1.0.12"), Local: jujuLocal("10.1.0.12"),
 				Units: map[string]map[string]string{"cdn/0": {"private-address": "10.1.0.60"}}},
-			{ID: "admin:5", RemoteApp: "ops", IngressAddress: "10.2.0.5", Local: jujuLocal("10.2.0.5")},
+			"admin:5": {RemoteApp: "ops", Network: ingress("10.2.0.5"), Local: jujuLocal("10.2.0.5")},
 		},
 	}
 }
@@ -148,7 +149,7 @@ func TestConfigure(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := httprelationtest.New(website(httprelationtest.Hook{Name: "config-changed"}))
+			m := httprelationtest.New(t, website(toolsim.Hook{Name: "config-changed"}))
 			before := m.Local("admin:5")
 			require.NoError(t, httprelation.NewProvides(m, "website").Configure(context.Background(), 8080, tt.opts...))
 			assert.Equal(t, tt.want3, m.Local("website:3"))
@@ -161,7 +162,7 @@ func TestConfigure(t *testing.T) {
 }
 
 func TestConfigureWritesRawValues(t *testing.T) {
-	m := httprelationtest.New(website(httprelationtest.Hook{}))
+	m := httprelationtest.New(t, website(toolsim.Hook{}))
 	require.NoError(t, httprelation.NewProvides(m, "website").Configure(context.Background(), 443))
 	local := m.Local("website:3")
 	assert.Equal(t, "443", local["port"], "port must be the bare decimal string")
@@ -171,7 +172,7 @@ func TestConfigureWritesRawValues(t *testing.T) {
 
 func TestConfigureClearsExtendedData(t *testing.T) {
 	ctx := context.Background()
-	m := httprelationtest.New(website(httprelationtest.Hook{}))
+	m := httprelationtest.New(t, website(toolsim.Hook{}))
 	p := httprelation.NewProvides(m, "website")
 	require.NoError(t, p.Configure(ctx, 8080, httprelation.WithHostnames("vip1.example.com", "vip2.example.com")))
 	require.Contains(t, m.Local("website:3"), "extended_data")
@@ -182,12 +183,14 @@ func TestConfigureClearsExtendedData(t *testing.T) {
 }
 
 func TestConfigureRejectsWithoutWriting(t *testing.T) {
-	badIngress := func(s *httprelationtest.Scenario) { s.Relations[1].IngressAddress = "bad\nhost" }
+	badIngress := func(m *toolsim.Model) {
+		editRelation(m, "website:12", func(r *toolsim.Relation) { r.Network = ingress("bad\nhost") })
+	}
 	tests := []struct {
 		name    string
 		port    int
 		opts    []httprelation.ConfigureOption
-		edit    func(*httprelationtest.Scenario)
+		edit    func(*toolsim.Model)
 		want    error
 		noCalls bool // rejected before any hook tool runs
 	}{
@@ -208,11 +211,11 @@ func TestConfigureRejectsWithoutWriting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := website(httprelationtest.Hook{})
+			s := website(toolsim.Hook{})
 			if tt.edit != nil {
-				tt.edit(&s)
+				tt.edit(s)
 			}
-			m := httprelationtest.New(s)
+			m := httprelationtest.New(t, s)
 			before := snapshot(m)
 			err := httprelation.NewProvides(m, "website").Configure(context.Background(), tt.port, tt.opts...)
 			require.ErrorIs(t, err, tt.want)
@@ -226,7 +229,7 @@ func TestConfigureRejectsWithoutWriting(t *testing.T) {
 }
 
 func TestConfigureIngressFailureWritesNothing(t *testing.T) {
-	m := httprelationtest.New(website(httprelationtest.Hook{}))
+	m := httprelationtest.New(t, website(toolsim.Hook{}))
 	before := snapshot(m)
 	acc := flaky{Model: m, failIngress: map[string]bool{"website:12": true}}
 	err := httprelation.NewProvides(acc, "website").Configure(context.Background(), 8080)
@@ -236,7 +239,7 @@ func TestConfigureIngressFailureWritesNothing(t *testing.T) {
 }
 
 func TestConfigureSkipsBrokenRelation(t *testing.T) {
-	m := httprelationtest.New(website(httprelationtest.Hook{Name: "website-relation-broken", RelationID: "website:3"}))
+	m := httprelationtest.New(t, website(toolsim.Hook{Name: "website-relation-broken", RelationID: "website:3"}))
 	before := m.Local("website:3")
 	require.NoError(t, httprelation.NewProvides(m, "website").Configure(context.Background(), 8080))
 	assert.Equal(t, before, m.Local("website:3"))
@@ -249,7 +252,7 @@ func TestConfigureSkipsBrokenRelation(t *testing.T) {
 }
 
 func TestConfigurePartialFailure(t *testing.T) {
-	m := httprelationtest.New(website(httprelationtest.Hook{}))
+	m := httprelationtest.New(t, website(toolsim.Hook{}))
 	acc := flaky{Model: m, failSet: map[string]bool{"website:3": true}}
 	err := httprelation.NewProvides(acc, "website").Configure(context.Background(), 8080)
 	require.ErrorIs(t, err, errBoom)
@@ -267,7 +270,7 @@ func TestConfigurePartialFailure(t *testing.T) {
 
 func TestNoRelationsIsNoop(t *testing.T) {
 	ctx := context.Background()
-	m := httprelationtest.New(website(httprelationtest.Hook{}))
+	m := httprelationtest.New(t, website(toolsim.Hook{}))
 	p := httprelation.NewProvides(m, "nosuch")
 	assert.Equal(t, "nosuch", p.Endpoint())
 	require.NoError(t, p.Configure(ctx, 8080))
@@ -280,7 +283,7 @@ func TestNoRelationsIsNoop(t *testing.T) {
 func TestPublish(t *testing.T) {
 	const stanza = "- service_name: shop\n  service_port: 80\n  service_options: [balance leastconn]\n"
 	ctx := context.Background()
-	m := httprelationtest.New(website(httprelationtest.Hook{Name: "website-relation-broken", RelationID: "website:12"}))
+	m := httprelationtest.New(t, website(toolsim.Hook{Name: "website-relation-broken", RelationID: "website:12"}))
 	p := httprelation.NewProvides(m, "website")
 	require.NoError(t, p.Configure(ctx, 8080))
 	require.NoError(t, p.Publish(ctx, map[string]string{"services": stanza, "sitenames": "shop", "egress-subnets": ""}))
@@ -319,7 +322,7 @@ func TestPublishRejectsBadKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := httprelationtest.New(website(httprelationtest.Hook{}))
+			m := httprelationtest.New(t, website(toolsim.Hook{}))
 			before := snapshot(m)
 			p := httprelation.NewProvides(m, "website")
 			var err error
@@ -336,7 +339,7 @@ func TestPublishRejectsBadKeys(t *testing.T) {
 }
 
 func TestPublishPartialFailure(t *testing.T) {
-	m := httprelationtest.New(website(httprelationtest.Hook{}))
+	m := httprelationtest.New(t, website(toolsim.Hook{}))
 	acc := flaky{Model: m, failSet: map[string]bool{"website:12": true}}
 	p := httprelation.NewProvides(acc, "website")
 	err := p.Publish(context.Background(), map[string]string{"services": "x"})
@@ -352,7 +355,7 @@ func TestPublishPartialFailure(t *testing.T) {
 }
 
 func TestPublishNothingIsNoop(t *testing.T) {
-	m := httprelationtest.New(website(httprelationtest.Hook{}))
+	m := httprelationtest.New(t, website(toolsim.Hook{}))
 	p := httprelation.NewProvides(m, "website")
 	require.NoError(t, p.Publish(context.Background(), nil))
 	require.NoError(t, p.Unpublish(context.Background()))
@@ -372,23 +375,30 @@ func (l listing) RelationUnits(_ context.Context, id string) ([]string, error) {
 }
 
 func TestAvailable(t *testing.T) {
-	departed := httprelationtest.Hook{Name: "website-relation-departed", RelationID: "website:3", RemoteUnit: "lb/0", DepartingUnit: "lb/0"}
-	broken := httprelationtest.Hook{Name: "website-relation-broken", RelationID: "website:3"}
-	noCDN := func(s *httprelationtest.Scenario) { s.Relations[1].Units = nil }
+	departed := toolsim.Hook{Name: "website-relation-departed", RelationID: "website:3", RemoteUnit: "lb/0", DepartingUnit: "lb/0"}
+	broken := toolsim.Hook{Name: "website-relation-broken", RelationID: "website:3"}
+	noUnits := func(ids ...string) func(*toolsim.Model) {
+		return func(m *toolsim.Model) {
+			for _, id := range ids {
+				editRelation(m, id, func(r *toolsim.Relation) { r.Units = nil })
+			}
+		}
+	}
+	noCDN := noUnits("website:12")
 	tests := []struct {
 		name  string
-		hook  httprelationtest.Hook
-		edit  func(*httprelationtest.Scenario)
+		hook  toolsim.Hook
+		edit  func(*toolsim.Model)
 		old   map[string][]string // relation-list answers of old tooling, if set
 		errs  map[string]error
 		want  bool
 		isErr bool
 	}{
 		{name: "joined", want: true},
-		{name: "only the other relation joined", edit: func(s *httprelationtest.Scenario) { s.Relations[0].Units = nil }, want: true},
-		{name: "nobody joined", edit: func(s *httprelationtest.Scenario) {
-			s.Relations[0].Units, s.Relations[1].Units = nil, nil
-			s.Relations[2].Units = map[string]map[string]string{"ops/0": {}}
+		{name: "only the other relation joined", edit: noUnits("website:3"), want: true},
+		{name: "nobody joined", edit: func(m *toolsim.Model) {
+			noUnits("website:3", "website:12")(m)
+			editRelation(m, "admin:5", func(r *toolsim.Relation) { r.Units = map[string]map[string]string{"ops/0": {}} })
 		}, want: false},
 		{name: "last unit departing", hook: departed, edit: noCDN, want: false},
 		{name: "last unit departing, old tooling lists it", hook: departed, edit: noCDN,
@@ -409,9 +419,9 @@ func TestAvailable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := website(tt.hook)
 			if tt.edit != nil {
-				tt.edit(&s)
+				tt.edit(s)
 			}
-			var acc httprelation.Accessor = httprelationtest.New(s)
+			var acc httprelation.Accessor = httprelationtest.New(t, s)
 			if tt.old != nil || tt.errs != nil {
 				acc = listing{Accessor: acc, units: tt.old, errs: tt.errs}
 			}
@@ -423,6 +433,30 @@ func TestAvailable(t *testing.T) {
 				require.NoError(t, err)
 			}
 			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// oddIDs lists relation ids no real Juju prints, as a broken or hostile
+// accessor might.
+type oddIDs struct {
+	*httprelationtest.Model
+	ids []string
+}
+
+func (o oddIDs) RelationIDs(context.Context, string) ([]string, error) { return o.ids, nil }
+
+// TestConfigureQuotesRelationIDs: an id that came from the accessor is
+// quoted in Configure's error, so a newline or escape code in it cannot
+// forge a log line (issue 9, class 10).
+func TestConfigureQuotesRelationIDs(t *testing.T) {
+	for _, id := range []string{"website:3\nERROR forged", "website:3\x1b[2J", "website:\u202e3"} {
+		t.Run(httprelation.Quote(id), func(t *testing.T) {
+			m := httprelationtest.New(t, website(toolsim.Hook{}))
+			err := httprelation.NewProvides(oddIDs{Model: m, ids: []string{id}}, "website").Configure(context.Background(), 8080)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), httprelation.Quote(id))
+			assert.NotContains(t, err.Error(), id)
 		})
 	}
 }

@@ -3,12 +3,13 @@ package httprelation
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/juju/names/v5"
 )
 
 // Requires is the requirer side of an http endpoint: a reverse proxy, a
@@ -50,10 +51,13 @@ func (r *Requires) Available(ctx context.Context) (bool, error) {
 // The relation of a running relation-broken hook and the unit leaving in a
 // relation-departed hook are left out, whatever the accessor lists.
 //
-// Bad remote data is logged as a warning and skipped, as is a unit whose
-// bag vanished between listing and reading; an error is returned only when
-// the accessor fails otherwise. The relations are read, and bad entries
-// logged, once per hook: later calls return a copy of the first answer.
+// Bad remote data is logged as a warning and skipped, as are a unit whose
+// bag vanished between listing and reading and a unit whose bag is larger
+// than the accessor reads; an error is returned only when the accessor
+// fails otherwise, and then at once, without waiting for the reads still
+// running. Warnings come in the order of the units, however the accessor
+// orders its reads. The relations are read, and bad entries logged, once
+// per hook: later calls return a copy of the first answer.
 func (r *Requires) Services(ctx context.Context) ([]Service, error) {
 	services, err := r.services.get(ctx, r.acc, r.readServices)
 	return cloneServices(services), err
@@ -69,25 +73,27 @@ func (r *Requires) readServices(ctx context.Context) ([]Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	bags, err := r.readBags(ctx, refs)
+	byApp := make(map[string][]Host)
+	var warnings unitWarnings
+	err = r.readUnits(ctx, refs, &warnings, func(i int, bag map[string]string, problems []*EntryError) {
+		app := AppName(refs[i].Unit)
+		byApp[app] = r.parseBag(byApp[app], refs[i], i, bag, problems, &warnings)
+	})
 	if err != nil {
 		return nil, err
 	}
-	byApp := make(map[string][]Host)
-	for i, bag := range bags {
-		app := AppName(refs[i].Unit)
-		byApp[app] = r.parseBag(ctx, byApp[app], refs[i], bag)
-	}
+	warnings.log(ctx, r.log)
 	return groupServices(byApp), nil
 }
 
-// parseBag appends the hosts of one remote unit's bag to hosts and logs
-// each of its bad entries: the one place where a bag read becomes hosts
-// and warnings, for full reads and the incremental view alike.
-func (r *Requires) parseBag(ctx context.Context, hosts []Host, ref UnitRef, bag map[string]string) []Host {
-	hosts, problems := appendUnitHosts(hosts, nil, bag)
+// parseBag appends the hosts of unit i's bag to hosts and notes a warning
+// for each of its bad entries, problems found while reading it included:
+// the one place where a bag read becomes hosts and warnings, for full
+// reads and the incremental view alike.
+func (r *Requires) parseBag(hosts []Host, ref UnitRef, i int, bag map[string]string, problems []*EntryError, warnings *unitWarnings) []Host {
+	hosts, problems = appendUnitHosts(hosts, problems, bag)
 	for _, p := range problems {
-		r.warnEntry(ctx, ref, p)
+		warnings.add(i, r.entryWarning(ref, p))
 	}
 	return hosts
 }
@@ -119,72 +125,6 @@ func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error
 	return hc, refs, nil
 }
 
-// readBags reads the bag of every ref: in one ReadUnits call when the
-// accessor can read in bulk, else one by one. A unit that vanished gets a
-// nil bag, which offers no host, and a warning; any other failure is
-// returned.
-func (r *Requires) readBags(ctx context.Context, refs []UnitRef) ([]map[string]string, error) {
-	if len(refs) == 0 {
-		return nil, nil
-	}
-	if br, ok := r.acc.(BulkReader); ok {
-		bags, errs := br.ReadUnits(ctx, refs)
-		if len(bags) != len(refs) || (errs != nil && len(errs) != len(refs)) {
-			return nil, fmt.Errorf("httprelation: endpoint %s: bulk read of %d units returned %d bags and %d errors",
-				r.endpoint, len(refs), len(bags), len(errs))
-		}
-		for i := range errs {
-			if errs[i] == nil {
-				continue
-			}
-			if err := r.skipVanished(ctx, refs[i], errs[i]); err != nil {
-				return nil, err
-			}
-			bags[i] = nil
-		}
-		return bags, nil
-	}
-	bags := make([]map[string]string, len(refs))
-	for i, ref := range refs {
-		bag, err := r.acc.UnitData(ctx, ref.RelationID, ref.Unit)
-		if err != nil {
-			if err := r.skipVanished(ctx, ref, err); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		bags[i] = bag
-	}
-	return bags, nil
-}
-
-// skipVanished logs a unit whose bag is gone (it left between listing and
-// reading) and returns nil, or returns any other read error wrapped.
-func (r *Requires) skipVanished(ctx context.Context, ref UnitRef, err error) error {
-	if !errors.Is(err, ErrUnitNotFound) {
-		return fmt.Errorf("httprelation: endpoint %s: relation %s: unit %s: %w", r.endpoint, ref.RelationID, ref.Unit, err)
-	}
-	r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit that left the relation",
-		slog.String("endpoint", r.endpoint), slog.String("relation", ref.RelationID),
-		slog.String("unit", ref.Unit), slog.Any("error", err))
-	return nil
-}
-
-func (r *Requires) warnEntry(ctx context.Context, ref UnitRef, p *EntryError) {
-	attrs := []slog.Attr{
-		slog.String("endpoint", r.endpoint),
-		slog.String("relation", ref.RelationID),
-		slog.String("unit", ref.Unit),
-		slog.String("key", p.Key),
-		slog.String("value", Quote(p.Value)),
-		slog.Any("error", p.Err),
-	}
-	if p.Index >= 0 {
-		attrs = append(attrs, slog.Int("index", p.Index))
-	}
-	r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: ignoring invalid remote data", attrs...)
-}
-
 // groupServices sorts and de-duplicates each application's hosts and
 // returns the applications that have any, in name order.
 func groupServices(byApp map[string][]Host) []Service {
@@ -210,31 +150,13 @@ func compareHost(a, b Host) int {
 	return cmp.Compare(a.Port, b.Port)
 }
 
-// validUnitName reports whether unit is "app/N" with a Juju application
-// name: a lowercase letter, then lowercase letters, digits and hyphens.
-// Other names cannot come from Juju and would end up in proxy
-// configuration as service names.
+// validUnitName reports whether unit is a unit name Juju can create:
+// Juju's own rule (names.IsValidUnit: "app/N" with a valid application
+// name and N a number without leading zeros), an application name of at
+// most [MaxAppName] characters and N of at most 9 digits. Other names
+// cannot come from Juju and would end up in proxy configuration as
+// service names.
 func validUnitName(unit string) bool {
-	// Juju sets no length limit; this generous one keeps a hostile name
-	// from flooding the log.
-	const maxAppName = 255
-	app, num, ok := strings.Cut(unit, "/")
-	if !ok || app == "" || len(app) > maxAppName || num == "" || len(num) > 9 {
-		return false
-	}
-	if app[0] < 'a' || app[0] > 'z' {
-		return false
-	}
-	for i := 1; i < len(app); i++ {
-		c := app[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	for i := 0; i < len(num); i++ {
-		if num[i] < '0' || num[i] > '9' {
-			return false
-		}
-	}
-	return true
+	app, num, _ := strings.Cut(unit, "/")
+	return len(app) <= MaxAppName && len(num) <= 9 && names.IsValidUnit(unit)
 }

@@ -11,35 +11,46 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // bulk is an accessor that can read bags in bulk, counting how it is used.
+// It hands the bags over last to first: the library must not depend on a
+// reader's order.
 type bulk struct {
 	*httprelationtest.Model
 	readUnits, unitData int
 	fail                map[string]error // unit → error ReadUnits reports for it
-	short               bool             // return one bag too few
+	skip, twice         bool             // hand over one bag too few, or one twice
 }
+
+var _ httprelation.BulkReader = (*bulk)(nil)
 
 func (b *bulk) UnitData(ctx context.Context, id, unit string) (map[string]string, error) {
 	b.unitData++
 	return b.Model.UnitData(ctx, id, unit)
 }
 
-func (b *bulk) ReadUnits(ctx context.Context, refs []httprelation.UnitRef) ([]map[string]string, []error) {
+func (b *bulk) ReadUnits(ctx context.Context, refs []httprelation.UnitRef, fn func(int, map[string]string, error) error) error {
 	b.readUnits++
-	bags, errs := make([]map[string]string, len(refs)), make([]error, len(refs))
-	for i, ref := range refs {
-		if err := b.fail[ref.Unit]; err != nil {
-			errs[i] = err
+	for i := len(refs) - 1; i >= 0; i-- {
+		if b.skip && i == 0 {
 			continue
 		}
-		bags[i], errs[i] = b.Model.UnitData(ctx, ref.RelationID, ref.Unit)
+		bag, err := b.Model.UnitData(ctx, refs[i].RelationID, refs[i].Unit)
+		if e := b.fail[refs[i].Unit]; e != nil {
+			bag, err = nil, e
+		}
+		if err := fn(i, bag, err); err != nil {
+			return err
+		}
+		if b.twice {
+			if err := fn(i, bag, err); err != nil {
+				return err
+			}
+		}
 	}
-	if b.short {
-		return bags[1:], errs[1:]
-	}
-	return bags, errs
+	return nil
 }
 
 // failing makes one accessor method fail.
@@ -81,23 +92,22 @@ func (f failing) UnitData(ctx context.Context, id, unit string) (map[string]stri
 	return f.Model.UnitData(ctx, id, unit)
 }
 
-func twoUnits() *httprelationtest.Model {
-	return httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{
-		web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}, "web/1": {"private-address": "10.0.0.2", "port": "80"}}),
-		{ID: "reverseproxy:2", RemoteApp: "api", Units: map[string]map[string]string{"api/0": {"private-address": "10.0.1.1", "port": "80"}}},
-	}})
+func twoUnits(t *testing.T) *httprelationtest.Model {
+	rels := web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}, "web/1": {"private-address": "10.0.0.2", "port": "80"}})
+	rels["reverseproxy:2"] = toolsim.Relation{RemoteApp: "api", Units: map[string]map[string]string{"api/0": {"private-address": "10.0.1.1", "port": "80"}}}
+	return httprelationtest.New(t, proxy(rels))
 }
 
 func TestServicesBulkReader(t *testing.T) {
-	want := services(t, twoUnits())
-	b := &bulk{Model: twoUnits()}
+	want := services(t, twoUnits(t))
+	b := &bulk{Model: twoUnits(t)}
 	assert.Equal(t, want, services(t, b))
 	assert.Equal(t, 1, b.readUnits)
 	assert.Equal(t, 0, b.unitData, "no one-by-one reads next to the bulk read")
 	assert.Equal(t, 3, b.CallCount("UnitData"), "the bulk read read every unit")
 
 	t.Run("vanished unit skipped", func(t *testing.T) {
-		b := &bulk{Model: twoUnits(), fail: map[string]error{"web/1": httprelation.ErrUnitNotFound}}
+		b := &bulk{Model: twoUnits(t), fail: map[string]error{"web/1": httprelation.ErrUnitNotFound}}
 		logger, logged := captureLog(t)
 		got, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
 		require.NoError(t, err)
@@ -111,15 +121,20 @@ func TestServicesBulkReader(t *testing.T) {
 	})
 	t.Run("read error returned", func(t *testing.T) {
 		boom := errors.New("boom")
-		b := &bulk{Model: twoUnits(), fail: map[string]error{"web/1": boom}}
+		b := &bulk{Model: twoUnits(t), fail: map[string]error{"web/1": boom}}
 		_, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
 		require.ErrorIs(t, err, boom)
 		assert.Contains(t, err.Error(), "web/1")
 	})
-	t.Run("short answer is an error", func(t *testing.T) {
-		b := &bulk{Model: twoUnits(), short: true}
+	t.Run("a bag not handed over is an error", func(t *testing.T) {
+		b := &bulk{Model: twoUnits(t), skip: true}
 		_, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
-		require.Error(t, err)
+		require.ErrorContains(t, err, "bulk read of 3 units handed over 2")
+	})
+	t.Run("a bag handed over twice is an error", func(t *testing.T) {
+		b := &bulk{Model: twoUnits(t), twice: true}
+		_, err := httprelation.NewRequires(b, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
+		require.ErrorContains(t, err, "twice")
 	})
 }
 
@@ -127,32 +142,32 @@ func TestServicesAccessorErrors(t *testing.T) {
 	boom := errors.New("boom")
 	for _, method := range []string{"HookContext", "RelationIDs", "RelationUnits", "UnitData"} {
 		t.Run(method, func(t *testing.T) {
-			_, err := httprelation.NewRequires(failing{Model: twoUnits(), method: method, err: boom}, endpoint).Services(context.Background())
+			_, err := httprelation.NewRequires(failing{Model: twoUnits(t), method: method, err: boom}, endpoint).Services(context.Background())
 			require.ErrorIs(t, err, boom)
 			assert.Contains(t, err.Error(), endpoint)
-			ok, err := httprelation.NewRequires(failing{Model: twoUnits(), method: method, err: boom}, endpoint).Available(context.Background())
+			ok, err := httprelation.NewRequires(failing{Model: twoUnits(t), method: method, err: boom}, endpoint).Available(context.Background())
 			require.ErrorIs(t, err, boom)
 			assert.False(t, ok)
 		})
 	}
 	t.Run("relation not found", func(t *testing.T) {
 		err := fmt.Errorf("relation-list: %w", httprelation.ErrRelationNotFound)
-		_, got := httprelation.NewRequires(failing{Model: twoUnits(), method: "RelationUnits", err: err}, endpoint).Services(context.Background())
+		_, got := httprelation.NewRequires(failing{Model: twoUnits(t), method: "RelationUnits", err: err}, endpoint).Services(context.Background())
 		require.ErrorIs(t, got, httprelation.ErrRelationNotFound)
 		assert.Contains(t, got.Error(), "reverseproxy:1")
 	})
 	t.Run("cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := httprelation.NewRequires(twoUnits(), endpoint).Services(ctx)
+		_, err := httprelation.NewRequires(twoUnits(t), endpoint).Services(ctx)
 		require.ErrorIs(t, err, context.Canceled)
 	})
 	t.Run("unit vanished after listing", func(t *testing.T) {
-		m := twoUnits()
+		m := twoUnits(t)
 		logger, logged := captureLog(t)
 		got, err := httprelation.NewRequires(failing{Model: m, method: "vanish"}, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
 		require.NoError(t, err)
-		assert.Equal(t, services(t, twoUnits()), got)
+		assert.Equal(t, services(t, twoUnits(t)), got)
 		records := logged()
 		require.Len(t, records, 2, "web/9 listed in both relations")
 		for _, r := range records {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // BenchmarkServices measures Services over n remote units in memory, so
@@ -18,13 +19,13 @@ func BenchmarkServices(b *testing.B) {
 			// Four applications over two relations each, as a load
 			// balancer in front of several sites would see it; every
 			// tenth unit also lists a VIP.
-			rels := make([]httprelationtest.Relation, 8)
-			for i := range rels {
-				app := fmt.Sprintf("site-%d", i%4)
-				rels[i] = httprelationtest.Relation{ID: fmt.Sprintf("reverseproxy:%d", i+1), RemoteApp: app, Units: map[string]map[string]string{}}
+			rels := map[string]toolsim.Relation{}
+			for i := range 8 {
+				app := fmt.Sprintf("site-%c", 'a'+i%4) // Juju refuses "site-0"
+				rels[fmt.Sprintf("reverseproxy:%d", i+1)] = toolsim.Relation{RemoteApp: app, Units: map[string]map[string]string{}}
 			}
 			for u := range n {
-				r := &rels[u%len(rels)]
+				r := rels[fmt.Sprintf("reverseproxy:%d", u%len(rels)+1)]
 				bag := map[string]string{
 					"private-address": fmt.Sprintf("10.%d.%d.%d", u>>16&255, u>>8&255, u&255),
 					"ingress-address": fmt.Sprintf("10.%d.%d.%d", u>>16&255, u>>8&255, u&255),
@@ -36,12 +37,12 @@ func BenchmarkServices(b *testing.B) {
 				}
 				r.Units[fmt.Sprintf("%s/%d", r.RemoteApp, u)] = bag
 			}
-			m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: rels,
-				Hook: httprelationtest.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "site-0/0"}})
+			m := httprelationtest.New(b, &toolsim.Model{Unit: "haproxy/0", Relations: rels,
+				Hook: toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "site-a/0"}})
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
-			for b.Loop() {
+			for range b.N {
 				m.ResetCalls() // the Model records every call; keep that from growing
 				// A Requires per hook, as a charm builds it: a reused one
 				// answers from its first read.

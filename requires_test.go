@@ -17,6 +17,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/scenarios")
@@ -72,8 +73,14 @@ func TestServicesGolden(t *testing.T) {
 	}
 }
 
-func web(units map[string]map[string]string) httprelationtest.Relation {
-	return httprelationtest.Relation{ID: "reverseproxy:1", RemoteApp: "web", Units: units}
+// web is relation reverseproxy:1 to application web with these units.
+func web(units map[string]map[string]string) map[string]toolsim.Relation {
+	return map[string]toolsim.Relation{"reverseproxy:1": {RemoteApp: "web", Units: units}}
+}
+
+// proxy is the requirer unit haproxy/0 with these relations.
+func proxy(rels map[string]toolsim.Relation) *toolsim.Model {
+	return &toolsim.Model{Unit: "haproxy/0", Relations: rels}
 }
 
 func services(t *testing.T, acc httprelation.Accessor) []httprelation.Service {
@@ -84,14 +91,14 @@ func services(t *testing.T, acc httprelation.Accessor) []httprelation.Service {
 }
 
 func TestServicesEmpty(t *testing.T) {
-	for name, s := range map[string]httprelationtest.Scenario{
-		"no relation":   {Unit: "haproxy/0"},
-		"no port yet":   {Unit: "haproxy/0", Relations: []httprelationtest.Relation{web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1"}})}},
-		"no units":      {Unit: "haproxy/0", Relations: []httprelationtest.Relation{web(nil)}},
-		"only bad data": {Unit: "haproxy/0", Relations: []httprelationtest.Relation{web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "http"}})}},
+	for name, s := range map[string]*toolsim.Model{
+		"no relation":   proxy(nil),
+		"no port yet":   proxy(web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1"}})),
+		"no units":      proxy(web(nil)),
+		"only bad data": proxy(web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "http"}})),
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := httprelation.NewRequires(httprelationtest.New(s), endpoint, httprelation.WithLogger(quiet))
+			r := httprelation.NewRequires(httprelationtest.New(t, s), endpoint, httprelation.WithLogger(quiet))
 			got, err := r.Services(context.Background())
 			require.NoError(t, err)
 			require.NotNil(t, got)
@@ -106,10 +113,10 @@ func TestServicesEmpty(t *testing.T) {
 }
 
 func TestAvailableClearsWhenLastPortLeaves(t *testing.T) {
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{web(map[string]map[string]string{
+	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
 		"web/0": {"private-address": "10.0.0.1", "port": "80"},
 		"web/1": {"private-address": "10.0.0.2"},
-	})}})
+	})))
 	r := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(quiet))
 	assert.Equal(t, endpoint, r.Endpoint())
 	ok, err := r.Available(context.Background())
@@ -123,11 +130,11 @@ func TestAvailableClearsWhenLastPortLeaves(t *testing.T) {
 }
 
 func TestServicesDedupesPortNumberAndString(t *testing.T) {
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{web(map[string]map[string]string{
+	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
 		"web/0": {"private-address": "10.0.0.1", "port": "8080",
 			"extended_data": `[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080},{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":"8080"}]`},
 		"web/1": {"private-address": "10.0.0.2", "port": "8080", "extended_data": `[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]`},
-	})}})
+	})))
 	assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 8080), h("10.0.0.2", "10.0.0.2", 8080)}}}, services(t, m))
 }
 
@@ -136,12 +143,12 @@ func TestServicesSortedAndStable(t *testing.T) {
 	for i, a := range []string{"10.0.0.9", "10.0.0.10", "10.0.0.1"} {
 		units["web/"+string(rune('0'+i))] = map[string]string{"private-address": a, "port": "80"}
 	}
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{
-		{ID: "reverseproxy:12", RemoteApp: "zeta", Units: map[string]map[string]string{"zeta/0": {"private-address": "10.0.1.1", "port": "81"}}},
-		{ID: "reverseproxy:3", RemoteApp: "web", Units: units},
-		{ID: "reverseproxy:4", RemoteApp: "alpha", Units: map[string]map[string]string{"alpha/0": {"private-address": "10.0.2.1", "port": "443",
+	m := httprelationtest.New(t, proxy(map[string]toolsim.Relation{
+		"reverseproxy:12": {RemoteApp: "zeta", Units: map[string]map[string]string{"zeta/0": {"private-address": "10.0.1.1", "port": "81"}}},
+		"reverseproxy:3":  {RemoteApp: "web", Units: units},
+		"reverseproxy:4": {RemoteApp: "alpha", Units: map[string]map[string]string{"alpha/0": {"private-address": "10.0.2.1", "port": "443",
 			"extended_data": `[{"private-address":"10.0.2.1","port":80},{"hostname":"a.internal","private-address":"10.0.2.1","port":80}]`}}},
-	}})
+	}))
 	want := []httprelation.Service{
 		{Name: "alpha", Hosts: []httprelation.Host{h("10.0.2.1", "10.0.2.1", 80), h("10.0.2.1", "10.0.2.1", 443), h("a.internal", "10.0.2.1", 80)}},
 		{Name: "web", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80), h("10.0.0.10", "10.0.0.10", 80), h("10.0.0.9", "10.0.0.9", 80)}},
@@ -153,18 +160,18 @@ func TestServicesSortedAndStable(t *testing.T) {
 }
 
 func TestServicesMergesRelationsToOneApp(t *testing.T) {
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{
-		{ID: "reverseproxy:1", RemoteApp: "web", Units: map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}}},
-		{ID: "reverseproxy:2", RemoteApp: "web", Units: map[string]map[string]string{"web/1": {"private-address": "10.0.0.2", "port": "80"}}},
-		{ID: "website:3", RemoteApp: "web", Units: map[string]map[string]string{"web/2": {"private-address": "10.0.0.3", "port": "80"}}},
-	}})
+	m := httprelationtest.New(t, proxy(map[string]toolsim.Relation{
+		"reverseproxy:1": {RemoteApp: "web", Units: map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}}},
+		"reverseproxy:2": {RemoteApp: "web", Units: map[string]map[string]string{"web/1": {"private-address": "10.0.0.2", "port": "80"}}},
+		"website:3":      {RemoteApp: "web", Units: map[string]map[string]string{"web/2": {"private-address": "10.0.0.3", "port": "80"}}},
+	}))
 	assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80), h("10.0.0.2", "10.0.0.2", 80)}}}, services(t, m))
 }
 
 func TestServicesIPv6(t *testing.T) {
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{web(map[string]map[string]string{
+	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
 		"web/0": {"private-address": "fd00::10", "port": "8080"},
-	})}})
+	})))
 	got := services(t, m)
 	require.Len(t, got, 1)
 	require.Len(t, got[0].Hosts, 1)
@@ -185,43 +192,49 @@ func (o oldTooling) RelationUnits(ctx context.Context, id string) ([]string, err
 }
 
 func TestServicesHookRules(t *testing.T) {
-	shop := httprelationtest.Relation{ID: "reverseproxy:4", RemoteApp: "shop", Units: map[string]map[string]string{
-		"shop/0": {"private-address": "172.20.1.10", "port": "8000"},
-		"shop/3": {"private-address": "172.20.1.13", "port": "8000"},
-	}}
-	blog := httprelationtest.Relation{ID: "reverseproxy:11", RemoteApp: "blog", Units: map[string]map[string]string{
-		"blog/1": {"private-address": "172.20.2.11", "port": "80"},
-	}}
+	rels := func() map[string]toolsim.Relation {
+		return map[string]toolsim.Relation{
+			"reverseproxy:4": {RemoteApp: "shop", Units: map[string]map[string]string{
+				"shop/0": {"private-address": "172.20.1.10", "port": "8000"},
+				"shop/3": {"private-address": "172.20.1.13", "port": "8000"},
+			}},
+			"reverseproxy:11": {RemoteApp: "blog", Units: map[string]map[string]string{
+				"blog/1": {"private-address": "172.20.2.11", "port": "80"},
+			}},
+		}
+	}
 	shop0 := httprelation.Service{Name: "shop", Hosts: []httprelation.Host{h("172.20.1.10", "172.20.1.10", 8000)}}
 	both := httprelation.Service{Name: "shop", Hosts: []httprelation.Host{h("172.20.1.10", "172.20.1.10", 8000), h("172.20.1.13", "172.20.1.13", 8000)}}
 	blogs := httprelation.Service{Name: "blog", Hosts: []httprelation.Host{h("172.20.2.11", "172.20.2.11", 80)}}
-	departed := httprelationtest.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3", DepartingUnit: "shop/3"}
-	broken := httprelationtest.Hook{Name: "reverseproxy-relation-broken", RelationID: "reverseproxy:11"}
+	departed := toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3", DepartingUnit: "shop/3"}
+	broken := toolsim.Hook{Name: "reverseproxy-relation-broken", RelationID: "reverseproxy:11"}
 	tests := []struct {
 		name  string
-		hook  httprelationtest.Hook
+		hook  toolsim.Hook
 		extra map[string][]string
 		want  []httprelation.Service
 	}{
-		{name: "changed", hook: httprelationtest.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3"},
+		{name: "changed", hook: toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3"},
 			want: []httprelation.Service{blogs, both}},
 		{name: "departed, juju 3", hook: departed, want: []httprelation.Service{blogs, shop0}},
 		{name: "departed, still listed", hook: departed, extra: map[string][]string{"reverseproxy:4": {"shop/3"}}, want: []httprelation.Service{blogs, shop0}},
-		{name: "departed, other relation keeps its unit", hook: httprelationtest.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:11", RemoteUnit: "shop/3", DepartingUnit: "shop/3"},
-			want: []httprelation.Service{blogs, both}},
+		{name: "departed, other relation keeps its units", hook: toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:11", RemoteUnit: "blog/1", DepartingUnit: "blog/1"},
+			want: []httprelation.Service{both}},
 		// The local unit leaving: Juju drops the hook's remote unit, one per departed hook.
-		{name: "local unit departing", hook: httprelationtest.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3", DepartingUnit: "haproxy/0"},
+		{name: "local unit departing", hook: toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3", DepartingUnit: "haproxy/0"},
 			want: []httprelation.Service{blogs, shop0}},
-		{name: "local unit departing, still listed", hook: httprelationtest.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3", DepartingUnit: "haproxy/0"},
+		{name: "local unit departing, still listed", hook: toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3", DepartingUnit: "haproxy/0"},
 			extra: map[string][]string{"reverseproxy:4": {"shop/3"}}, want: []httprelation.Service{blogs, shop0}},
 		{name: "broken, juju 3", hook: broken, want: []httprelation.Service{both}},
 		{name: "broken, still listed", hook: broken, extra: map[string][]string{"reverseproxy:11": {"blog/1"}}, want: []httprelation.Service{both}},
-		{name: "broken by number only", hook: httprelationtest.Hook{Name: "reverseproxy-relation-broken", RelationID: "11"},
+		{name: "broken by number only", hook: toolsim.Hook{Name: "reverseproxy-relation-broken", RelationID: "11"},
 			extra: map[string][]string{"reverseproxy:11": {"blog/1"}}, want: []httprelation.Service{both}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Hook: tt.hook, Relations: []httprelationtest.Relation{shop, blog}})
+			model := proxy(rels())
+			model.Hook = tt.hook
+			m := httprelationtest.New(t, model)
 			assert.Equal(t, tt.want, services(t, oldTooling{Model: m, extra: tt.extra}))
 		})
 	}
@@ -230,14 +243,14 @@ func TestServicesHookRules(t *testing.T) {
 func TestServicesSkipsMalformedUnitNames(t *testing.T) {
 	for _, bad := range []string{"Web/0", "web", "web/", "/0", "web/x", "web/-1", "9web/0", "web_app/0", "web/0/1", "wéb/0", "web\n/0"} {
 		t.Run(bad, func(t *testing.T) {
-			m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{web(map[string]map[string]string{
-				"web-2/0": {"private-address": "10.0.0.1", "port": "80"},
+			m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
+				"web-b/0": {"private-address": "10.0.0.1", "port": "80"}, // "web-2" is no Juju name
 				bad:       {"private-address": "10.0.0.2", "port": "80"},
-			})}})
+			})))
 			logger, logged := captureLog(t)
 			got, err := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
 			require.NoError(t, err)
-			assert.Equal(t, []httprelation.Service{{Name: "web-2", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80)}}}, got)
+			assert.Equal(t, []httprelation.Service{{Name: "web-b", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80)}}}, got)
 			records := logged()
 			require.Len(t, records, 1)
 			assert.Equal(t, "WARN", records[0]["level"])
@@ -249,11 +262,11 @@ func TestServicesSkipsMalformedUnitNames(t *testing.T) {
 
 func TestServicesWarnings(t *testing.T) {
 	long := "a" + strings.Repeat("-", 200) + "\n"
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0", Relations: []httprelationtest.Relation{web(map[string]map[string]string{
+	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
 		"web/0": {"private-address": "10.0.0.1", "port": "80"},
 		"web/1": {"private-address": "10.0.0.2", "port": "http", "hostname": long},
 		"web/2": {"private-address": "10.0.0.3", "port": "80", "extended_data": `[{"hostname":"10.0.0.30","port":"0"},{"hostname":"10.0.0.31","port":81}]`},
-	})}})
+	})))
 	logger, logged := captureLog(t)
 	got, err := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
 	require.NoError(t, err)
@@ -290,13 +303,12 @@ func TestServicesWarnings(t *testing.T) {
 }
 
 func TestServicesCallCounts(t *testing.T) {
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0",
-		Hook: httprelationtest.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "web/0"},
-		Relations: []httprelationtest.Relation{
-			web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}, "web/1": {"private-address": "10.0.0.2", "port": "80"}}),
-			{ID: "reverseproxy:2", RemoteApp: "api", Units: map[string]map[string]string{"api/0": {"private-address": "10.0.1.1", "port": "80"}}},
-			{ID: "website:3", RemoteApp: "other", Units: map[string]map[string]string{"other/0": {"private-address": "10.0.2.1", "port": "80"}}},
-		}})
+	rels := web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}, "web/1": {"private-address": "10.0.0.2", "port": "80"}})
+	rels["reverseproxy:2"] = toolsim.Relation{RemoteApp: "api", Units: map[string]map[string]string{"api/0": {"private-address": "10.0.1.1", "port": "80"}}}
+	rels["website:3"] = toolsim.Relation{RemoteApp: "other", Units: map[string]map[string]string{"other/0": {"private-address": "10.0.2.1", "port": "80"}}}
+	model := proxy(rels)
+	model.Hook = toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "web/0"}
+	m := httprelationtest.New(t, model)
 	got := services(t, m)
 	require.Len(t, got, 2)
 	assert.Equal(t, 1, m.CallCount("HookContext"))

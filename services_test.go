@@ -149,6 +149,16 @@ func TestEntryError(t *testing.T) {
 			`extended_data[3] = "{\"port\":true}": invalid port`},
 		{"long value cut", &httprelation.EntryError{Key: "hostname", Value: long, Index: -1, Err: httprelation.ErrInvalidAddress},
 			`hostname = "` + strings.Repeat("a", 64) + `"...(101 bytes): invalid address`},
+		// A remote unit chooses its keys too (a non-string value is
+		// reported under its key): anything but a plain key is quoted.
+		{"key with a newline", &httprelation.EntryError{Key: "po\nrt", Value: "1", Index: -1, Err: httprelation.ErrNotString},
+			`"po\nrt" = "1": value is not a string`},
+		{"key with an escape code", &httprelation.EntryError{Key: "\x1b[31mred", Value: "1", Index: -1, Err: httprelation.ErrNotString},
+			`"\x1b[31mred" = "1": value is not a string`},
+		{"empty key", &httprelation.EntryError{Key: "", Value: "1", Index: -1, Err: httprelation.ErrNotString},
+			`"" = "1": value is not a string`},
+		{"plain key kept as is", &httprelation.EntryError{Key: "egress-subnets.v_2", Value: "[]", Index: -1, Err: httprelation.ErrNotString},
+			`egress-subnets.v_2 = "[]": value is not a string`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,7 +187,7 @@ func TestHostAddr(t *testing.T) {
 }
 
 // FuzzParseUnitData checks that no bag panics the parser and that whatever
-// it accepts is safe to put in a proxy's configuration.
+// it accepts is safe to put in a proxy's configuration, and canonical.
 func FuzzParseUnitData(f *testing.F) {
 	f.Add("web.internal", "10.0.0.1", "8080", `[{"hostname":"fd00::1","port":80},{"private-address":"10.0.0.2","port":"81"}]`)
 	f.Add("", "10.0.0.1", "http", `[{"port":8.5},{"hostname":5},1]`)
@@ -192,8 +202,11 @@ func FuzzParseUnitData(f *testing.F) {
 		}
 		hosts, problems := httprelation.ParseUnitData(bag)
 		for _, host := range hosts {
-			require.NoError(t, httprelation.CheckAddress(host.Hostname))
-			require.NoError(t, httprelation.CheckAddress(host.PrivateAddress))
+			for _, a := range []string{host.Hostname, host.PrivateAddress} {
+				canonical, err := httprelation.CanonicalAddress(a)
+				require.NoError(t, err)
+				require.Equal(t, canonical, a, "addresses come out canonical")
+			}
 			require.NoError(t, httprelation.CheckPort(host.Port))
 		}
 		for _, p := range problems {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/charmkit/httprelation/internal/statekey"
 )
 
 // Store persists the flag registry's state between hook runs: a flat map
@@ -27,8 +29,9 @@ const (
 	hashPrefix = "hash."
 )
 
-// maxNameLen keeps a prefixed key well inside Juju's 256-byte state key
-// limit.
+// maxNameLen bounds a flag name or change-detector key. The key stored
+// for it must also fit Juju's state key limit as Juju counts it (see
+// ValidateFlag).
 const maxNameLen = 200
 
 // maxPasses bounds Dispatch: handlers that keep inventing new flag states
@@ -36,9 +39,8 @@ const maxNameLen = 200
 const maxPasses = 100
 
 var (
-	// ErrInvalidFlag reports a flag name or change-detector key that is
-	// empty, longer than 200 bytes, or not printable ASCII without
-	// whitespace.
+	// ErrInvalidFlag reports a flag name or change-detector key that some
+	// Store could not keep; see [ValidateFlag] for the rule.
 	ErrInvalidFlag = errors.New("invalid flag name")
 	// ErrDispatchLoop reports handlers that kept changing flags for more
 	// passes than Dispatch allows.
@@ -89,16 +91,40 @@ func NewRegistry(ctx context.Context, store Store) (*Registry, error) {
 	return &Registry{store: store, values: values, saved: maps.Clone(data)}, nil
 }
 
-// ValidateFlag reports whether name is usable as a flag name, wrapping
-// ErrInvalidFlag when it is not.
+// ValidateFlag reports whether name is usable as a flag name or
+// change-detector key, wrapping ErrInvalidFlag when it is not. The rule is
+// what every Store of this module keeps unchanged (MemoryStore, FileStore
+// and hooktools.StateStore over Juju's state-set, through YAML on stdin or
+// key=value arguments):
+//
+//   - 1 to 200 bytes of printable ASCII ('!' to '~'): no whitespace,
+//     control bytes or non-ASCII, which hook-tool arguments and log lines
+//     would not carry faithfully;
+//   - no '=', which state-set's key=value arguments split on;
+//   - the stored key ("flag." or "hash." and the name) within Juju's
+//     256-byte state key limit as the controller counts it: it escapes
+//     '.' and '$' to three-byte characters before checking, so a name of
+//     200 bytes may hold at most 24 of them.
+//
+// Quotes, ':', '#', a leading '-' and YAML words such as "yes" or "null"
+// are fine: the stored key always starts with the prefix, and
+// hooktools quotes every key it writes.
 func ValidateFlag(name string) error {
 	if name == "" || len(name) > maxNameLen {
-		return fmt.Errorf("%w: %q: must be 1 to %d bytes", ErrInvalidFlag, name, maxNameLen)
+		return fmt.Errorf("%w: %s: must be 1 to %d bytes", ErrInvalidFlag, Quote(name), maxNameLen)
 	}
 	for i := 0; i < len(name); i++ {
 		if name[i] <= ' ' || name[i] > '~' {
-			return fmt.Errorf("%w: %q: byte %d is not printable ASCII or is whitespace", ErrInvalidFlag, name, i)
+			return fmt.Errorf("%w: %s: byte %d (%#02x) is not printable ASCII or is whitespace", ErrInvalidFlag, Quote(name), i, name[i])
 		}
+		if name[i] == '=' {
+			return fmt.Errorf("%w: %s: holds '=', which state-set's key=value arguments split on", ErrInvalidFlag, Quote(name))
+		}
+	}
+	// Both prefixes are five bytes with one '.', so one check covers both.
+	if size := statekey.Size(flagPrefix + name); size > statekey.MaxSize {
+		return fmt.Errorf("%w: %s: stored as a %d-byte key once Juju escapes '.' and '$' (three bytes each), above its limit of %d",
+			ErrInvalidFlag, Quote(name), size, statekey.MaxSize)
 	}
 	return nil
 }

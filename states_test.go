@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/charmkit/httprelation/internal/statekey"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -60,6 +61,8 @@ func TestRegistryInvalidFlags(t *testing.T) {
 		{"non-ASCII", "sité.available"},
 		{"DEL", "a\x7f"},
 		{"too long", strings.Repeat("x", 201)},
+		{"equals", "a=b"},
+		{"dots over Juju's escaped key limit", strings.Repeat("x.", 25) + strings.Repeat("x", 150)},
 	}
 	r, err := NewRegistry(context.Background(), &MemoryStore{})
 	require.NoError(t, err)
@@ -76,7 +79,9 @@ func TestRegistryInvalidFlags(t *testing.T) {
 	}
 	assert.Empty(t, r.List())
 	require.NoError(t, r.Set(strings.Repeat("x", 200)), "200 bytes is the limit, inclusive")
-	require.NoError(t, r.Set("all-printable!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"))
+	// ValidateFlag checks the escaped size with flagPrefix only.
+	assert.Equal(t, statekey.Size(flagPrefix), statekey.Size(hashPrefix))
+	require.NoError(t, r.Set("all-printable-but-equals!\"#$%&'()*+,-./:;<>?@[\\]^_`{|}~"))
 }
 
 func TestRegistrySaveWritesOnlyChanges(t *testing.T) {

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/juju/names/v5"
 )
 
 // ParsePort parses a port as the http interface writes it: ASCII decimal
@@ -34,53 +38,93 @@ func CheckPort(n int) error {
 	return nil
 }
 
+// maxDNSName is the longest DNS name CheckAddress accepts, in its dotted
+// text form without a trailing dot (RFC 1035's 255 octets on the wire).
+const maxDNSName = 253
+
 // CheckAddress reports whether s is an IPv4 or IPv6 literal (no zone, no
 // brackets) or an RFC 1123 DNS name: ASCII letters, digits and hyphens,
 // labels of 1..63 characters not starting or ending with a hyphen, at most
-// 253 characters, and a last label that is not all digits (so that
-// "999.1.1.1" is not taken for a name). Anything else, including
-// whitespace, quotes and control characters, is rejected: these values end
-// up in proxy configuration files.
+// 253 characters, no trailing dot, and a last label that starts with a
+// letter. Anything else, including whitespace, quotes and control
+// characters, is rejected: these values end up in proxy configuration
+// files.
+//
+// The last-label rule is what keeps an address from passing as a name.
+// The C resolver (inet_aton, behind getaddrinfo) reads "0x7f000001",
+// "127.1", "017700000001" and "1.2.3.0x4" as IPv4 addresses; every form it
+// reads as a number has a last part that starts with a digit, while no
+// top-level domain does (RFC 1123 section 2.1, RFC 3696 section 2).
 func CheckAddress(s string) error {
+	_, err := CanonicalAddress(s)
+	return err
+}
+
+// CanonicalAddress checks s as [CheckAddress] does and returns the one
+// spelling of the target it names, so that two spellings of one target
+// compare equal: an IP literal in its canonical text form (RFC 5952 for
+// IPv6, and an IPv4-mapped IPv6 address as plain IPv4), a DNS name in
+// lower case. A value that is already canonical is returned as is,
+// without allocating.
+func CanonicalAddress(s string) (string, error) {
 	if s == "" {
-		return fmt.Errorf("%w: empty", ErrInvalidAddress)
+		return "", fmt.Errorf("%w: empty", ErrInvalidAddress)
 	}
-	if ip, err := netip.ParseAddr(s); err == nil {
-		if ip.Zone() != "" {
-			return fmt.Errorf("%w: %s has an IPv6 zone", ErrInvalidAddress, Quote(s))
+	// Every IP literal ends in a digit or holds a ':', and a failed
+	// ParseAddr allocates its error: names skip it.
+	if c := s[len(s)-1]; c >= '0' && c <= '9' || strings.IndexByte(s, ':') >= 0 {
+		if ip, err := netip.ParseAddr(s); err == nil {
+			return canonicalIP(s, ip)
 		}
-		return nil
 	}
-	if len(s) > 253 {
-		return fmt.Errorf("%w: %s is longer than 253 characters", ErrInvalidAddress, Quote(s))
+	if err := checkDNSName(s); err != nil {
+		return "", err
 	}
-	label, digitsOnly := 0, true
+	// ToLower returns s itself when it has no upper-case letter.
+	return strings.ToLower(s), nil
+}
+
+// canonicalIP returns the canonical text of ip, parsed from s: s itself
+// when it is already canonical.
+func canonicalIP(s string, ip netip.Addr) (string, error) {
+	if ip.Zone() != "" {
+		return "", fmt.Errorf("%w: %s has an IPv6 zone", ErrInvalidAddress, Quote(s))
+	}
+	var buf [len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")]byte
+	if canonical := ip.Unmap().AppendTo(buf[:0]); string(canonical) != s {
+		return string(canonical), nil
+	}
+	return s, nil
+}
+
+// checkDNSName applies the name rules of CheckAddress.
+func checkDNSName(s string) error {
+	if len(s) > maxDNSName {
+		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalidAddress, Quote(s), maxDNSName)
+	}
+	label := 0 // length of the label being read
 	for i := 0; i <= len(s); i++ {
 		if i == len(s) || s[i] == '.' {
-			if label == 0 {
+			switch {
+			case label == 0:
 				return fmt.Errorf("%w: %s has an empty label", ErrInvalidAddress, Quote(s))
-			}
-			if s[i-1] == '-' {
+			case s[i-1] == '-':
 				return fmt.Errorf("%w: %s has a label ending in '-'", ErrInvalidAddress, Quote(s))
+			case i == len(s) && !isLetter(s[i-label]):
+				return fmt.Errorf("%w: %s is neither an IP address nor a DNS name: "+
+					"its last label starts with a digit, so a resolver may read it as a number", ErrInvalidAddress, Quote(s))
 			}
-			if i == len(s) && digitsOnly {
-				return fmt.Errorf("%w: %s is neither an IP address nor a DNS name", ErrInvalidAddress, Quote(s))
-			}
-			label, digitsOnly = 0, true
+			label = 0
 			continue
 		}
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-			digitsOnly = false
+		switch c := s[i]; {
+		case isLetter(c), c >= '0' && c <= '9':
 		case c == '-':
 			if label == 0 {
 				return fmt.Errorf("%w: %s has a label starting with '-'", ErrInvalidAddress, Quote(s))
 			}
-			digitsOnly = false
 		default:
-			return fmt.Errorf("%w: %s contains %s", ErrInvalidAddress, Quote(s), strconv.QuoteRune(rune(c)))
+			return fmt.Errorf("%w: %s contains %s", ErrInvalidAddress, Quote(s), describeChar(s[i:]))
 		}
 		label++
 		if label > 63 {
@@ -88,6 +132,34 @@ func CheckAddress(s string) error {
 		}
 	}
 	return nil
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// describeChar names the character s starts with for an error message: the
+// whole rune, quoted and with its code point, when s starts with valid
+// UTF-8 ('é' (U+00E9), not the 'Ã' of its first byte), else the byte in
+// hex, which is all there is to say about it. s is not empty.
+func describeChar(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError && size == 1 {
+		return fmt.Sprintf("byte 0x%02x", s[0])
+	}
+	return fmt.Sprintf("%q (%U)", r, r)
+}
+
+// MaxAppName is the longest application name Juju creates: juju deploy
+// refuses longer ones (juju/juju#20223), because a Kubernetes service
+// named after the application could not exist.
+const MaxAppName = 63
+
+// ValidAppName reports whether name is an application name Juju can
+// create: Juju's own syntax (names.IsValidApplication: a lower-case letter,
+// then lower-case letters, digits and single hyphens, no hyphen last and
+// no all-digit part after a hyphen) and at most [MaxAppName] characters.
+// "web-1", "a-", "a--b" and longer names are not.
+func ValidAppName(name string) bool {
+	return len(name) <= MaxAppName && names.IsValidApplication(name)
 }
 
 // maxQuoted is how much of an untrusted value a message shows.
@@ -101,4 +173,20 @@ func Quote(s string) string {
 		return strconv.Quote(s)
 	}
 	return strconv.Quote(s[:maxQuoted]) + fmt.Sprintf("...(%d bytes)", len(s))
+}
+
+// quoteKey renders a bag key for a message: as is when it is a plain key
+// (ASCII letters, digits, '-', '_', '.'), as every key of the interface
+// is, else with [Quote], since a remote unit chooses its keys too.
+func quoteKey(k string) string {
+	if k == "" {
+		return Quote(k)
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return Quote(k)
+		}
+	}
+	return k
 }

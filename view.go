@@ -158,24 +158,16 @@ func (r *Requires) viewServices(ctx context.Context) ([]Service, error) {
 		}
 		kept[i] = hosts
 	}
-	bags, err := r.readBags(ctx, toRead)
+	// A unit skipped by the read (it left, or its bag is too large) is
+	// kept without hosts, which is what a full read makes of it.
+	var warnings unitWarnings
+	err = r.readUnits(ctx, toRead, &warnings, func(j int, bag map[string]string, problems []*EntryError) {
+		kept[readAt[j]] = r.parseBag(nil, toRead[j], j, bag, problems, &warnings)
+	})
 	if err != nil {
 		return nil, err
 	}
-	// One backing array for the hosts read; each unit's are a window.
-	var all []Host
-	ends := make([]int, len(bags))
-	for j, bag := range bags {
-		all = r.parseBag(ctx, all, toRead[j], bag)
-		ends[j] = len(all)
-	}
-	for j, i := range readAt {
-		start := 0
-		if j > 0 {
-			start = ends[j-1]
-		}
-		kept[i] = all[start:ends[j]:ends[j]]
-	}
+	warnings.log(ctx, r.log)
 
 	byApp := make(map[string][]Host)
 	for i, ref := range refs {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // viewWorld is the remote side of the reverseproxy endpoint as Juju
@@ -55,42 +56,43 @@ func (w *viewWorld) removeRelation(id string) {
 }
 
 // model serves the world in hook h, with no calls recorded yet.
-func (w *viewWorld) model(h httprelationtest.Hook) *httprelationtest.Model {
+func (w *viewWorld) model(t testing.TB, h toolsim.Hook) *httprelationtest.Model {
 	if w.cached == w.version {
-		w.cache.SetHook(h)
+		if err := w.cache.SetHook(h); err != nil {
+			t.Fatal(err)
+		}
 		w.cache.ResetCalls()
 		return w.cache
 	}
-	s := httprelationtest.Scenario{Unit: "haproxy/0", Hook: h}
-	for _, id := range slices.Sorted(maps.Keys(w.rels)) {
-		r := w.rels[id]
-		s.Relations = append(s.Relations, httprelationtest.Relation{ID: id, RemoteApp: r.app, Units: r.units})
+	m := &toolsim.Model{Unit: "haproxy/0", Hook: h, Relations: make(map[string]toolsim.Relation, len(w.rels))}
+	for id, r := range w.rels {
+		m.Relations[id] = toolsim.Relation{RemoteApp: r.app, RemoteEndpoint: "website", Units: r.units}
 	}
-	w.cache, w.cached = httprelationtest.New(s), w.version
+	w.cache, w.cached = httprelationtest.New(t, m), w.version
 	return w.cache
 }
 
-// countingStore is the charm's store for one hook: it starts from the
+// hookStore is the charm's store for one hook: it starts from the
 // committed state and counts Juju's state-get and state-set calls.
-type countingStore struct {
+type hookStore struct {
 	httprelation.MemoryStore
 	loads, saves int
 }
 
-func (c *countingStore) Load(ctx context.Context) (map[string]string, error) {
+func (c *hookStore) Load(ctx context.Context) (map[string]string, error) {
 	c.loads++
 	return c.MemoryStore.Load(ctx)
 }
 
-func (c *countingStore) Save(ctx context.Context, changes map[string]string) error {
+func (c *hookStore) Save(ctx context.Context, changes map[string]string) error {
 	c.saves++
 	return c.MemoryStore.Save(ctx, changes)
 }
 
 // fullRead is Services without a view, in the same world and hook.
-func (w *viewWorld) fullRead(t testing.TB, h httprelationtest.Hook) []httprelation.Service {
+func (w *viewWorld) fullRead(t testing.TB, h toolsim.Hook) []httprelation.Service {
 	t.Helper()
-	got, err := httprelation.NewRequires(w.model(h), endpoint, httprelation.WithLogger(silent)).Services(context.Background())
+	got, err := httprelation.NewRequires(w.model(t, h), endpoint, httprelation.WithLogger(silent)).Services(context.Background())
 	require.NoError(t, err)
 	return got
 }
@@ -100,7 +102,7 @@ func (w *viewWorld) fullRead(t testing.TB, h httprelationtest.Hook) []httprelati
 // flag (a second read were there no memo) and, unless the hook fails,
 // saves the registry.
 type viewHook struct {
-	hook  httprelationtest.Hook
+	hook  toolsim.Hook
 	fail  bool
 	now   time.Time
 	opts  []httprelation.ViewOption
@@ -119,8 +121,8 @@ type viewRun struct {
 
 func (w *viewWorld) run(t testing.TB, state map[string]string, vh viewHook) viewRun {
 	ctx := context.Background()
-	m := w.model(vh.hook)
-	store := &countingStore{}
+	m := w.model(t, vh.hook)
+	store := &hookStore{}
 	if err := store.Save(ctx, state); err != nil {
 		t.Fatal(err)
 	}
@@ -230,20 +232,20 @@ func backendBag(addr, port string) map[string]string {
 	return map[string]string{"private-address": addr, "ingress-address": addr, "port": port}
 }
 
-func changed(id, unit string) httprelationtest.Hook {
-	return httprelationtest.Hook{Name: "reverseproxy-relation-changed", RelationID: id, RemoteUnit: unit}
+func changed(id, unit string) toolsim.Hook {
+	return toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: id, RemoteUnit: unit}
 }
 
-func joined(id, unit string) httprelationtest.Hook {
-	return httprelationtest.Hook{Name: "reverseproxy-relation-joined", RelationID: id, RemoteUnit: unit}
+func joined(id, unit string) toolsim.Hook {
+	return toolsim.Hook{Name: "reverseproxy-relation-joined", RelationID: id, RemoteUnit: unit}
 }
 
-func departed(id, unit string) httprelationtest.Hook {
-	return httprelationtest.Hook{Name: "reverseproxy-relation-departed", RelationID: id, RemoteUnit: unit, DepartingUnit: unit}
+func departed(id, unit string) toolsim.Hook {
+	return toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: id, RemoteUnit: unit, DepartingUnit: unit}
 }
 
-func broken(id string) httprelationtest.Hook {
-	return httprelationtest.Hook{Name: "reverseproxy-relation-broken", RelationID: id}
+func broken(id string) toolsim.Hook {
+	return toolsim.Hook{Name: "reverseproxy-relation-broken", RelationID: id}
 }
 
-func plainHook(name string) httprelationtest.Hook { return httprelationtest.Hook{Name: name} }
+func plainHook(name string) toolsim.Hook { return toolsim.Hook{Name: name} }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // largeWorld has n units in one relation, each with a DNS hostname
@@ -92,7 +93,7 @@ func TestViewPastMaxBytes(t *testing.T) {
 // assertFallsBack runs hook h twice in w, whose n units are past a
 // limit: both read every unit and answer right, the first warns once, the
 // second not again. It returns the second run.
-func assertFallsBack(t *testing.T, w *viewWorld, h httprelationtest.Hook, n int) viewRun {
+func assertFallsBack(t *testing.T, w *viewWorld, h toolsim.Hook, n int) viewRun {
 	first := w.run(t, nil, viewHook{hook: h, now: t0})
 	assert.Len(t, first.reads, n)
 	assert.Equal(t, w.fullRead(t, h), first.services)
@@ -135,11 +136,7 @@ func TestViewEndpointNameUnusable(t *testing.T) {
 	store := &httprelation.MemoryStore{}
 	require.NoError(t, store.Save(ctx, map[string]string{"flag.custom": "1"})) // the charm's own state
 	for range 2 {
-		m := httprelationtest.New(httprelationtest.Scenario{Unit: "haproxy/0",
-			Hook: httprelationtest.Hook{Name: odd + "-relation-changed", RelationID: odd + ":1", RemoteUnit: "web/0"},
-			Relations: []httprelationtest.Relation{{ID: odd + ":1", RemoteApp: "web", Units: map[string]map[string]string{
-				"web/0": backendBag("10.0.0.1", "80"), "web/1": backendBag("10.0.0.2", "80"),
-			}}}})
+		m := newOddModel(t, odd)
 		reg, err := httprelation.NewRegistry(ctx, store)
 		require.NoError(t, err)
 		logs := &recordHandler{}
@@ -155,4 +152,26 @@ func TestViewEndpointNameUnusable(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, map[string]string{"flag.custom": "1"}, stored, "nothing stored")
 	}
+}
+
+// renamed serves relation ids of "reverseproxy" under another endpoint
+// name, one the model file format refuses, as an Accessor a charm wrote
+// itself could: only the view's handling of the name is under test.
+type renamed struct {
+	*httprelationtest.Model
+	endpoint string
+}
+
+func newOddModel(t *testing.T, endpoint string) renamed {
+	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
+		"web/0": backendBag("10.0.0.1", "80"), "web/1": backendBag("10.0.0.2", "80"),
+	})))
+	return renamed{Model: m, endpoint: endpoint}
+}
+
+func (r renamed) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
+	if endpoint == r.endpoint {
+		endpoint = "reverseproxy"
+	}
+	return r.Model.RelationIDs(ctx, endpoint)
 }

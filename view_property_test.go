@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 // propertySequences is how many random hook sequences
@@ -75,7 +75,7 @@ type hookSequence struct {
 
 // pendingHook is a hook Juju has queued; after runs once it succeeded.
 type pendingHook struct {
-	hook  httprelationtest.Hook
+	hook  toolsim.Hook
 	after func()
 }
 
@@ -163,7 +163,7 @@ func (s *hookSequence) addRelation() {
 	id := fmt.Sprintf("reverseproxy:%d", s.nextID)
 	s.nextID += 1 + s.rng.IntN(5) // numbers above 9 sort before 3 as strings
 	s.world.addRelation(id, []string{"web", "api", "blog-a"}[s.rng.IntN(3)])
-	s.queue = append(s.queue, pendingHook{hook: httprelationtest.Hook{Name: "reverseproxy-relation-created", RelationID: id}})
+	s.queue = append(s.queue, pendingHook{hook: toolsim.Hook{Name: "reverseproxy-relation-created", RelationID: id}})
 }
 
 // join adds a unit to a live relation: Juju queues joined, then changed.
@@ -215,7 +215,7 @@ func (s *hookSequence) fire(t *testing.T, p pendingHook) {
 }
 
 // count notes what kind of step a hook was.
-func (s *hookSequence) count(h httprelationtest.Hook, run viewRun, listed map[string]bool, fail bool) {
+func (s *hookSequence) count(h toolsim.Hook, run viewRun, listed map[string]bool, fail bool) {
 	s.stats["hooks"]++
 	kind := strings.TrimPrefix(h.Name, "reverseproxy-")
 	if kind == "" {
@@ -235,7 +235,7 @@ func (s *hookSequence) count(h httprelationtest.Hook, run viewRun, listed map[st
 
 // check fails the test unless the hook's answer is a full read's, it
 // read only what it had to and it warned only about what it read.
-func (s *hookSequence) check(t *testing.T, h httprelationtest.Hook, run viewRun, listed map[string]bool) {
+func (s *hookSequence) check(t *testing.T, h toolsim.Hook, run viewRun, listed map[string]bool) {
 	const where = "seed %d, hook %d %+v"
 	hook := s.stats["hooks"]
 	require.Equal(t, run.full, run.services, where, s.seed, hook, h)
@@ -262,7 +262,7 @@ func (s *hookSequence) check(t *testing.T, h httprelationtest.Hook, run viewRun,
 
 // listed is what relation-list shows in hook h: every unit of every
 // relation but the broken one, minus the departing unit.
-func (s *hookSequence) listed(h httprelationtest.Hook) map[string]bool {
+func (s *hookSequence) listed(h toolsim.Hook) map[string]bool {
 	out := map[string]bool{}
 	for id, r := range s.world.rels {
 		if h.Name == "reverseproxy-relation-broken" && h.RelationID == id {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
-	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -66,7 +66,7 @@ func TestViewDrops(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(w *viewWorld)
-		hook   httprelationtest.Hook
+		hook   toolsim.Hook
 		after  func(w *viewWorld)
 	}{{
 		name: "departed unit",

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -138,7 +139,7 @@ func setUp(tb testing.TB, h hookCase, n int, latency int) (*toolsim.Sim, []tools
 	}
 	sim := toolsim.Start(tb, m, env)
 	var selfHWM int64
-	r, err := runProcessPolled(h.command(tb.Context(), sim), &selfHWM)
+	r, err := runProcessPolled(h.command(testcompat.Context(tb), sim), &selfHWM)
 	if err == nil {
 		err = h.check(sim, r, n)
 	}
@@ -170,12 +171,13 @@ func setUp(tb testing.TB, h hookCase, n int, latency int) (*toolsim.Sim, []tools
 func benchHook(b *testing.B, h hookCase) {
 	for _, n := range unitCounts {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
-			ctx := b.Context()
+			ctx := testcompat.Context(b)
 			sim, calls, selfHWM := setUp(b, h, n, latencyMS)
 			var floor time.Duration
 			b.Run("run=floor", func(b *testing.B) {
 				var cpu time.Duration
-				for b.Loop() {
+				b.ResetTimer()
+				for range b.N {
 					r, err := replay(ctx, sim, calls)
 					if err != nil {
 						b.Fatal(err)
@@ -188,7 +190,8 @@ func benchHook(b *testing.B, h hookCase) {
 			b.Run("run=hook", func(b *testing.B) {
 				before := len(readCalls(b, sim))
 				var cpu time.Duration
-				for b.Loop() {
+				b.ResetTimer()
+				for range b.N {
 					if h.reset != nil {
 						b.StopTimer()
 						if err := h.reset(sim); err != nil {

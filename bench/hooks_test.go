@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +23,7 @@ func TestHooks(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/N=%d", name, n), func(t *testing.T) {
 				sim, calls, _ := setUp(t, newHook(t), n, 0)
 				before := len(readCalls(t, sim))
-				_, err := replay(t.Context(), sim, calls)
+				_, err := replay(testcompat.Context(t), sim, calls)
 				require.NoError(t, err)
 				replayed := readCalls(t, sim)[before:]
 				require.Len(t, replayed, len(calls))

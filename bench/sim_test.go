@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/hooktools"
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -30,7 +31,8 @@ func BenchmarkToolsimCall(b *testing.B) {
 			}
 			args := []string{"--format=json", "-r", relationID(0), "-", appName(0) + "/0"}
 			b.ReportAllocs()
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N {
 				if code := toolsim.Main("relation-get", args, func(k string) string { return env[k] }, nil, io.Discard, io.Discard); code != 0 {
 					b.Fatalf("relation-get exited %d", code)
 				}
@@ -57,9 +59,10 @@ func BenchmarkAccessorServices(b *testing.B) {
 				}
 				return "", false
 			})
-			ctx := b.Context()
+			ctx := testcompat.Context(b)
 			b.ReportAllocs()
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N {
 				acc := hooktools.New(hooktools.ExecRunner{Env: environ}, hooktools.WithEnv(env))
 				services, err := httprelation.NewRequires(acc, endpoint).Services(ctx)
 				if err != nil {

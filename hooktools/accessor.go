@@ -12,7 +12,13 @@
 // An Accessor lives as long as the hook: it reads each relation's ids,
 // units and each unit's bag at most once, because a tool call costs a
 // process and a round trip to the Juju agent, and what it reads does not
-// change under a running hook except through the hook's own writes.
+// change under a running hook except through the hook's own writes. Bags
+// are kept up to a budget of 2 MiB, so that a thousand large ones are not
+// held together; past it, a bag asked for again is read again.
+//
+// What a tool prints is read up to a cap (MaxBagOutput for a bag,
+// MaxOutput otherwise), and a tool that runs past the per-call deadline
+// (WithTimeout) is killed with its process group.
 //
 // Tools run through a [Runner]: [ExecRunner] for real hooks and
 // simulators, [FromGoops] for runners of the goops framework, or any test
@@ -26,6 +32,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/charmkit/httprelation"
 )
@@ -41,8 +48,10 @@ type Accessor struct {
 	relationIDs memo[[]string]
 	units       memo[[]string]
 	apps        memo[string]
-	bags        memo[map[string]string]
+	bags        memo[bagRead]
 	ingress     memo[string]
+	// cacheLeft is what remains of the bytes of bags the cache may keep.
+	cacheLeft atomic.Int64
 }
 
 var (
@@ -55,11 +64,14 @@ var (
 // skips the local unit's bag.
 func New(r Runner, opts ...Option) *Accessor {
 	c := newConfig(opts)
-	return &Accessor{
+	a := &Accessor{
 		call:        caller{runner: r, timeout: c.timeout},
 		env:         c.env,
 		concurrency: c.concurrency,
 	}
+	a.bags.retain = a.keepBag
+	a.cacheLeft.Store(maxCachedBags)
+	return a
 }
 
 // FromEnv returns an Accessor for the running hook: the real tools on
@@ -82,14 +94,22 @@ func (a *Accessor) HookContext(context.Context) (httprelation.HookContext, error
 }
 
 // RelationIDs implements httprelation.Accessor with one relation-ids call
-// per endpoint.
+// per endpoint. The endpoint comes first, "relation-ids ENDPOINT
+// --format=json": Juju's parser takes options anywhere, and goops' test
+// doubles read the endpoint from the first argument.
 func (a *Accessor) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
 	if err := checkArg("endpoint", endpoint); err != nil {
 		return nil, err
 	}
 	ids, err := a.relationIDs.get(ctx, endpoint, func() ([]string, error) {
-		var ids []string
-		err := a.call.runJSON(ctx, "relation-ids", []string{"--format=json", endpoint}, &ids)
+		out, err := a.call.run(ctx, "relation-ids", []string{endpoint, "--format=json"}, nil)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := decodeList("relation-ids", out)
+		if err == nil {
+			err = checkRelationIDs(endpoint, ids, out)
+		}
 		return ids, err
 	})
 	if err != nil {
@@ -105,9 +125,7 @@ func (a *Accessor) RelationUnits(ctx context.Context, relationID string) ([]stri
 		return nil, err
 	}
 	units, err := a.units.get(ctx, relationKey(relationID), func() ([]string, error) {
-		var units []string
-		err := a.call.runJSON(ctx, "relation-list", []string{"--format=json", "-r", relationID}, &units)
-		return units, err
+		return a.call.runList(ctx, "relation-list", "--format=json", relationFlag(relationID))
 	})
 	if err != nil {
 		return nil, err
@@ -132,12 +150,16 @@ func (a *Accessor) RemoteApp(ctx context.Context, relationID string) (string, er
 				return app, nil
 			}
 		}
-		return a.call.runString(ctx, "relation-list", "--format=json", "-r", relationID, "--app")
+		return a.call.runString(ctx, "relation-list", "--format=json", relationFlag(relationID), "--app")
 	})
 }
 
 // UnitData implements httprelation.Accessor with one relation-get call
 // per bag for the whole bag. The returned map is shared with the cache.
+//
+// A value that is not a JSON string (Juju stores only strings) is left
+// out of the bag, which comes with a *httprelation.PartialBagError
+// naming each such key.
 func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[string]string, error) {
 	if err := checkArg("relation id", relationID); err != nil {
 		return nil, err
@@ -145,9 +167,47 @@ func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[s
 	if err := checkArg("unit", unit); err != nil {
 		return nil, err
 	}
-	return a.bags.get(ctx, bagKey(relationID, unit), func() (map[string]string, error) {
-		return a.call.runStringMap(ctx, "relation-get", "--format=json", "-r", relationID, "-", unit)
+	read, err := a.bags.get(ctx, bagKey(relationID, unit), func() (bagRead, error) {
+		args := []string{"--format=json", relationFlag(relationID), "-", unit}
+		out, err := a.call.runLimited(ctx, "relation-get", args, nil, MaxBagOutput)
+		if errors.Is(err, ErrOutputTooLarge) {
+			return bagRead{}, fmt.Errorf("%w: %w", httprelation.ErrDataTooLarge, err)
+		}
+		if err != nil {
+			return bagRead{}, err
+		}
+		if n := countMembers(out); n > MaxBagKeys {
+			return bagRead{}, fmt.Errorf("%w: relation-get: %d keys, more than %d", httprelation.ErrDataTooLarge, n, MaxBagKeys)
+		}
+		bag, problems, err := decodeStringMap("relation-get", out, false)
+		return bagRead{bag: bag, problems: problems, size: len(out)}, err
 	})
+	if err != nil {
+		return nil, err
+	}
+	if len(read.problems) > 0 {
+		return read.bag, &httprelation.PartialBagError{Problems: read.problems}
+	}
+	return read.bag, nil
+}
+
+// bagRead is one relation-get answer as the cache keeps it: the values
+// that are strings, a problem for each other one, and the size of the
+// answer, which the cache counts.
+type bagRead struct {
+	bag      map[string]string
+	problems []*httprelation.EntryError
+	size     int
+}
+
+// keepBag reports whether a bag just read fits in what is left of the
+// cache's budget (maxCachedBags), and takes its share if so.
+func (a *Accessor) keepBag(read bagRead) bool {
+	if a.cacheLeft.Add(-int64(read.size)) >= 0 {
+		return true
+	}
+	a.cacheLeft.Add(int64(read.size))
+	return false
 }
 
 // SetLocalData implements httprelation.Accessor with one relation-set
@@ -160,7 +220,7 @@ func (a *Accessor) SetLocalData(ctx context.Context, relationID string, data map
 	if len(data) == 0 {
 		return nil
 	}
-	err := a.call.setValues(ctx, "relation-set", []string{"-r", relationID}, data)
+	err := a.call.setValues(ctx, "relation-set", []string{relationFlag(relationID)}, data)
 	if a.env.Unit == "" {
 		// The local unit's bag cannot be told from the others.
 		prefix := bagKey(relationID, "")
@@ -173,9 +233,10 @@ func (a *Accessor) SetLocalData(ctx context.Context, relationID string, data map
 		a.bags.forgetIf(func(k string) bool { return k == key })
 		return err
 	}
-	a.bags.update(key, func(old map[string]string) map[string]string {
+	a.bags.update(key, func(old bagRead) bagRead {
 		// Copy: callers may still hold the old map.
-		bag := maps.Clone(old)
+		bag := maps.Clone(old.bag)
+		problems := old.problems[:0:0]
 		for k, v := range data {
 			if v == "" {
 				delete(bag, k)
@@ -183,7 +244,12 @@ func (a *Accessor) SetLocalData(ctx context.Context, relationID string, data map
 				bag[k] = v
 			}
 		}
-		return bag
+		for _, p := range old.problems {
+			if _, written := data[p.Key]; !written {
+				problems = append(problems, p)
+			}
+		}
+		return bagRead{bag: bag, problems: problems}
 	})
 	return nil
 }
@@ -219,7 +285,7 @@ func (a *Accessor) IngressAddress(ctx context.Context, relationID string) (strin
 			return addr, nil
 		}
 		errs = append(errs, err, errors.New("no address found"))
-		return "", fmt.Errorf("ingress address of relation %s: %w", relationID, errors.Join(errs...))
+		return "", fmt.Errorf("ingress address of relation %s: %w", httprelation.Quote(relationID), errors.Join(errs...))
 	})
 }
 
@@ -227,7 +293,7 @@ func (a *Accessor) networkIngress(ctx context.Context, relationID, endpoint stri
 	var info struct {
 		IngressAddresses []string `json:"ingress-addresses"`
 	}
-	args := []string{"--format=json", "-r", relationID, endpoint}
+	args := []string{"--format=json", relationFlag(relationID), endpoint}
 	if err := a.call.runJSON(ctx, "network-get", args, &info); err != nil {
 		return "", err
 	}
@@ -250,6 +316,12 @@ func (a *Accessor) endpointOf(relationID string) string {
 	}
 	return ""
 }
+
+// relationFlag is the -r option of a relation id as one argument,
+// "-r=ID": Juju's tools take it as well as "-r ID" (the recorded
+// transcripts replay "-r=backends:4"), and goops' test doubles
+// (goopstest) recognise only this form.
+func relationFlag(id string) string { return "-r=" + id }
 
 // relationKey keys caches by relation number, as Juju does: "backends:4"
 // and "4" are one relation.

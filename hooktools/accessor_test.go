@@ -33,7 +33,8 @@ func TestCacheCost(t *testing.T) {
 				refs = append(refs, httprelation.UnitRef{RelationID: id, Unit: u})
 			}
 		}
-		bags, errs := acc.ReadUnits(ctx, refs)
+		bags, errs, err := readAll(ctx, acc, refs)
+		require.NoError(t, err)
 		require.Len(t, bags, 3)
 		for i := range refs {
 			require.NoError(t, errs[i])
@@ -53,7 +54,7 @@ func TestCacheCost(t *testing.T) {
 }
 
 func TestCachedListsAreCopies(t *testing.T) {
-	r := answer(map[string]string{"relation-list --format=json -r web:1": `["web/1","web/0"]`})
+	r := answer(map[string]string{"relation-list --format=json -r=web:1": `["web/1","web/0"]`})
 	acc := New(r)
 	units, err := acc.RelationUnits(context.Background(), "web:1")
 	require.NoError(t, err)
@@ -87,8 +88,8 @@ func TestFailuresAreNotCached(t *testing.T) {
 // left as it was.
 func TestSetLocalDataUpdatesCache(t *testing.T) {
 	r := answer(map[string]string{
-		"relation-get --format=json -r site:2 - lb/0": `{"private-address":"10.0.0.5","port":"80"}`,
-		"relation-set -r 2 --file -":                  "",
+		"relation-get --format=json -r=site:2 - lb/0": `{"private-address":"10.0.0.5","port":"80"}`,
+		"relation-set -r=2 --file -":                  "",
 	})
 	acc := New(r, WithEnv(Env{Unit: "lb/0"}))
 	ctx := context.Background()
@@ -181,31 +182,42 @@ func TestParseErrors(t *testing.T) {
 		assert.Equal(t, "relation-ids", pe.Tool)
 		assert.Contains(t, err.Error(), "relation-ids")
 	}
-	r := answer(map[string]string{"relation-list --format=json -r web:1 --app": "null\n", "relation-list --format=json -r web:1": "[]\n"})
+	r := answer(map[string]string{"relation-list --format=json -r=web:1 --app": "null\n", "relation-list --format=json -r=web:1": "[]\n"})
 	_, err := New(r).RemoteApp(context.Background(), "web:1")
 	assert.ErrorIs(t, err, ErrBadOutput)
 }
 
 // TestUnitDataKeepsGoodValues: a value that is not a string costs only
-// itself; null is an empty bag.
+// itself, and is named in a PartialBagError; null is not a bag.
 func TestUnitDataKeepsGoodValues(t *testing.T) {
 	r := answer(map[string]string{
-		"relation-get --format=json -r web:1 - web/0": `{"port":8080,"hostname":"10.0.0.1","x":null,"y":{"a":"b"}}`,
-		"relation-get --format=json -r web:1 - web/1": "null\n",
+		"relation-get --format=json -r=web:1 - web/0": `{"port":8080,"hostname":"10.0.0.1","x":null,"y":{"a":"b"}}`,
+		"relation-get --format=json -r=web:1 - web/1": "null\n",
 	})
 	acc := New(r)
 	bag, err := acc.UnitData(context.Background(), "web:1", "web/0")
-	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"hostname": "10.0.0.1"}, bag)
-	bag, err = acc.UnitData(context.Background(), "web:1", "web/1")
-	require.NoError(t, err)
-	assert.Empty(t, bag)
+	var partial *httprelation.PartialBagError
+	require.ErrorAs(t, err, &partial)
+	assert.ErrorIs(t, err, httprelation.ErrNotString)
+	assert.ElementsMatch(t, []string{"port=8080", "x=null", "y={\"a\":\"b\"}"}, problemList(partial))
+	_, err = acc.UnitData(context.Background(), "web:1", "web/1")
+	assert.ErrorIs(t, err, ErrBadOutput)
+}
+
+// problemList renders a PartialBagError's problems as key=value.
+func problemList(e *httprelation.PartialBagError) []string {
+	var l []string
+	for _, p := range e.Problems {
+		l = append(l, p.Key+"="+p.Value)
+	}
+	return l
 }
 
 func TestRemoteAppWithoutUnits(t *testing.T) {
 	r := answer(map[string]string{
-		"relation-list --format=json -r backends:11":       "[]\n",
-		"relation-list --format=json -r backends:11 --app": "\"blog\"\n",
+		"relation-list --format=json -r=backends:11":       "[]\n",
+		"relation-list --format=json -r=backends:11 --app": "\"blog\"\n",
 	})
 	acc := New(r)
 	for range 2 {
@@ -279,8 +291,8 @@ func TestMemoSharesConcurrentLoads(t *testing.T) {
 
 func TestIngressAddressFallbacks(t *testing.T) {
 	const (
-		netGet  = "network-get --format=json -r website:3 website"
-		bagGet  = "relation-get --format=json -r website:3 - web/0"
+		netGet  = "network-get --format=json -r=website:3 website"
+		bagGet  = "relation-get --format=json -r=website:3 - web/0"
 		unitGet = "unit-get --format=json private-address"
 	)
 	for name, tc := range map[string]struct {
@@ -337,7 +349,7 @@ func TestIngressAddressFails(t *testing.T) {
 // endpoint of the running relation hook; without one, network-get is
 // skipped (it needs a binding).
 func TestIngressAddressBareNumber(t *testing.T) {
-	r := answer(map[string]string{"network-get --format=json -r 3 website": `{"ingress-addresses":["10.0.0.9"]}`})
+	r := answer(map[string]string{"network-get --format=json -r=3 website": `{"ingress-addresses":["10.0.0.9"]}`})
 	acc := New(r, WithEnv(Env{Unit: "web/0", RelationName: "website", RelationID: "website:3"}))
 	addr, err := acc.IngressAddress(context.Background(), "3")
 	require.NoError(t, err)

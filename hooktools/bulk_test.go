@@ -2,9 +2,11 @@ package hooktools
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,7 +62,8 @@ func TestReadUnitsBound(t *testing.T) {
 	} {
 		f := &inFlight{}
 		refs := unitRefs(tc.refs)
-		bags, errs := New(f, tc.opts...).ReadUnits(context.Background(), refs)
+		bags, errs, err := readAll(context.Background(), New(f, tc.opts...), refs)
+		require.NoError(t, err)
 		assert.Equal(t, tc.bound, f.max, "bound %d", tc.bound)
 		assert.Equal(t, tc.refs, f.calls)
 		for i, ref := range refs {
@@ -70,7 +73,9 @@ func TestReadUnitsBound(t *testing.T) {
 	}
 }
 
-func TestReadUnitsIsolatesFailures(t *testing.T) {
+// TestReadUnitsHandsOverEveryResult: a failed read is fn's to judge; as
+// long as fn accepts, every ref reaches it once, good or bad.
+func TestReadUnitsHandsOverEveryResult(t *testing.T) {
 	f := &inFlight{}
 	refs := []httprelation.UnitRef{
 		{RelationID: "web:1", Unit: "web/0"},
@@ -79,9 +84,8 @@ func TestReadUnitsIsolatesFailures(t *testing.T) {
 		{RelationID: "web:1", Unit: "web/2"},
 		{RelationID: "web:1", Unit: "web/0"},
 	}
-	bags, errs := New(f).ReadUnits(context.Background(), refs)
-	require.Len(t, bags, 5)
-	require.Len(t, errs, 5)
+	bags, errs, err := readAll(context.Background(), New(f), refs)
+	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"unit": "web/0"}, bags[0])
 	assert.ErrorIs(t, errs[1], httprelation.ErrUnitNotFound)
 	assert.Nil(t, bags[1])
@@ -93,18 +97,125 @@ func TestReadUnitsIsolatesFailures(t *testing.T) {
 }
 
 func TestReadUnitsEmpty(t *testing.T) {
-	bags, errs := New(&inFlight{}).ReadUnits(context.Background(), nil)
-	assert.Empty(t, bags)
-	assert.Empty(t, errs)
+	f := &inFlight{}
+	err := New(f).ReadUnits(context.Background(), nil, func(int, map[string]string, error) error {
+		t.Fatal("fn called without refs")
+		return nil
+	})
+	assert.NoError(t, err)
+	assert.Zero(t, f.calls)
 }
 
 func TestReadUnitsCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	f := &inFlight{}
-	_, errs := New(f).ReadUnits(ctx, unitRefs(4))
-	for _, err := range errs {
-		assert.ErrorIs(t, err, context.Canceled)
+	_, errs, err := readAll(ctx, New(f), unitRefs(4))
+	assert.ErrorIs(t, err, context.Canceled)
+	for _, e := range errs {
+		if e != nil {
+			assert.ErrorIs(t, e, context.Canceled)
+		}
 	}
 	assert.Zero(t, f.calls)
+}
+
+// TestReadUnitsCallsFnOneAtATime: fn may use plain maps and slices.
+func TestReadUnitsCallsFnOneAtATime(t *testing.T) {
+	var now, most atomic.Int32
+	err := New(&inFlight{}, WithConcurrency(8)).ReadUnits(context.Background(), unitRefs(40),
+		func(int, map[string]string, error) error {
+			most.Store(max(most.Load(), now.Add(1)))
+			time.Sleep(time.Millisecond)
+			now.Add(-1)
+			return nil
+		})
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), most.Load())
+}
+
+// hanging answers relation-get of units named ".../fail" with a failure
+// after a pause, and hangs every other call until its context ends,
+// counting the calls that started and the ones that saw their context
+// end.
+type hanging struct {
+	started, cancelled atomic.Int32
+}
+
+func (h *hanging) Run(ctx context.Context, _ string, args []string, _ []byte) ([]byte, error) {
+	h.started.Add(1)
+	if strings.HasSuffix(args[len(args)-1], "/fail") {
+		time.Sleep(20 * time.Millisecond)
+		return nil, &ToolError{Tool: "relation-get", Args: args, ExitCode: 1, Message: "connection is shut down"}
+	}
+	<-ctx.Done()
+	h.cancelled.Add(1)
+	return nil, ctx.Err()
+}
+
+// TestReadUnitsStopsAtFirstError (issue 9, class 9): the first error fn
+// returns cancels the reads in flight and starts no more; ReadUnits
+// returns it long before any per-call deadline, whatever the number of
+// units and where among the reads in flight the failing one is.
+func TestReadUnitsStopsAtFirstError(t *testing.T) {
+	for _, tc := range []struct {
+		units, failing, concurrency int
+	}{
+		{1, 0, 8},
+		{3, 2, 8},
+		{24, 5, 8},
+		{1000, 7, 8},
+		{1000, 0, 1},
+		{50, 49, 50},
+	} {
+		t.Run(fmt.Sprintf("%d units, #%d fails, %d at once", tc.units, tc.failing, tc.concurrency), func(t *testing.T) {
+			refs := unitRefs(tc.units)
+			refs[tc.failing].Unit = "web/fail"
+			h := &hanging{}
+			acc := New(h, WithConcurrency(tc.concurrency), WithTimeout(time.Minute))
+			boom := errors.New("boom")
+			start := time.Now()
+			err := acc.ReadUnits(context.Background(), refs, func(_ int, _ map[string]string, err error) error {
+				if err != nil {
+					return fmt.Errorf("%w: %w", boom, err)
+				}
+				return nil
+			})
+			require.ErrorIs(t, err, boom)
+			assert.Less(t, time.Since(start), 10*time.Second, "no read waited for its deadline")
+			// Every read that started and did not fail was cancelled.
+			assert.Equal(t, h.started.Load()-1, h.cancelled.Load())
+			assert.LessOrEqual(t, int(h.started.Load()), tc.concurrency+1, "no read started after the failure")
+		})
+	}
+}
+
+// TestReadUnitsDeadline: ctx ending in the middle stops the reads; the
+// error is ctx's.
+func TestReadUnitsDeadline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	h := &hanging{}
+	_, _, err := readAll(ctx, New(h), unitRefs(100))
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, h.started.Load(), h.cancelled.Load())
+	assert.LessOrEqual(t, int(h.started.Load()), DefaultConcurrency)
+}
+
+// TestReadUnitsAllHanging (issue 9, class 9): with every read hanging,
+// the first per-call deadline ends them all, for 1 unit or 1000.
+func TestReadUnitsAllHanging(t *testing.T) {
+	const deadline = 200 * time.Millisecond
+	for _, units := range []int{1, 8, 9, 1000} {
+		t.Run(fmt.Sprint(units), func(t *testing.T) {
+			h := &hanging{}
+			start := time.Now()
+			err := New(h, WithTimeout(deadline)).ReadUnits(context.Background(), unitRefs(units),
+				func(_ int, _ map[string]string, err error) error { return err })
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.Less(t, time.Since(start), deadline+5*time.Second)
+			assert.Equal(t, h.started.Load(), h.cancelled.Load())
+			assert.LessOrEqual(t, int(h.started.Load()), DefaultConcurrency)
+		})
+	}
 }

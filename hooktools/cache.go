@@ -7,10 +7,12 @@ import (
 
 // memo remembers the successful result of one load per key for the life
 // of an Accessor (one hook). Concurrent callers of the same key share one
-// load; a failed load is forgotten so that a later call tries again.
+// load; a failed load is forgotten so that a later call tries again, and
+// so is a result that retain, when set, declines to keep.
 type memo[V any] struct {
 	mu      sync.Mutex
 	entries map[string]*memoEntry[V]
+	retain  func(V) bool
 }
 
 type memoEntry[V any] struct {
@@ -39,7 +41,7 @@ func (m *memo[V]) get(ctx context.Context, key string, load func() (V, error)) (
 	m.mu.Unlock()
 
 	e.val, e.err = load()
-	if e.err != nil {
+	if e.err != nil || (m.retain != nil && !m.retain(e.val)) {
 		m.mu.Lock()
 		if m.entries[key] == e {
 			delete(m.entries, key)

@@ -16,8 +16,8 @@ import (
 	"github.com/charmkit/httprelation"
 )
 
-// DefaultTimeout bounds one tool call whose context has no deadline: a
-// hung tool must not hang the hook until Juju kills it.
+// DefaultTimeout bounds one tool call unless WithTimeout says otherwise:
+// a hung tool must not hang the hook until Juju kills it.
 const DefaultTimeout = 30 * time.Second
 
 // DefaultConcurrency is how many bags ReadUnits reads at once.
@@ -37,8 +37,11 @@ type config struct {
 // Option configures New, NewStateStore and NewLogHandler.
 type Option func(*config)
 
-// WithTimeout sets the per-call timeout used when a context has no
-// deadline; zero or less disables it.
+// WithTimeout sets the per-call deadline: every tool call is ended
+// after d, or sooner when its context ends first (the earlier of the two
+// wins); zero or less leaves calls to their contexts alone. It bounds a
+// bulk read too, since the first read to reach it stops the others (see
+// Accessor.ReadUnits).
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
@@ -62,32 +65,49 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// caller runs tools with the default timeout applied.
+// caller runs tools with the per-call deadline applied.
 type caller struct {
 	runner  Runner
 	timeout time.Duration
 }
 
 func (c caller) run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	return c.runLimited(ctx, tool, args, stdin, MaxOutput)
+}
+
+// runLimited runs a tool whose output must not pass limit bytes.
+func (c caller) runLimited(ctx context.Context, tool string, args []string, stdin []byte, limit int) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", tool, err)
 	}
-	if _, ok := ctx.Deadline(); !ok && c.timeout > 0 {
+	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	return c.runner.Run(ctx, tool, args, stdin)
+	if lr, ok := c.runner.(limitedRunner); ok {
+		return lr.runLimited(ctx, tool, args, stdin, limit)
+	}
+	out, err := c.runner.Run(ctx, tool, args, stdin)
+	if err == nil && len(out) > limit {
+		return nil, errOutputTooLarge(tool, limit)
+	}
+	return out, err
 }
 
 // runJSON runs a tool with --format=json output and decodes it into v.
+// null is not an answer: Juju's tools print [] or {} for none, and the
+// ones that may print null are read with their own decoders.
 func (c caller) runJSON(ctx context.Context, tool string, args []string, v any) error {
 	out, err := c.run(ctx, tool, args, nil)
 	if err != nil {
 		return err
 	}
-	if len(bytes.TrimSpace(out)) == 0 {
-		return newParseError(tool, out, errors.New("empty output"))
+	if err := checkNotBlank(tool, out); err != nil {
+		return err
+	}
+	if bytes.Equal(bytes.TrimSpace(out), []byte("null")) {
+		return newParseError(tool, out, errors.New("null"))
 	}
 	if err := json.Unmarshal(out, v); err != nil {
 		return newParseError(tool, out, err)
@@ -97,31 +117,20 @@ func (c caller) runJSON(ctx context.Context, tool string, args []string, v any) 
 
 // runString runs a tool whose JSON output is one string.
 func (c caller) runString(ctx context.Context, tool string, args ...string) (string, error) {
-	var s *string
+	var s string
 	if err := c.runJSON(ctx, tool, args, &s); err != nil {
 		return "", err
 	}
-	if s == nil {
-		return "", newParseError(tool, []byte("null"), errors.New("expected a string"))
-	}
-	return *s, nil
+	return s, nil
 }
 
-// runStringMap runs a tool whose JSON output is a map of strings; null is
-// an empty map. A value that is not a string is dropped rather than
-// failing the whole map: Juju only stores strings.
-func (c caller) runStringMap(ctx context.Context, tool string, args ...string) (map[string]string, error) {
-	var raw map[string]any
-	if err := c.runJSON(ctx, tool, args, &raw); err != nil {
+// runList runs a tool whose JSON output is a list of strings.
+func (c caller) runList(ctx context.Context, tool string, args ...string) ([]string, error) {
+	out, err := c.run(ctx, tool, args, nil)
+	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]string, len(raw))
-	for k, v := range raw {
-		if s, ok := v.(string); ok {
-			m[k] = s
-		}
-	}
-	return m, nil
+	return decodeList(tool, out)
 }
 
 // setValues runs a relation-set-like tool: values go as a YAML map on

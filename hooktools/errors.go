@@ -3,7 +3,10 @@ package hooktools
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/charmkit/httprelation"
 )
@@ -25,6 +28,11 @@ var (
 	ErrArgTooLong = errors.New("argument too long for the command line")
 	// ErrTooLarge reports a state key or value above Juju's size quota.
 	ErrTooLarge = errors.New("state key or value too large")
+	// ErrRelativePath reports a hook tool that the PATH would find
+	// through a relative entry ("." or "bin", say): which program that
+	// is depends on the working directory, so it is not run. Juju puts
+	// its tools in an absolute directory.
+	ErrRelativePath = errors.New("hook tool found through a relative PATH entry")
 )
 
 // ToolError is a hook tool that ran and failed.
@@ -37,22 +45,55 @@ type ToolError struct {
 	Message string
 }
 
-// Error implements error.
+// Error implements error. The message is quoted unless it is plain
+// printable text, and so is any argument that is not plain printable
+// ASCII: both carry what tools and remote applications chose (stderr,
+// relation ids, unit names), and a newline or an escape code must not
+// reach a log or a terminal raw.
 func (e *ToolError) Error() string {
-	return fmt.Sprintf("%s %s: exit status %d: %s", e.Tool, strings.Join(e.Args, " "), e.ExitCode, e.Message)
+	var b strings.Builder
+	b.WriteString(e.Tool)
+	for _, a := range e.Args {
+		b.WriteByte(' ')
+		b.WriteString(quoteArg(a))
+	}
+	fmt.Fprintf(&b, ": exit status %d: %s", e.ExitCode, printable(e.Message))
+	return b.String()
 }
 
 // Is maps Juju's messages to the library's sentinel errors, since the
-// exit code alone does not tell a missing relation from a bad flag.
+// exit code alone does not tell a missing relation from a bad flag. Only
+// the message's ending counts, as Juju words it: "...: relation not
+// found" (an unknown -r), "...: settings not found" (a unit that left).
+// Any other failure, "cannot read settings ...: connection is shut down"
+// for one, is not a missing relation or unit.
 func (e *ToolError) Is(target error) bool {
 	switch target {
 	case httprelation.ErrRelationNotFound:
-		return strings.Contains(e.Message, "relation not found")
+		return strings.HasSuffix(e.Message, "relation not found")
 	case httprelation.ErrUnitNotFound:
-		return strings.Contains(e.Message, "cannot read settings") ||
-			strings.Contains(e.Message, "settings not found")
+		return strings.HasSuffix(e.Message, "settings not found")
 	}
 	return false
+}
+
+// maxArgShown caps each argument a ToolError prints: a relation-set
+// value may be 128 KiB.
+const maxArgShown = 64
+
+// quoteArg returns a short argument of printable ASCII other than quotes
+// and backslashes as it is, and any other one quoted and cut with
+// httprelation.Quote.
+func quoteArg(a string) string {
+	if a == "" || len(a) > maxArgShown {
+		return httprelation.Quote(a)
+	}
+	for i := 0; i < len(a); i++ {
+		if c := a[i]; c <= ' ' || c > '~' || c == '"' || c == '\\' {
+			return httprelation.Quote(a)
+		}
+	}
+	return a
 }
 
 // ParseError is tool output that is not what the tool documents.
@@ -74,9 +115,22 @@ func newParseError(tool string, out []byte, err error) *ParseError {
 	return &ParseError{Tool: tool, Output: s, Err: err}
 }
 
-// Error implements error.
+// Error implements error. The output is quoted; so is the reason when
+// it is not plain printable text, since decoders may repeat parts of the
+// output in it.
 func (e *ParseError) Error() string {
-	return fmt.Sprintf("%s: cannot parse output %q: %v", e.Tool, e.Output, e.Err)
+	return fmt.Sprintf("%s: cannot parse output %q: %s", e.Tool, e.Output, printable(e.Err.Error()))
+}
+
+// printable returns s when it is valid UTF-8 made of printable runes and
+// spaces, and s quoted otherwise.
+func printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || (r != ' ' && !unicode.IsPrint(r)) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Unwrap returns the decoding error.

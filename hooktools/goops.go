@@ -26,7 +26,10 @@ type GoopsRunner interface {
 // Linux to 128 KiB each; a longer value fails with ErrArgTooLong.
 //
 // Nor can it be cancelled: when ctx ends first, Run returns ctx's error
-// at once and the tool's goroutine finishes in the background.
+// at once and the tool's goroutine finishes in the background. And it
+// reads a tool's output whole: the caps on output (MaxBagOutput,
+// MaxOutput) are applied once it returns, so they bound what the
+// Accessor keeps but not what goops reads.
 func FromGoops(r GoopsRunner) Runner {
 	return goopsRunner{r: r}
 }

@@ -3,6 +3,7 @@ package hooktools
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -44,7 +45,7 @@ func TestGoopsAdapterRealErrorShape(t *testing.T) {
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, 1, te.ExitCode)
 	assert.Equal(t, "relation-get", te.Tool)
-	assert.Equal(t, []string{"--format=json", "-r", "backends:4", "-", "shop/9"}, te.Args)
+	assert.Equal(t, []string{"--format=json", "-r=backends:4", "-", "shop/9"}, te.Args)
 	assert.Equal(t, `cannot read settings for unit "shop/9" in relation "lb:backends shop:website": unit "shop/9": settings not found`, te.Message)
 	assert.ErrorIs(t, err, httprelation.ErrUnitNotFound)
 
@@ -88,7 +89,7 @@ func TestGoopsSetUsesArguments(t *testing.T) {
 		"note": "line one\nline two\n", "eq": "a=b", "gone": "",
 	})
 	require.NoError(t, err)
-	assert.Equal(t, [][]string{{"relation-set", "-r", "site:2", "eq=a=b", "gone=", "note=line one\nline two\n"}}, got)
+	assert.Equal(t, [][]string{{"relation-set", "-r=site:2", "eq=a=b", "gone=", "note=line one\nline two\n"}}, got)
 }
 
 func TestGoopsArgumentLimit(t *testing.T) {
@@ -108,7 +109,7 @@ func TestGoopsArgumentLimit(t *testing.T) {
 	assert.Equal(t, 1, calls, "nothing written when one value is too long")
 
 	// The same value goes through a runner that feeds stdin.
-	r := answer(map[string]string{"relation-set -r site:2 --file -": ""})
+	r := answer(map[string]string{"relation-set -r=site:2 --file -": ""})
 	require.NoError(t, New(r).SetLocalData(ctx, "site:2", map[string]string{"k": fits + "x"}))
 }
 
@@ -131,3 +132,89 @@ func TestGoopsStdinUnsupported(t *testing.T) {
 type goopsFunc func(name string, args ...string) ([]byte, error)
 
 func (f goopsFunc) Run(name string, args ...string) ([]byte, error) { return f(name, args...) }
+
+// goopstestShaped answers the way goops' test double does
+// (github.com/gruyaume/goops, goopstest/command_runner.go at commit
+// 0188165a50c9): relation-ids takes the endpoint from its first argument;
+// relation-list, relation-get and relation-set find the relation only in
+// a "-r=ID" argument (splitPrefixedArgs, parseRelationGetArgs,
+// parseRelationSetArgs); relation-get's unit follows "-"; relation-set
+// takes key=value arguments. Failures read as goopstest words them.
+type goopstestShaped struct {
+	endpoint, id string
+	units        map[string]map[string]string
+	local        map[string]string
+}
+
+func (g *goopstestShaped) Run(name string, args ...string) ([]byte, error) {
+	relation := ""
+	for _, a := range args {
+		if id, ok := strings.CutPrefix(a, "-r="); ok {
+			relation = id
+		}
+	}
+	switch name {
+	case "relation-ids":
+		if args[0] == g.endpoint {
+			return []byte(`["` + g.id + `"]`), nil
+		}
+		return []byte(`[]`), nil
+	case "relation-list":
+		if relation != g.id {
+			return nil, fmt.Errorf("command relation-list failed: ERROR invalid value %q for option -r: relation not found", relation)
+		}
+		return []byte(`["web/0"]`), nil
+	case "relation-get":
+		unit := ""
+		for i, a := range args {
+			if a == "-" && i+1 < len(args) {
+				unit = args[i+1]
+			}
+		}
+		if relation != g.id || unit == "" {
+			return nil, errors.New("relation ID or unit ID not provided")
+		}
+		bag, ok := g.units[unit]
+		if !ok {
+			return nil, fmt.Errorf("command relation-get failed: ERROR cannot read settings for unit %q in relation %q: unit %q: settings not found", unit, relation, unit)
+		}
+		return json.Marshal(bag)
+	case "relation-set":
+		if relation != g.id {
+			return nil, errors.New("relation ID not provided")
+		}
+		for _, a := range args {
+			if k, v, ok := strings.Cut(a, "="); ok && !strings.HasPrefix(a, "-") {
+				g.local[k] = v
+			}
+		}
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown command: %s", name)
+}
+
+// TestGoopstestArgumentShapes: every call the Accessor makes is one that
+// goops' test double understands, so a goops charm's tests can drive the
+// library through FromGoops.
+func TestGoopstestArgumentShapes(t *testing.T) {
+	g := &goopstestShaped{
+		endpoint: "reverseproxy", id: "reverseproxy:0",
+		units: map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "8080"}},
+		local: map[string]string{},
+	}
+	ctx := context.Background()
+	acc := New(FromGoops(g), WithEnv(Env{Unit: "haproxy/0"}))
+	services, err := httprelation.NewRequires(acc, "reverseproxy").Services(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: []httprelation.Host{
+		{Hostname: "10.0.0.1", PrivateAddress: "10.0.0.1", Port: 8080},
+	}}}, services)
+
+	require.NoError(t, acc.SetLocalData(ctx, "reverseproxy:0", map[string]string{"note": "a=b"}))
+	assert.Equal(t, map[string]string{"note": "a=b"}, g.local)
+
+	_, err = acc.UnitData(ctx, "reverseproxy:0", "web/9")
+	assert.ErrorIs(t, err, httprelation.ErrUnitNotFound)
+	_, err = acc.RelationUnits(ctx, "reverseproxy:7")
+	assert.ErrorIs(t, err, httprelation.ErrRelationNotFound)
+}

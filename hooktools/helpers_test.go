@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/charmkit/httprelation"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v2"
 )
@@ -54,7 +55,9 @@ func (tr transcript) env() Env {
 }
 
 // replayRunner answers calls from a transcript. A call matches a
-// recording with the same arguments and, for --file -, stdin that YAML
+// recording with the same arguments, up to the spelling of options that
+// Juju's parser takes either way ("-r ID" or "-r=ID", options before or
+// after the positional arguments), and, for --file -, stdin that YAML
 // decodes to the same map (Juju reads it with yaml.v2); recordings are
 // used in order, the last one repeating, so that writes recorded between
 // two reads show.
@@ -74,9 +77,10 @@ func (r *replayRunner) Run(_ context.Context, tool string, args []string, stdin 
 	defer r.mu.Unlock()
 	full := append([]string{tool}, args...)
 	r.log = append(r.log, full)
+	want := canonicalArgs(full)
 	last := -1
 	for i, c := range r.calls {
-		if !slices.Equal(c.Args, full) || !sameStdin(c.Stdin, stdin) {
+		if !slices.Equal(canonicalArgs(c.Args), want) || !sameStdin(c.Stdin, stdin) {
 			continue
 		}
 		last = i
@@ -93,6 +97,28 @@ func (r *replayRunner) Run(_ context.Context, tool string, args []string, stdin 
 		return nil, &ToolError{Tool: tool, Args: args, ExitCode: c.Exit, Message: toolMessage(c.Stderr)}
 	}
 	return []byte(c.Stdout), nil
+}
+
+// canonicalArgs spells a recorded or made call one way: "-r ID" as
+// "-r=ID", and the options, in their order, before the positional
+// arguments, in theirs, as Juju's gnuflag parser (interspersed) reads
+// them. "-" alone is positional; the value of --file stays with it.
+func canonicalArgs(call []string) []string {
+	opts := []string{call[0]}
+	var pos []string
+	for i := 1; i < len(call); i++ {
+		a := call[i]
+		switch {
+		case (a == "-r" || a == "--file") && i+1 < len(call):
+			opts = append(opts, a+"="+call[i+1])
+			i++
+		case a != "-" && strings.HasPrefix(a, "-"):
+			opts = append(opts, a)
+		default:
+			pos = append(pos, a)
+		}
+	}
+	return append(opts, pos...)
 }
 
 func sameStdin(recorded *string, got []byte) bool {
@@ -178,4 +204,16 @@ func answer(outputs map[string]string) *funcRunner {
 		}
 		return []byte(out), nil
 	}}
+}
+
+// readAll collects what ReadUnits hands over, in the order of refs; fn
+// never fails, so every ref is read.
+func readAll(ctx context.Context, acc *Accessor, refs []httprelation.UnitRef) ([]map[string]string, []error, error) {
+	bags := make([]map[string]string, len(refs))
+	errs := make([]error, len(refs))
+	err := acc.ReadUnits(ctx, refs, func(i int, bag map[string]string, err error) error {
+		bags[i], errs[i] = bag, err
+		return nil
+	})
+	return bags, errs, err
 }

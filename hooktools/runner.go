@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/charmkit/httprelation"
 )
 
 // Runner executes one hook tool. It exists so that tests, simulators and
@@ -26,6 +28,10 @@ type Runner interface {
 }
 
 // ExecRunner runs hook tools as child processes, never through a shell.
+// On Unix each tool leads a process group of its own, and a tool whose
+// context ends (its deadline, a cancelled bulk read, a signal to the
+// hook) is killed with its whole group, so nothing it started outlives
+// it.
 type ExecRunner struct {
 	// Env, when not nil, is the whole environment of the tool, and the
 	// tool is looked up in the PATH it holds rather than the process's
@@ -38,28 +44,47 @@ type ExecRunner struct {
 // a grandchild that inherited them must not keep a hook hanging.
 const waitDelay = time.Second
 
-// Run implements Runner.
+// maxStderr caps the stderr of a tool that is kept, from its start;
+// Juju's messages are a line or two.
+const maxStderr = 64 << 10
+
+// Run implements Runner. It reads at most MaxOutput bytes of the tool's
+// output: past that, the tool is killed and Run fails with
+// ErrOutputTooLarge.
 func (r ExecRunner) Run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	return r.runLimited(ctx, tool, args, stdin, MaxOutput)
+}
+
+// runLimited is Run with a cap of limit bytes of output.
+func (r ExecRunner) runLimited(ctx context.Context, tool string, args []string, stdin []byte, limit int) ([]byte, error) {
 	path, err := r.lookPath(tool)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, path, args...)
+	// toolCtx also ends when the output passes its cap.
+	toolCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	cmd := exec.CommandContext(toolCtx, path, args...)
+	killGroupOnCancel(cmd)
 	cmd.Env = r.Env
 	cmd.WaitDelay = waitDelay
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
+	stdout := &limitedBuffer{limit: limit, stop: stop}
+	stderr := &limitedBuffer{limit: maxStderr}
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
 	err = cmd.Run()
+	if stdout.over {
+		return nil, errOutputTooLarge(tool, limit)
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil && err != nil {
 		return nil, fmt.Errorf("%s: %w", tool, ctxErr)
 	}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
-		msg := toolMessage(stderr.String())
+		msg := toolMessage(string(stderr.buf))
 		if msg == "" {
 			// Killed by a signal, or died before saying why: "signal:
 			// killed" beats an empty message.
@@ -70,32 +95,42 @@ func (r ExecRunner) Run(ctx context.Context, tool string, args []string, stdin [
 	if err != nil {
 		return nil, fmt.Errorf("running %s: %w", tool, err)
 	}
-	return stdout.Bytes(), nil
+	return stdout.buf, nil
 }
 
 // lookPath finds tool in the PATH of r.Env, or of the process when r.Env
-// is nil. exec.Command would always use the process's PATH.
+// is nil (exec.Command would always use the process's). A tool that the
+// PATH finds first through a relative entry is refused with
+// ErrRelativePath, as exec.LookPath refuses it with exec.ErrDot: running
+// whatever sits there, or skipping to a later entry, would both run
+// something other than what a shell would.
 func (r ExecRunner) lookPath(tool string) (string, error) {
+	if strings.ContainsRune(tool, filepath.Separator) {
+		return "", fmt.Errorf("%w: %s: tool names carry no directory", ErrNotInHook, httprelation.Quote(tool))
+	}
 	if r.Env == nil {
 		path, err := exec.LookPath(tool)
-		if err != nil {
+		switch {
+		case errors.Is(err, exec.ErrDot) || (err == nil && !filepath.IsAbs(path)):
+			// Without ErrDot when GODEBUG=execerrdot=0.
+			return "", fmt.Errorf("%s: %w: %s", tool, ErrRelativePath, httprelation.Quote(path))
+		case err != nil:
 			return "", fmt.Errorf("%w: %s: %w", ErrNotInHook, tool, err)
 		}
 		return path, nil
 	}
-	if strings.ContainsRune(tool, filepath.Separator) {
-		return "", fmt.Errorf("%w: %s: tool names carry no directory", ErrNotInHook, tool)
-	}
 	for _, dir := range filepath.SplitList(envValue(r.Env, "PATH")) {
-		if dir == "" || !filepath.IsAbs(dir) {
-			// A relative PATH entry would depend on the working
-			// directory; hook tools never live in one.
-			continue
+		if dir == "" {
+			dir = "." // POSIX: an empty entry is the working directory
 		}
 		path := filepath.Join(dir, tool)
-		if isExecutable(path) {
-			return path, nil
+		if !isExecutable(path) {
+			continue
 		}
+		if !filepath.IsAbs(dir) {
+			return "", fmt.Errorf("%s: %w: %s", tool, ErrRelativePath, httprelation.Quote(path))
+		}
+		return path, nil
 	}
 	return "", fmt.Errorf("%w: %s: %w", ErrNotInHook, tool, exec.ErrNotFound)
 }

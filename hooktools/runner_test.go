@@ -1,11 +1,13 @@
 package hooktools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -19,7 +21,13 @@ import (
 // TestMain lets the test binary stand in for a hook tool: linked under a
 // tool's name and run with HOOKTOOLS_FAKE_TOOL=1, it acts as the FAKE_*
 // variables say instead of running tests. No shell script is needed.
+//
+// Run with HOOKTOOLS_LOOKUP_PROBE=TOOL, it prints how ExecRunner looks
+// TOOL up instead (see lookupProbe).
 func TestMain(m *testing.M) {
+	if tool := os.Getenv("HOOKTOOLS_LOOKUP_PROBE"); tool != "" {
+		os.Exit(lookupProbe(tool))
+	}
 	if os.Getenv("HOOKTOOLS_FAKE_TOOL") == "1" {
 		os.Exit(fakeTool())
 	}
@@ -31,6 +39,28 @@ func fakeTool() int {
 	switch os.Getenv("FAKE_MODE") {
 	case "hang":
 		time.Sleep(time.Hour)
+	case "spawn":
+		// Start a child that hangs too, holding this tool's output
+		// open, and say where it is; then hang. With FAKE_SPAWN_ONLY,
+		// only a call whose last argument it names does so.
+		if only := os.Getenv("FAKE_SPAWN_ONLY"); only != "" && os.Args[len(os.Args)-1] != only {
+			break
+		}
+		child := exec.Command(os.Args[0])
+		child.Env = append(os.Environ(), "FAKE_MODE=hang")
+		child.Stdout, child.Stderr = os.Stdout, os.Stderr
+		if err := child.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if err := os.WriteFile(os.Getenv("FAKE_PIDFILE"), []byte(strconv.Itoa(child.Process.Pid)), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		time.Sleep(time.Hour)
+	case "big":
+		size, _ := strconv.Atoi(os.Getenv("FAKE_SIZE"))
+		return writeBag(os.Stdout, size)
 	case "echo":
 		_ = json.NewEncoder(os.Stdout).Encode(echoed{
 			Tool: filepath.Base(os.Args[0]), Args: os.Args[1:], Stdin: string(stdin),
@@ -41,6 +71,25 @@ func fakeTool() int {
 	fmt.Fprint(os.Stderr, os.Getenv("FAKE_STDERR"))
 	code, _ := strconv.Atoi(os.Getenv("FAKE_EXIT"))
 	return code
+}
+
+// writeBag prints a bag {"k":"xxx..."} of size bytes in all, or one that
+// never ends for a negative size.
+func writeBag(w io.Writer, size int) int {
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	_, _ = io.WriteString(w, `{"k":"`)
+	for left := size - len(`{"k":""}`); size < 0 || left > 0; {
+		n := len(chunk)
+		if size >= 0 {
+			n = min(n, left)
+			left -= n
+		}
+		if _, err := w.Write(chunk[:n]); err != nil {
+			return 1
+		}
+	}
+	_, _ = io.WriteString(w, `"}`)
+	return 0
 }
 
 type echoed struct {
@@ -134,10 +183,10 @@ func TestExecRunnerKillsHungToolAtDeadline(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
 
-// TestDefaultTimeout checks that a context without deadline gets the
-// per-call timeout, and that a context's own deadline is kept.
+// TestDefaultTimeout checks that every call gets the per-call timeout,
+// and that a context's own earlier deadline is kept.
 func TestDefaultTimeout(t *testing.T) {
-	deadlines := make(chan time.Time, 2)
+	deadlines := make(chan time.Time, 3)
 	blocking := &funcRunner{fn: func(ctx context.Context, _ call) ([]byte, error) {
 		d, ok := ctx.Deadline()
 		if !ok {
@@ -163,6 +212,14 @@ func TestDefaultTimeout(t *testing.T) {
 	_, err = New(blocking).UnitData(ctx, "website:1", "web/0")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, want, <-deadlines)
+
+	// A longer deadline of the context does not lift the per-call one.
+	long, cancelLong := context.WithTimeout(context.Background(), time.Hour)
+	defer cancelLong()
+	start = time.Now()
+	_, err = New(blocking, WithTimeout(100*time.Millisecond)).UnitData(long, "website:1", "web/0")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.WithinDuration(t, start.Add(100*time.Millisecond), <-deadlines, 50*time.Millisecond)
 
 	// The default applies without options too.
 	assert.Equal(t, DefaultTimeout, New(blocking).call.timeout)

@@ -7,13 +7,16 @@ import (
 	"slices"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/statekey"
 )
 
 // Juju's quota for charm state (core/quota: MaxCharmStateKeySize,
 // MaxCharmStateValueSize); checked here so that an oversized flag fails
-// with a clear error before any write.
+// with a clear error before any write. The key limit applies to the key
+// as the controller stores it, with each '.' and '$' escaped to three
+// bytes.
 const (
-	MaxStateKeySize   = 256
+	MaxStateKeySize   = statekey.MaxSize
 	MaxStateValueSize = 64 * 1024
 )
 
@@ -34,11 +37,20 @@ func NewStateStore(r Runner, opts ...Option) *StateStore {
 }
 
 // Load implements httprelation.Store with one state-get call. A stored
-// empty value counts as absent, as Save never stores one.
+// empty value counts as absent, as Save never stores one. state-get
+// prints null when nothing is stored; a value that is not a string
+// cannot come from Juju and fails the load with a *ParseError.
 func (s *StateStore) Load(ctx context.Context) (map[string]string, error) {
-	m, err := s.call.runStringMap(ctx, "state-get", "--format=json")
+	out, err := s.call.run(ctx, "state-get", []string{"--format=json"}, nil)
 	if err != nil {
 		return nil, err
+	}
+	m, problems, err := decodeStringMap("state-get", out, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, newParseError("state-get", out, problems[0])
 	}
 	maps.DeleteFunc(m, func(_, v string) bool { return v == "" })
 	return m, nil
@@ -56,8 +68,9 @@ func (s *StateStore) Save(ctx context.Context, changes map[string]string) error 
 		if err := checkKey(k); err != nil {
 			return fmt.Errorf("state: %w", err)
 		}
-		if len(k) > MaxStateKeySize {
-			return fmt.Errorf("state: %w: key %.32q... is %d bytes, limit %d", ErrTooLarge, k, len(k), MaxStateKeySize)
+		if size := statekey.Size(k); size > MaxStateKeySize {
+			return fmt.Errorf("state: %w: key %.32q... counts %d bytes with '.' and '$' escaped as Juju stores them, limit %d",
+				ErrTooLarge, k, size, MaxStateKeySize)
 		}
 		if len(v) > MaxStateValueSize {
 			return fmt.Errorf("state: %w: value of %q is %d bytes, limit %d", ErrTooLarge, k, len(v), MaxStateValueSize)

@@ -13,10 +13,10 @@ import (
 
 func TestStateLoad(t *testing.T) {
 	for out, want := range map[string]map[string]string{
-		"null\n":                        {},
-		"{}\n":                          {},
-		`{"available":"true"}` + "\n":   {"available": "true"},
-		`{"a":"1","b":"","c":2}` + "\n": {"a": "1"},
+		"null\n":                      {},
+		"{}\n":                        {},
+		`{"available":"true"}` + "\n": {"available": "true"},
+		`{"a":"1","b":""}` + "\n":     {"a": "1"},
 	} {
 		r := answer(map[string]string{"state-get --format=json": out})
 		got, err := NewStateStore(r).Load(context.Background())
@@ -56,11 +56,14 @@ func TestStateSaveValidatesFirst(t *testing.T) {
 		changes map[string]string
 		want    error
 	}{
-		"key too long":   {map[string]string{strings.Repeat("k", MaxStateKeySize+1): "v", "a": "b"}, ErrTooLarge},
-		"value too long": {map[string]string{"k": strings.Repeat("v", MaxStateValueSize+1)}, ErrTooLarge},
-		"empty key":      {map[string]string{"": "v"}, httprelation.ErrInvalidKey},
-		"key with =":     {map[string]string{"a=b": "v"}, httprelation.ErrInvalidKey},
-		"delete bad key": {map[string]string{"-a": ""}, httprelation.ErrInvalidKey},
+		"key too long": {map[string]string{strings.Repeat("k", MaxStateKeySize+1): "v", "a": "b"}, ErrTooLarge},
+		// Juju escapes '.' and '$' to three bytes before its quota check.
+		"dots escaped too long":    {map[string]string{"flag." + strings.Repeat("k.", 83): "1"}, ErrTooLarge},
+		"dollars escaped too long": {map[string]string{strings.Repeat("$", 86): "1"}, ErrTooLarge},
+		"value too long":           {map[string]string{"k": strings.Repeat("v", MaxStateValueSize+1)}, ErrTooLarge},
+		"empty key":                {map[string]string{"": "v"}, httprelation.ErrInvalidKey},
+		"key with =":               {map[string]string{"a=b": "v"}, httprelation.ErrInvalidKey},
+		"delete bad key":           {map[string]string{"-a": ""}, httprelation.ErrInvalidKey},
 	} {
 		r := answer(nil)
 		err := NewStateStore(r).Save(context.Background(), tc.changes)
@@ -72,6 +75,9 @@ func TestStateSaveValidatesFirst(t *testing.T) {
 		strings.Repeat("k", MaxStateKeySize): strings.Repeat("v", MaxStateValueSize),
 	})
 	assert.NoError(t, err, "limits are inclusive")
+	r = answer(map[string]string{"state-set --file -": ""})
+	err = NewStateStore(r).Save(context.Background(), map[string]string{"$" + strings.Repeat(".", 84): "v"})
+	assert.NoError(t, err, "3+84*3 = 255 bytes escaped")
 }
 
 func TestStateSaveThroughGoops(t *testing.T) {

@@ -3,7 +3,6 @@ package httprelationtest_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 var ctx = context.Background()
@@ -25,48 +25,9 @@ func load(t *testing.T, name string) *httprelationtest.Model {
 	return m
 }
 
-func TestLoadScenario(t *testing.T) {
-	s, err := httprelationtest.LoadScenario(filepath.Join("testdata", "departed.json"))
-	require.NoError(t, err)
-	assert.Equal(t, "lb/0", s.Unit)
-	assert.Equal(t, httprelationtest.Hook{Name: "backends-relation-departed", RelationID: "backends:4",
-		RemoteUnit: "shop/3", DepartingUnit: "shop/3"}, s.Hook)
-	require.Len(t, s.Relations, 2)
-	assert.Equal(t, "8000", s.Relations[0].Units["shop/0"]["port"])
-	assert.Equal(t, map[string]string{"backends.available": "1"}, s.State)
-}
-
-func TestLoadScenarioRejects(t *testing.T) {
-	tests := map[string]string{
-		"unknown-field.json":         "unknown field",
-		"bad-relation-id.json":       `"backends"`,
-		"empty-endpoint.json":        `":4"`,
-		"duplicate-number.json":      "used twice",
-		"bad-local-unit.json":        `"lb"`,
-		"unit-of-other-app.json":     `"blog/0"`,
-		"trailing-data.json":         "after the scenario",
-		"trailing-brace.json":        "after the scenario",
-		"unknown-hook-relation.json": `"backends:9"`,
-		"not-json.json":              "invalid character",
-	}
-	for file, want := range tests {
-		t.Run(file, func(t *testing.T) {
-			_, err := httprelationtest.LoadScenario(filepath.Join("testdata", file))
-			require.Error(t, err)
-			assert.ErrorContains(t, err, want)
-			assert.ErrorContains(t, err, file, "the error must name the fixture")
-			m, err := httprelationtest.Load(filepath.Join("testdata", file))
-			assert.Error(t, err)
-			assert.Nil(t, m)
-		})
-	}
-	_, err := httprelationtest.LoadScenario(filepath.Join("testdata", "missing.json"))
-	assert.ErrorIs(t, err, os.ErrNotExist)
-}
-
 func TestRelationIDs(t *testing.T) {
-	m := httprelationtest.New(httprelationtest.Scenario{Unit: "lb/0", Relations: []httprelationtest.Relation{
-		{ID: "website:3"}, {ID: "admin:5"}, {ID: "website:12"}, {ID: "websites:7"},
+	m := httprelationtest.New(t, &toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{
+		"website:3": {RemoteApp: "a"}, "admin:5": {RemoteApp: "b"}, "website:12": {RemoteApp: "c"}, "websites:7": {RemoteApp: "d"},
 	}})
 	ids, err := m.RelationIDs(ctx, "website")
 	require.NoError(t, err)
@@ -144,7 +105,7 @@ func TestDeparted(t *testing.T) {
 
 func TestBroken(t *testing.T) {
 	m := load(t, "departed.json")
-	m.SetHook(httprelationtest.Hook{Name: "backends-relation-broken", RelationID: "backends:11"})
+	require.NoError(t, m.SetHook(toolsim.Hook{Name: "backends-relation-broken", RelationID: "backends:11"}))
 	hc, err := m.HookContext(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "blog", hc.RemoteApp, "the remote app defaults to the relation's")
@@ -164,9 +125,9 @@ func TestBroken(t *testing.T) {
 
 func TestSetUnitDataAndRemoveUnit(t *testing.T) {
 	m := load(t, "departed.json")
-	m.SetHook(httprelationtest.Hook{Name: "backends-relation-joined", RelationID: "backends:4", RemoteUnit: "shop/5"})
 	bag := map[string]string{"private-address": "172.20.1.15"}
 	require.NoError(t, m.SetUnitData("backends:4", "shop/5", bag))
+	require.NoError(t, m.SetHook(toolsim.Hook{Name: "backends-relation-joined", RelationID: "backends:4", RemoteUnit: "shop/5"}))
 	bag["private-address"] = "changed"
 	got, err := m.UnitData(ctx, "backends:4", "shop/5")
 	require.NoError(t, err)
@@ -178,6 +139,17 @@ func TestSetUnitDataAndRemoveUnit(t *testing.T) {
 	assert.Equal(t, []string{"shop/3", "shop/5"}, units)
 	_, err = m.UnitData(ctx, "backends:4", "shop/0")
 	assert.ErrorIs(t, err, httprelation.ErrUnitNotFound)
+
+	assert.ErrorIs(t, m.RemoveUnit("backends:4", "shop/0"), httprelation.ErrUnitNotFound, "already gone")
+	assert.ErrorIs(t, m.RemoveUnit("backends:4", "shop/5"), toolsim.ErrInvalidModel, "the hook's remote unit")
+	units, err = m.RelationUnits(ctx, "backends:4")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"shop/3", "shop/5"}, units, "a refused removal changes nothing")
+	assert.ErrorIs(t, m.SetHook(toolsim.Hook{Name: "backends-relation-joined", RelationID: "backends:4", RemoteUnit: "shop/0"}),
+		toolsim.ErrInvalidModel)
+	hc, err := m.HookContext(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "shop/5", hc.RemoteUnit, "a refused hook leaves the hook as it was")
 }
 
 func TestSetLocalData(t *testing.T) {
@@ -211,26 +183,42 @@ func TestSetLocalData(t *testing.T) {
 }
 
 func TestIngressAddress(t *testing.T) {
+	network := func(addr string) toolsim.Network {
+		return toolsim.Network{
+			BindAddresses:    []toolsim.BindAddress{{InterfaceName: "eth0", Addresses: []toolsim.InterfaceAddress{{Value: addr, CIDR: addr + "/32"}}}},
+			IngressAddresses: []string{addr},
+		}
+	}
 	tests := []struct {
 		name     string
 		unitAddr string
-		rel      httprelationtest.Relation
+		binding  *toolsim.Network
+		rel      toolsim.Relation
 		want     string
 	}{
-		{name: "network-get", unitAddr: "10.0.0.4", want: "10.0.0.1", rel: httprelationtest.Relation{
-			IngressAddress: "10.0.0.1", Local: map[string]string{"ingress-address": "10.0.0.2", "private-address": "10.0.0.3"}}},
-		{name: "local ingress-address", unitAddr: "10.0.0.4", want: "10.0.0.2", rel: httprelationtest.Relation{
+		{name: "network-get -r: the relation's own network", unitAddr: "10.0.0.4", want: "10.0.0.1", binding: ptr(network("10.0.0.5")),
+			rel: toolsim.Relation{Network: ptr(network("10.0.0.1")), Local: map[string]string{"ingress-address": "10.0.0.2", "private-address": "10.0.0.3"}}},
+		{name: "network-get: the endpoint's binding", unitAddr: "10.0.0.4", want: "10.0.0.5", binding: ptr(network("10.0.0.5")),
+			rel: toolsim.Relation{Local: map[string]string{"ingress-address": "10.0.0.2"}}},
+		{name: "binding without interfaces is no network config", unitAddr: "10.0.0.4", want: "10.0.0.2",
+			binding: &toolsim.Network{IngressAddresses: []string{"10.0.0.5"}},
+			rel:     toolsim.Relation{Local: map[string]string{"ingress-address": "10.0.0.2"}}},
+		{name: "local ingress-address", unitAddr: "10.0.0.4", want: "10.0.0.2", rel: toolsim.Relation{
 			Local: map[string]string{"ingress-address": "10.0.0.2", "private-address": "10.0.0.3"}}},
-		{name: "local private-address", unitAddr: "10.0.0.4", want: "10.0.0.3", rel: httprelationtest.Relation{
+		{name: "local private-address", unitAddr: "10.0.0.4", want: "10.0.0.3", rel: toolsim.Relation{
 			Local: map[string]string{"private-address": "10.0.0.3"}}},
 		{name: "unit-get private-address", unitAddr: "10.0.0.4", want: "10.0.0.4"},
 		{name: "nothing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.rel.ID = "website:1"
-			m := httprelationtest.New(httprelationtest.Scenario{Unit: "web/0", PrivateAddress: tt.unitAddr,
-				Relations: []httprelationtest.Relation{tt.rel}})
+			tt.rel.RemoteApp = "lb"
+			model := &toolsim.Model{Unit: "web/0", PrivateAddress: tt.unitAddr,
+				Relations: map[string]toolsim.Relation{"website:1": tt.rel}}
+			if tt.binding != nil {
+				model.Networks = map[string]toolsim.Network{"website": *tt.binding}
+			}
+			m := httprelationtest.New(t, model)
 			got, err := m.IngressAddress(ctx, "1")
 			if tt.want == "" {
 				assert.Error(t, err)
@@ -241,6 +229,8 @@ func TestIngressAddress(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func TestStore(t *testing.T) {
 	m := load(t, "departed.json")
@@ -258,22 +248,22 @@ func TestStore(t *testing.T) {
 	require.ErrorIs(t, m.Save(cancelled, map[string]string{"hash": ""}), context.Canceled)
 	assert.Equal(t, "abc", m.State()["hash"])
 
-	empty := httprelationtest.New(httprelationtest.Scenario{Unit: "web/0"})
+	empty := httprelationtest.New(t, &toolsim.Model{Unit: "web/0"})
 	state, err = empty.Load(ctx)
 	require.NoError(t, err)
 	assert.NotNil(t, state)
 	assert.Empty(t, state)
 }
 
-func TestNewCopiesScenario(t *testing.T) {
-	s := httprelationtest.Scenario{Unit: "web/0", State: map[string]string{"k": "v"},
-		Relations: []httprelationtest.Relation{{ID: "website:1", RemoteApp: "lb",
+func TestNewCopiesTheModel(t *testing.T) {
+	model := &toolsim.Model{Unit: "web/0", State: map[string]string{"k": "v"},
+		Relations: map[string]toolsim.Relation{"website:1": {RemoteApp: "lb",
 			Local: map[string]string{"port": "80"}, Units: map[string]map[string]string{"lb/0": {"a": "1"}}}}}
-	m := httprelationtest.New(s)
-	s.State["k"] = "changed"
-	s.Relations[0].Local["port"] = "81"
-	s.Relations[0].Units["lb/0"]["a"] = "2"
-	s.Relations[0].Units["lb/1"] = nil
+	m := httprelationtest.New(t, model)
+	model.State["k"] = "changed"
+	model.Relations["website:1"].Local["port"] = "81"
+	model.Relations["website:1"].Units["lb/0"]["a"] = "2"
+	model.Relations["website:1"].Units["lb/1"] = nil
 	assert.Equal(t, map[string]string{"k": "v"}, m.State())
 	assert.Equal(t, map[string]string{"port": "80"}, m.Local("website:1"))
 	bag, err := m.UnitData(ctx, "website:1", "lb/0")
@@ -282,6 +272,10 @@ func TestNewCopiesScenario(t *testing.T) {
 	units, err := m.RelationUnits(ctx, "website:1")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"lb/0"}, units)
+
+	snap := m.Snapshot()
+	snap.Relations["website:1"].Local["port"] = "82"
+	assert.Equal(t, "80", m.Local("website:1")["port"], "a snapshot is a copy")
 }
 
 func TestCalls(t *testing.T) {
@@ -302,7 +296,7 @@ func TestCalls(t *testing.T) {
 		{Method: "SetLocalData", Arg: "backends:99"}, {Method: "RemoteApp", Arg: "backends:4"},
 		{Method: "IngressAddress", Arg: "backends:4"}, {Method: "StateLoad"}, {Method: "StateSave"},
 	}, m.Calls(), "failed calls are recorded too")
-	assert.Equal(t, 2, m.CallCount("UnitData"))
+	assert.Equal(t, 2, m.CallCount(httprelationtest.CallUnitData))
 	assert.Zero(t, m.CallCount("Local"), "inspection helpers are not calls")
 	m.ResetCalls()
 	assert.Empty(t, m.Calls())
@@ -316,7 +310,9 @@ func TestConcurrentUse(t *testing.T) {
 	const workers = 16
 	var wg sync.WaitGroup
 	for i := range workers {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			key := fmt.Sprintf("k%d", i)
 			assert.NoError(t, m.SetLocalData(ctx, "backends:4", map[string]string{key: "v"}))
 			assert.NoError(t, m.Save(ctx, map[string]string{key: "v"}))
@@ -330,10 +326,11 @@ func TestConcurrentUse(t *testing.T) {
 			assert.NoError(t, err)
 			_, err = m.Load(ctx)
 			assert.NoError(t, err)
-			m.SetHook(httprelationtest.Hook{Name: "update-status"})
+			assert.NoError(t, m.SetHook(toolsim.Hook{Name: "update-status"}))
 			_ = m.Calls()
 			_ = m.Local("backends:4")
-		})
+			_ = m.Snapshot()
+		}()
 	}
 	wg.Wait()
 	local, state := m.Local("backends:4"), m.State()

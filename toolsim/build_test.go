@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,7 +21,7 @@ const (
 // directory and returns their paths.
 func buildTestCmds(t *testing.T) (alpha, beta string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(testcompat.Context(t), 2*time.Minute)
 	defer cancel()
 	bins, err := BuildPackages(ctx, "", t.TempDir(), alphaDir, betaPkg)
 	require.NoError(t, err)
@@ -30,7 +31,7 @@ func buildTestCmds(t *testing.T) (alpha, beta string) {
 
 func TestBuildPackages(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(testcompat.Context(t), 2*time.Minute)
 	defer cancel()
 	// A relative outDir that does not exist yet comes back absolute.
 	wd, err := os.Getwd()
@@ -86,7 +87,7 @@ func TestBuildPackagesErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+			ctx, cancel := context.WithTimeout(testcompat.Context(t), 2*time.Minute)
 			defer cancel()
 			out := filepath.Join(t.TempDir(), "bin")
 			bins, err := BuildPackages(ctx, "", out, tt.pkgs...)
@@ -99,7 +100,7 @@ func TestBuildPackagesErrors(t *testing.T) {
 
 func TestBuildPackagesContext(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(t.Context())
+	ctx, cancel := context.WithCancel(testcompat.Context(t))
 	cancel()
 	_, err := BuildPackages(ctx, "", t.TempDir(), alphaDir)
 	assert.ErrorIs(t, err, context.Canceled)

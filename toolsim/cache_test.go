@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -337,10 +338,13 @@ func TestConcurrentColdReaders(t *testing.T) {
 		results := make([]Result, 20)
 		errs := make([]error, 20)
 		var wg sync.WaitGroup
+		ctx := testcompat.Context(t)
 		for i := range 20 {
-			wg.Go(func() {
-				results[i], errs[i] = s.Run(t.Context(), "relation-get", "-r", "backends:4", "private-address", fmt.Sprintf("shop/%d", 10+i))
-			})
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = s.Run(ctx, "relation-get", "-r", "backends:4", "private-address", fmt.Sprintf("shop/%d", 10+i))
+			}()
 		}
 		wg.Wait()
 		for i := range 20 {

@@ -47,8 +47,35 @@
 //
 // Afterwards model.json holds what the charm wrote (relation-set,
 // state-set, status-set, juju-log lines) and calls.jsonl one JSON line per
-// tool call. Unlike Juju, which commits relation data only when the hook
-// exits 0, the simulator writes through at once.
+// tool call. Run by hand like this, the tools write through at once; the
+// runners below keep a hook's writes only when it exits 0, as Juju does.
+//
+// # Events
+//
+// "hook-tool-sim fire" (and [Sim.Fire] in Go) makes an event happen to
+// the model and runs the charm for every hook Juju fires for it, in
+// Juju's order:
+//
+//	hook-tool-sim fire ./mycharm join website:3 haproxy/1 private-address=10.0.0.21
+//	    # website-relation-joined, then -changed; haproxy/1 is in the model from the first
+//	hook-tool-sim fire ./mycharm change website:3 haproxy/1 port=80
+//	    # website-relation-changed
+//	hook-tool-sim fire ./mycharm depart website:3 haproxy/1
+//	    # website-relation-departed (not listed, bag readable), then haproxy/1 is gone
+//	hook-tool-sim fire ./mycharm remove-relation website:3
+//	    # -relation-departed per unit, -relation-broken, then website:3 is gone
+//	hook-tool-sim fire ./mycharm config port=8081
+//	    # config-changed
+//	hook-tool-sim fire ./mycharm add-relation website:4 cdn edge   # website-relation-created
+//	hook-tool-sim fire ./mycharm hook install                      # any other hook
+//
+// Each hook runs as a process from the charm directory with Juju's
+// environment for it (see [Model.HookEnv]). What a hook writes to
+// relations and to the charm state is kept only when it exits 0, as Juju
+// does; status-set and juju-log take effect at once, as in Juju. Within
+// the hook, reads see its own writes, as Juju's hook context does. The
+// first hook that fails stops the event, as Juju stops until the hook is
+// resolved.
 //
 // # Environment
 //
@@ -64,6 +91,11 @@
 //	                     what relation-list reports for the hook's relation
 //	JUJU_DEPARTING_UNIT  the unit leaving in a departed hook
 //
+// When the environment sets none of the hook variables (JUJU_HOOK_NAME,
+// JUJU_DISPATCH_PATH, JUJU_RELATION, JUJU_RELATION_ID, JUJU_REMOTE_UNIT,
+// JUJU_REMOTE_APP, JUJU_DEPARTING_UNIT), the tools answer for the
+// model's hook section.
+//
 // In a departed hook the leaving unit (JUJU_REMOTE_UNIT, and
 // JUJU_DEPARTING_UNIT) is not listed by relation-list, but its bag stays
 // readable. In a broken hook the relation lists no units while
@@ -72,9 +104,14 @@
 // # Model
 //
 // The model file is the "model" object of the recorded transcripts (see
-// [Model]); the simulator adds the optional fields status, app_status, log,
-// faults and, per relation, app (the remote application's bag) and
-// local_app.
+// [Model]), the one format that package httprelationtest reads too. The
+// simulator adds the optional fields hook (the running hook: name,
+// relation_id, remote_unit, remote_app, departing_unit), charm_dir,
+// status, app_status, log, faults and, per relation, app (the remote
+// application's bag), local_app and network (network-get -r's answer for
+// that relation). Unknown fields are an error. [ReadModel] loads a model
+// file and checks it with [Model.Validate]: a hook naming a relation or
+// unit the model lacks is an error rather than an empty answer.
 //
 // As in Juju, state-set stores an empty value as it is, and only
 // state-delete KEY removes a key; relation-set deletes a key set to "".
@@ -119,7 +156,11 @@
 //	res, err := s.Run(ctx, charmBinary)
 //	// check res.ExitCode and res.Stderr, then s.Model() and s.ToolNames()
 //
-// [BuildPackages] builds the charm binaries with one go build; [RunEnv]
-// runs one outside any hook. Programs that are not tests use [Build] and
-// [NewSim].
+// With a model that has a hook section and a charm_dir, Start(t, model,
+// nil) takes the hook environment from the model, and [Sim.Fire] runs a
+// charm through events. [TestMain] builds the charm under test once per
+// test binary; [Sim.SetPath] keeps the machine's own programs out of the
+// charm's PATH. [BuildPackages] builds the charm binaries with one go
+// build; [RunEnv] runs one outside any hook. Programs that are not tests
+// use [Build] and [NewSim].
 package toolsim

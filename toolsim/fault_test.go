@@ -3,7 +3,11 @@ package toolsim
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,6 +30,8 @@ func TestFaultAnswers(t *testing.T) {
 		"relation-set site:2":  {Exit: 2, Stdout: "partial", Stderr: "ERROR boom\n"},
 		"state-delete flag.x":  {Exit: 1},
 		"network-get backends": {Exit: 0, Stdout: `{"ingress-addresses": 5}`},
+		"unit-get":             {Stdout: `"`, Fill: 5, StdoutEnd: `"` + "\n"},
+		"config-get":           {Stdout: "only", Fill: 0, StdoutEnd: " dropped without a fill"},
 	}
 	p := newInProc(t, m, map[string]string{"JUJU_RELATION_ID": "backends:4", "JUJU_REMOTE_UNIT": "shop/0"})
 
@@ -37,8 +43,14 @@ func TestFaultAnswers(t *testing.T) {
 		{[]string{"relation-ids", "--format=json", "backends"}, result{"not json\n", "", 0}},
 		{[]string{"relation-list", "--format=json", "-r", "backends:4"}, result{"", "", 0}},
 		{[]string{"relation-set", "-r", "site:2", "k=v"}, result{"partial", "ERROR boom\n", 2}},
+		// An option's value in one argument matches the same fault.
+		{[]string{"relation-set", "-r=site:2", "k=v"}, result{"partial", "ERROR boom\n", 2}},
+		{[]string{"relation-get", "--format=json", "-r=backends:4", "-", "shop/3"}, result{"", "ERROR permission denied\n", 1}},
 		{[]string{"state-delete", "flag.x"}, result{"", "", 1}},
 		{[]string{"network-get", "--format=json", "-r", "backends:4", "backends"}, result{`{"ingress-addresses": 5}`, "", 0}},
+		// A fill between stdout and its end; none without a fill.
+		{[]string{"unit-get", "--format=json", "private-address"}, result{`"xxxxx"` + "\n", "", 0}},
+		{[]string{"config-get", "--format=json"}, result{"only", "", 0}},
 		// Not matched: the real answers.
 		{[]string{"relation-set", "-r", "backends:4", "k=v"}, result{"", "", 0}},
 		{[]string{"state-delete", "other"}, result{"", "", 0}},
@@ -124,4 +136,35 @@ func TestFaultHangAndKill(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, calls, 1)
 	assert.Equal(t, "relation-ids", calls[0].Tool)
+}
+
+// TestFaultSpawn: a hanging tool with Spawn starts a child that hangs on
+// its output and names it in the pid file; killing the tool's process
+// group ends both.
+func TestFaultSpawn(t *testing.T) {
+	t.Parallel()
+	m := baseModel(t)
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	m.Faults = map[string]Fault{"relation-list": {Hang: true, Spawn: pidFile}}
+	s := Start(t, m, map[string]string{"JUJU_RELATION_ID": "backends:4"})
+
+	cmd := s.Command(context.Background(), "relation-list", "--format=json")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	var pid int
+	require.Eventually(t, func() bool {
+		data, err := os.ReadFile(pidFile)
+		if err != nil || len(data) == 0 {
+			return false
+		}
+		pid, err = strconv.Atoi(string(data))
+		return err == nil
+	}, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, syscall.Kill(pid, 0), "the child runs")
+	require.NoError(t, syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL))
+	_ = cmd.Wait()
+	assert.Eventually(t, func() bool {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		return err != nil || strings.Contains(string(stat), ") Z ")
+	}, 5*time.Second, 10*time.Millisecond, "the child %d outlived its group", pid)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/charmkit/httprelation/internal/testcompat"
 )
 
 // FuzzMain feeds arbitrary arguments and input to every tool: whatever
@@ -35,7 +37,7 @@ func FuzzMain(f *testing.F) {
 				return // -o and --file must stay inside the temporary directory
 			}
 		}
-		t.Chdir(t.TempDir())
+		testcompat.Chdir(t, t.TempDir())
 		var out, errOut bytes.Buffer
 		code := Main(args[0], args[1:], func(k string) string { return p.env[k] }, strings.NewReader(stdin), &out, &errOut)
 		if code < 0 || code > 2 {

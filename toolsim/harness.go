@@ -41,11 +41,14 @@ type Sim struct {
 
 	mu      sync.Mutex
 	hookEnv map[string]string
+	path    []string // nil: the tools, then the test process's PATH
 }
 
 // Start builds the simulator (once per test process), lays out a Sim in a
-// test temporary directory, writes m to it and sets the hook environment.
-// It fails the test on any error.
+// test temporary directory, writes m to it and sets the hook environment:
+// hookEnv, or when it is nil the model's own (see [Model.HookEnv]). It
+// fails the test on any error, a model that does not pass
+// [Model.Validate] included.
 func Start(t testing.TB, m *Model, hookEnv map[string]string) *Sim {
 	t.Helper()
 	bin, err := sharedBinary()
@@ -61,10 +64,25 @@ func Start(t testing.TB, m *Model, hookEnv map[string]string) *Sim {
 
 // NewSim is Start for programs: binary is a built hook-tool-sim (see
 // Build) and dir an existing directory that receives bin/ (the tool
-// symlinks), model.json and calls.jsonl.
+// symlinks), model.json and calls.jsonl. A relative CharmDir in m is made
+// absolute from the working directory.
 func NewSim(binary, dir string, m *Model, hookEnv map[string]string) (*Sim, error) {
 	if m == nil {
 		return nil, errors.New("new sim: nil model")
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("new sim: %w", err)
+	}
+	if m.CharmDir != "" && !filepath.IsAbs(m.CharmDir) {
+		abs, err := filepath.Abs(m.CharmDir)
+		if err != nil {
+			return nil, fmt.Errorf("new sim: %w", err)
+		}
+		m = m.Clone()
+		m.CharmDir = abs
+	}
+	if hookEnv == nil {
+		hookEnv = m.HookEnv()
 	}
 	s := &Sim{
 		Dir:       filepath.Join(dir, "bin"),
@@ -92,18 +110,45 @@ func (s *Sim) SetHookEnv(env map[string]string) {
 	s.hookEnv = maps.Clone(env)
 }
 
+// SetPath makes the PATH of what the Sim runs the tool directory followed
+// by dirs only, so that a charm under test cannot reach the machine's own
+// systemctl, apt-get or haproxy by accident. A PATH in the hook variables
+// still wins.
+func (s *Sim) SetPath(dirs ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.path = append([]string{}, dirs...)
+}
+
 // Environ returns os.Environ() with the tools first on PATH, TOOLSIM_MODEL
 // and TOOLSIM_LOG set, and the hook variables applied. JUJU_* variables of
 // the calling process are dropped so they cannot leak into the hook.
 func (s *Sim) Environ() []string {
 	s.mu.Lock()
-	set := maps.Clone(s.hookEnv)
+	set, path := maps.Clone(s.hookEnv), s.pathLocked()
 	s.mu.Unlock()
+	return s.environ(set, path)
+}
+
+// pathLocked is the PATH after the tool directory; s.mu is held.
+func (s *Sim) pathLocked() string {
+	if s.path != nil {
+		return strings.Join(s.path, string(os.PathListSeparator))
+	}
+	return os.Getenv("PATH")
+}
+
+// environ is Environ with the hook variables set and the PATH after the
+// tool directory given.
+func (s *Sim) environ(set map[string]string, path string) []string {
 	if set == nil {
 		set = map[string]string{}
 	}
+	if path != "" {
+		path = string(os.PathListSeparator) + path
+	}
 	defaults := map[string]string{
-		"PATH":          s.Dir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH":          s.Dir + path,
 		"TOOLSIM_MODEL": s.ModelPath,
 		"TOOLSIM_LOG":   s.LogPath,
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var transcriptNames = []string{"changed", "departed", "broken"}
+var transcriptNames = []string{"changed", "departed", "broken", "options"}
 
 // transcript is one recorded hook (see testdata/*.json).
 type transcript struct {

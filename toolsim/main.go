@@ -2,6 +2,7 @@ package toolsim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,10 +81,11 @@ func Main(argv0 string, args []string, env func(string) string, stdin io.Reader,
 			return runTool(args[0], args[1:], env, stdin, stdout, stderr)
 		}
 	}
-	return simCommand(args, stdout, stderr)
+	return simCommand(args, env, stdout, stderr)
 }
 
 const simUsage = `Usage: hook-tool-sim install DIR
+       hook-tool-sim fire [-model FILE] [-log FILE] CHARM EVENT [ARGS...]
        hook-tool-sim TOOL [ARGS...]
 
 Simulates Juju's hook tools. Invoked through a symlink named after a tool
@@ -92,20 +94,31 @@ named by TOOLSIM_MODEL, with the hook context taken from JUJU_UNIT_NAME,
 JUJU_RELATION_ID, JUJU_REMOTE_UNIT, JUJU_REMOTE_APP, JUJU_HOOK_NAME and
 JUJU_DEPARTING_UNIT. TOOLSIM_LOG names a file that gets one JSON line per
 call; TOOLSIM_LATENCY_MS overrides the model's latency_ms; TOOLSIM_FAULTS
-(JSON) makes chosen calls fail, lie, hang or die.
+(JSON) makes chosen calls fail, lie, hang or die. "fire" runs a charm
+through the hooks of an event (join, change, depart, add-relation,
+remove-relation, config, hook); "hook-tool-sim fire -h" says more.
 
 Tools: `
 
-func simCommand(args []string, stdout, stderr io.Writer) int {
+func simCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	usage := simUsage + strings.Join(Tools(), ", ") + "\n"
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
+	case hangCommand:
+		hang()
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "fire":
+		self, err := os.Executable()
+		if err != nil {
+			fmt.Fprintf(stderr, "ERROR %v\n", err)
+			return 1
+		}
+		return fireCommand(context.Background(), self, args[1:], getenv, stdout, stderr)
 	case "install":
 		if len(args) != 2 {
 			fmt.Fprintln(stderr, "ERROR usage: hook-tool-sim install DIR")
@@ -218,12 +231,9 @@ func (inv *invocation) run(args []string) error {
 	if err := sleepLatency(m, inv.getenv); err != nil {
 		return err
 	}
-	fault, ok, err := findFault(m, inv.getenv, inv.tool, args)
-	if err != nil {
+	inv.model = m
+	if err := inv.applyFault(args); !errors.Is(err, errNoFault) {
 		return err
-	}
-	if ok {
-		return inv.apply(fault)
 	}
 	if !writes {
 		return inv.read(run, args, path, m, snap)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,6 +23,13 @@ type Model struct {
 	Unit string `json:"unit"`
 	// Leader is what is-leader answers; it also gates application data.
 	Leader bool `json:"leader"`
+	// CharmDir is the charm's directory, JUJU_CHARM_DIR in the hooks
+	// [Sim] runs (optional). A relative path is taken from the working
+	// directory of whoever starts the Sim, and made absolute there.
+	CharmDir string `json:"charm_dir,omitempty"`
+	// Hook is the hook running (optional): what the tools answer for
+	// when the environment names no hook, and what [Sim.Run] runs.
+	Hook Hook `json:"hook"`
 	// Config holds the charm options; numbers keep their JSON text.
 	Config map[string]any `json:"config"`
 	// LatencyMS is slept by every call, to mimic the agent round trip.
@@ -61,6 +69,11 @@ type Relation struct {
 	// LocalApp is the local application's data bag, writable by the
 	// leader (optional).
 	LocalApp map[string]string `json:"local_app,omitempty"`
+	// Network is what network-get -r answers for this relation
+	// (optional); without it, the answer for the endpoint's binding in
+	// the model's networks. Real Juju may answer per relation, on a unit
+	// with several networks.
+	Network *Network `json:"network,omitempty"`
 }
 
 // Network is network-get's answer for one binding. Field order is Juju's
@@ -83,6 +96,22 @@ type InterfaceAddress struct {
 	Hostname string `json:"hostname"`
 	Value    string `json:"value"`
 	CIDR     string `json:"cidr"`
+}
+
+// NetworkAt is the network of a binding whose one interface, eth0, has
+// the address addr: what network-get reports on a machine with a single
+// network, with addr as bind address, ingress address and (as /32, or
+// /128 for IPv6) egress subnet.
+func NetworkAt(addr string) Network {
+	bits := "/32"
+	if strings.Contains(addr, ":") {
+		bits = "/128"
+	}
+	return Network{
+		BindAddresses:    []BindAddress{{InterfaceName: "eth0", Addresses: []InterfaceAddress{{Value: addr, CIDR: addr + bits}}}},
+		EgressSubnets:    []string{addr + bits},
+		IngressAddresses: []string{addr},
+	}
 }
 
 // Status is a workload or application status.
@@ -109,13 +138,38 @@ func (m *Model) WriteFile(path string) error {
 	return withLock(path, syscall.LOCK_EX, func() error { return writeModelFile(path, m) })
 }
 
-// ParseModel decodes a model from its JSON form.
+// ReadModel reads a model file such as a test fixture, and checks it with
+// [Model.Validate]. It is the one loader of the model format, for the
+// simulator and for httprelationtest alike; unlike LoadModel it takes no
+// lock, so it leaves nothing beside the file.
+func ReadModel(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read model: %w", err)
+	}
+	m, err := ParseModel(data)
+	if err == nil {
+		err = m.Validate()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// ParseModel decodes a model from its JSON form. An unknown field, or
+// anything after the model, is an error: a typo in a fixture must not
+// silently change what a test sets up.
 func ParseModel(data []byte) (*Model, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // config numbers print back exactly as written
+	dec.DisallowUnknownFields()
 	m := new(Model)
 	if err := dec.Decode(m); err != nil {
 		return nil, fmt.Errorf("decode model: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("decode model: data after the model")
 	}
 	return m, nil
 }
@@ -201,6 +255,17 @@ func relationNumber(id string) (int, bool) {
 	return n, err == nil
 }
 
+// FindRelation returns the model's key for the relation an id names
+// ("website:3", or just "3"): only the number counts, as with the tools'
+// -r.
+func (m *Model) FindRelation(id string) (string, bool) {
+	n, ok := relationNumber(id)
+	if !ok {
+		return "", false
+	}
+	return m.relationKey(n)
+}
+
 // relationKey finds the relation with number n; should a model name the
 // same number twice, the smallest key wins so answers stay stable.
 func (m *Model) relationKey(n int) (string, bool) {
@@ -213,9 +278,11 @@ func (m *Model) relationKey(n int) (string, bool) {
 	return found, found != ""
 }
 
-// relationIDs lists the relation ids of an endpoint, sorted as strings
-// like Juju does ("website:12" before "website:3").
-func (m *Model) relationIDs(endpoint string) []string {
+// RelationIDs is what relation-ids answers: the relation ids of an
+// endpoint, sorted as strings as Juju does ("website:12" before
+// "website:3"); the relation of a running relation-broken hook is still
+// listed.
+func (m *Model) RelationIDs(endpoint string) []string {
 	ids := []string{}
 	for key := range m.Relations {
 		if endpointOf(key) == endpoint {

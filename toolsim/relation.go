@@ -14,16 +14,23 @@ import (
 // outside relation hooks. An id the model does not know is reported rather
 // than ignored: it is a mistake in the simulation's setup.
 func (inv *invocation) hookRelation() (string, error) {
-	id := inv.getenv("JUJU_RELATION_ID")
+	id := inv.hook().RelationID
 	if id == "" {
 		return "", nil
 	}
-	if n, ok := relationNumber(id); ok {
-		if key, found := inv.model.relationKey(n); found {
-			return key, nil
-		}
+	if key, found := inv.model.FindRelation(id); found {
+		return key, nil
 	}
 	return "", failure("JUJU_RELATION_ID %q names no relation of the model", id)
+}
+
+// hook is the running hook: the one the environment describes, else the
+// model's.
+func (inv *invocation) hook() Hook {
+	if h, ok := hookFromEnv(inv.getenv); ok {
+		return h
+	}
+	return inv.model.Hook
 }
 
 // relationOption adds -r/--relation; its value is the relation's model key,
@@ -60,13 +67,6 @@ func (inv *invocation) relationOrHook(key string) (string, error) {
 	return key, nil
 }
 
-// hookIs tells whether key is the hook's relation and the hook name ends
-// with suffix ("-relation-broken", "-relation-departed").
-func (inv *invocation) hookIs(key, suffix string) bool {
-	hook, err := inv.hookRelation()
-	return err == nil && hook == key && strings.HasSuffix(inv.getenv("JUJU_HOOK_NAME"), suffix)
-}
-
 func relationIDs(inv *invocation, args []string) error {
 	fs := newFlagSet()
 	out := addOutputFlags(fs, "smart")
@@ -89,7 +89,7 @@ func relationIDs(inv *invocation, args []string) error {
 	if err := checkEmpty(args); err != nil {
 		return err
 	}
-	return out.write(inv, inv.model.relationIDs(name))
+	return out.write(inv, inv.model.RelationIDs(name))
 }
 
 // readOptions parses what relation-list and relation-get share: the output
@@ -121,22 +121,54 @@ func relationList(inv *invocation, args []string) error {
 	if listApp {
 		return out.write(inv, r.RemoteApp)
 	}
+	names, err := inv.unitNames(key)
+	if err != nil {
+		return err
+	}
+	return out.write(inv, listed(inv.model, inv.hook(), key, names))
+}
+
+// listed is what relation-list answers in hook h for the relation key
+// whose remote units are names: sorted, without the unit leaving in a
+// relation-departed hook (Juju 3 no longer lists it, though its bag stays
+// readable) and empty in the relation's relation-broken hook.
+func listed(m *Model, h Hook, key string, names []string) []string {
 	units := []string{}
-	if !inv.hookIs(key, "-relation-broken") {
-		names, err := inv.unitNames(key)
-		if err != nil {
-			return err
+	if h.is(m, key, kindBroken) {
+		return units
+	}
+	departing := h.is(m, key, kindDeparted)
+	for _, u := range names {
+		if departing && (u == h.DepartingUnit || u == h.RemoteUnit) {
+			continue
 		}
-		departing := inv.hookIs(key, "-relation-departed")
-		for _, u := range names {
-			if departing && (u == inv.getenv("JUJU_DEPARTING_UNIT") || u == inv.getenv("JUJU_REMOTE_UNIT")) {
-				continue // Juju 3 no longer lists the unit that is leaving
-			}
-			units = append(units, u)
-		}
+		units = append(units, u)
 	}
 	sort.Strings(units)
-	return out.write(inv, units)
+	return units
+}
+
+// ListedUnits is what relation-list answers for relationID in the model's
+// hook: the relation's remote units, sorted, less the one leaving in a
+// relation-departed hook, and none in the relation's relation-broken
+// hook. A relation the model does not have lists nothing.
+func (m *Model) ListedUnits(relationID string) []string {
+	key, ok := m.FindRelation(relationID)
+	if !ok {
+		return []string{}
+	}
+	return listed(m, m.Hook, key, slices.Collect(maps.Keys(m.Relations[key].Units)))
+}
+
+// Network is what network-get answers for binding, or for the relation
+// relationID (a model key, or "" for none) when the relation has a network
+// of its own. It reports false when network-get finds no network config.
+func (m *Model) Network(relationID, binding string) (Network, bool) {
+	n, ok := m.Networks[binding]
+	if r, found := m.Relations[relationID]; found && r.Network != nil {
+		n, ok = *r.Network, true
+	}
+	return n, ok && len(n.BindAddresses) > 0
 }
 
 func relationGet(inv *invocation, args []string) error {
@@ -179,16 +211,23 @@ func (inv *invocation) unitOrApp(app bool, args []string) (string, bool, []strin
 		if app && appOf(name) != "" {
 			name = appOf(name) // --app with a unit name means its application
 		}
+		if !app && !validUnit.MatchString(name) {
+			if validApp.MatchString(name) {
+				return "", false, nil, usageError("expected unit name, got application name %q", name)
+			}
+			return "", false, nil, usageError("invalid unit name %q", name)
+		}
 		return name, app, args[1:], nil
 	}
-	remoteApp := inv.getenv("JUJU_REMOTE_APP")
+	h := inv.hook()
+	remoteApp := h.RemoteApp
 	if app {
 		if remoteApp == "" {
 			return "", false, nil, usageError("no unit or application specified")
 		}
 		return remoteApp, true, args, nil
 	}
-	if u := inv.getenv("JUJU_REMOTE_UNIT"); u != "" {
+	if u := h.RemoteUnit; u != "" {
 		return u, false, args, nil
 	}
 	if remoteApp != "" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -15,7 +16,7 @@ func TestSimRun(t *testing.T) {
 	t.Parallel()
 	alpha, _ := buildTestCmds(t)
 	s := Start(t, baseModel(t), map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_RELATION_ID": "site:2"})
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := context.WithTimeout(testcompat.Context(t), time.Minute)
 	defer cancel()
 
 	// A program gets the hook environment and finds the tools on PATH.
@@ -49,7 +50,7 @@ func TestSimRun(t *testing.T) {
 
 func TestRunEnv(t *testing.T) {
 	alpha, _ := buildTestCmds(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := context.WithTimeout(testcompat.Context(t), time.Minute)
 	defer cancel()
 
 	// env is the whole environment: nothing of this process leaks in.
@@ -72,15 +73,15 @@ func TestRunErrors(t *testing.T) {
 
 	// A program that cannot be started is an error.
 	missing := filepath.Join(t.TempDir(), "nosuch")
-	res, err := s.Run(t.Context(), missing)
+	res, err := s.Run(testcompat.Context(t), missing)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assert.Equal(t, -1, res.ExitCode)
-	_, err = RunEnv(t.Context(), nil, missing)
+	_, err = RunEnv(testcompat.Context(t), nil, missing)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 
 	// A program killed because ctx ended is an error, with what it
 	// printed before.
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(testcompat.Context(t), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	res, err = s.Run(ctx, alpha, "env=TOOLSIM_LOG", "sleep")

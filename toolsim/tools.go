@@ -15,9 +15,7 @@ const (
 func networkGet(inv *invocation, args []string) error {
 	fs := newFlagSet()
 	out := addOutputFlags(fs, "smart")
-	// -r is only validated: the recorded Juju answers network-get alike for
-	// every relation.
-	inv.relationOption(fs)
+	rel := inv.relationOption(fs)
 	var primary, bind, ingress, egress bool
 	fs.boolVar(&primary, "primary-address")
 	fs.boolVar(&bind, "bind-address")
@@ -37,8 +35,8 @@ func networkGet(inv *invocation, args []string) error {
 	if err := checkEmpty(args[1:]); err != nil {
 		return err
 	}
-	ni, ok := inv.model.Networks[binding]
-	if !ok || len(ni.BindAddresses) == 0 {
+	ni, ok := inv.model.Network(*rel, binding)
+	if !ok {
 		return failure("no network config found for binding %q", binding)
 	}
 	var keys []string

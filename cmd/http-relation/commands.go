@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"time"
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/hooktools"
@@ -21,53 +22,66 @@ var endpointName = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`)
 func servicesCommand() command {
 	return command{
 		name:     "services",
-		synopsis: "<endpoint>",
+		synopsis: "<endpoint> [--timeout D]",
 		summary:  "print the services behind a requires endpoint as JSON",
 		args:     1,
-		help: `Prints, as one line of JSON, the services the remote applications of a
+		help: fmt.Sprintf(`Prints, as one line of JSON, the services the remote applications of a
 requires endpoint offer: one per application, hosts de-duplicated and sorted:
 
   [{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]
 
 "[]" when there are none. Invalid remote entries are skipped with a
 warning on stderr; the good ones are still printed and the status is 0.
+So is a remote unit whose data is larger than %d MiB or holds more than
+%d keys, and a unit that left the relation while it was read.
 The unit leaving in a relation-departed hook and the relation of a
-relation-broken hook are left out.` + incrementalHelp,
-		setup: servicesSetup,
+relation-broken hook are left out.
+
+Any other failure of a hook tool, one that runs longer than --timeout
+included, fails the command with status 1 at once: the tools still
+running are killed, and nothing is printed on stdout.`, hooktools.MaxBagOutput>>20, hooktools.MaxBagKeys) + incrementalHelp,
+		setup: func(fs *flag.FlagSet) runFunc {
+			timeout := hooktools.DefaultTimeout
+			fs.Func("timeout", fmt.Sprintf("`duration` after which one hook tool call is killed and the command fails,\n"+
+				"e.g. 10s or 500ms (default %v)", hooktools.DefaultTimeout), func(s string) error {
+				d, err := time.ParseDuration(s)
+				if err != nil || d <= 0 {
+					return errors.New("want a positive duration such as 10s")
+				}
+				timeout = d
+				return nil
+			})
+			inc := incrementalFlags(fs)
+			return func(ctx context.Context, c *cli, args []string) error {
+				return runServices(ctx, c, args[0], timeout, inc)
+			}
+		},
 	}
 }
 
-// runServices prints what read finds behind the endpoint.
-func runServices(ctx context.Context, c *cli, endpoint string, read func(context.Context, string) ([]httprelation.Service, error)) error {
+func runServices(ctx context.Context, c *cli, endpoint string, timeout time.Duration, inc *incremental) error {
 	if !endpointName.MatchString(endpoint) {
 		return usagef("services", "invalid endpoint name %q", endpoint)
 	}
-	services, err := read(ctx, endpoint)
+	services, err := c.services(ctx, endpoint, timeout, inc)
 	if err != nil {
 		return fmt.Errorf("services %s: %w", endpoint, err)
 	}
 	return c.printJSON(services)
 }
 
-func (c *cli) services(ctx context.Context, endpoint string) ([]httprelation.Service, error) {
-	acc, err := c.requirer(endpoint)
-	if err != nil {
-		return nil, err
-	}
-	return httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
-}
-
-// requirer returns the hook's Accessor once the endpoint checked out as
-// a requires endpoint of the charm.
-func (c *cli) requirer(endpoint string) (*hooktools.Accessor, error) {
-	acc, err := c.accessor()
+func (c *cli) services(ctx context.Context, endpoint string, timeout time.Duration, inc *incremental) ([]httprelation.Service, error) {
+	acc, err := c.accessor(hooktools.WithTimeout(timeout))
 	if err != nil {
 		return nil, err
 	}
 	if err := c.checkEndpoint(endpoint, httprelation.RoleRequirer); err != nil {
 		return nil, err
 	}
-	return acc, nil
+	if inc.on {
+		return c.incrementalServices(ctx, acc, endpoint, *inc.store, hooktools.WithTimeout(timeout))
+	}
+	return httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
 }
 
 func configureCommand() command {
@@ -80,7 +94,12 @@ func configureCommand() command {
 of every relation of a provides endpoint. Without --hostname or --address
 each relation gets its own ingress address. Repeat --hostname/--address for
 several hosts (virtual IPs): the first is published as usual, the others in
-extended_data. Nothing is printed.`,
+extended_data. Addresses are published canonical: names in lower case,
+IPv6 as RFC 5952 writes it, IPv4-mapped IPv6 as IPv4. Nothing is printed.
+
+Nothing a requirer would refuse is published: more than 257 hosts, or an
+extended_data over 64 KiB in any relation, fails with status 1, naming the
+limit, and no relation is written.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var (
 				port                 int
@@ -203,11 +222,11 @@ func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
 
 // accessor returns an Accessor for the running hook, or an error wrapping
 // hooktools.ErrNotInHook before any tool is tried.
-func (c *cli) accessor() (*hooktools.Accessor, error) {
+func (c *cli) accessor(opts ...hooktools.Option) (*hooktools.Accessor, error) {
 	if !c.env.InHook() {
 		return nil, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", hooktools.ErrNotInHook)
 	}
-	return hooktools.New(c.runner, hooktools.WithEnv(c.env)), nil
+	return hooktools.New(c.runner, append([]hooktools.Option{hooktools.WithEnv(c.env)}, opts...)...), nil
 }
 
 // checkEndpoint verifies the endpoint against the charm's metadata when

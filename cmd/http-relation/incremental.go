@@ -32,29 +32,26 @@ is saved only when it succeeds, so a failed hook changes nothing and
 Juju's retry reads again; a lost store means reading every unit once.
 Past 5000 units it reads every unit in every hook, with one warning.`
 
-// servicesSetup declares the services command's flags.
-func servicesSetup(fs *flag.FlagSet) runFunc {
-	incremental := fs.Bool("incremental", false, "keep what was read in the charm's state and read only what changed (see above)")
-	store := storeFlag(fs, "where --incremental keeps what it read")
-	return func(ctx context.Context, c *cli, args []string) error {
-		read := c.services
-		if *incremental {
-			read = func(ctx context.Context, endpoint string) ([]httprelation.Service, error) {
-				return c.incrementalServices(ctx, endpoint, *store)
-			}
-		}
-		return runServices(ctx, c, args[0], read)
-	}
+// incremental holds the services command's --incremental and --store.
+type incremental struct {
+	on    bool
+	store *string
+}
+
+// incrementalFlags declares --incremental and --store on the services
+// command.
+func incrementalFlags(fs *flag.FlagSet) *incremental {
+	inc := &incremental{}
+	fs.BoolVar(&inc.on, "incremental", false, "keep what was read in the charm's state and read only what changed (see above)")
+	inc.store = storeFlag(fs, "where --incremental keeps what it read")
+	return inc
 }
 
 // incrementalServices reads the services through the incremental view
-// kept in store and saves it, in one write, once the read succeeded.
-func (c *cli) incrementalServices(ctx context.Context, endpoint, store string) ([]httprelation.Service, error) {
-	acc, err := c.requirer(endpoint)
-	if err != nil {
-		return nil, err
-	}
-	st, err := c.openStore(store)
+// kept in store and saves it, in one write, once the read succeeded. acc
+// is the hook's, the endpoint checked; opts apply to the state tools.
+func (c *cli) incrementalServices(ctx context.Context, acc *hooktools.Accessor, endpoint, store string, opts ...hooktools.Option) ([]httprelation.Service, error) {
+	st, err := c.openStore(store, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -130,10 +127,11 @@ func storeFlag(fs *flag.FlagSet, what string) *string {
 	return &store
 }
 
-// openStore returns the Store that --store names.
-func (c *cli) openStore(store string) (httprelation.Store, error) {
+// openStore returns the Store that --store names; opts apply to the
+// state store's tools.
+func (c *cli) openStore(store string, opts ...hooktools.Option) (httprelation.Store, error) {
 	if store != storeFile {
-		return hooktools.NewStateStore(c.runner), nil
+		return hooktools.NewStateStore(c.runner, opts...), nil
 	}
 	if c.env.CharmDir == "" {
 		return nil, errors.New("JUJU_CHARM_DIR is unset: cannot find the file store")

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -116,13 +114,9 @@ func boolInt(b bool) int {
 // fullReadJSON is what `services` prints for a full read of m in hook h,
 // computed in memory.
 func fullReadJSON(t *testing.T, m *toolsim.Model, h hook) string {
-	s := httprelationtest.Scenario{Unit: m.Unit, Hook: httprelationtest.Hook{
-		Name: h.name, RelationID: h.relation, RemoteUnit: h.remoteUnit, RemoteApp: h.remoteApp, DepartingUnit: h.departing}}
-	for _, id := range slices.Sorted(maps.Keys(m.Relations)) {
-		r := m.Relations[id]
-		s.Relations = append(s.Relations, httprelationtest.Relation{ID: id, RemoteApp: r.RemoteApp, Units: r.Units})
-	}
-	services, err := httprelation.NewRequires(httprelationtest.New(s), "reverseproxy",
+	m.Hook = toolsim.Hook{Name: h.name, RelationID: h.relation, RemoteUnit: h.remoteUnit, RemoteApp: h.remoteApp, DepartingUnit: h.departing}
+	m.Faults = nil
+	services, err := httprelation.NewRequires(httprelationtest.New(t, m), "reverseproxy",
 		httprelation.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))).Services(context.Background())
 	require.NoError(t, err)
 	out, err := json.Marshal(services)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -24,7 +25,7 @@ func envMap(m map[string]string) func(string) (string, bool) {
 func runInProcess(t *testing.T, env map[string]string, args ...string) toolsim.Result {
 	t.Helper()
 	var stdout, stderr strings.Builder
-	code := run(t.Context(), args, &stdout, &stderr, envMap(env))
+	code := run(testcompat.Context(t), args, &stdout, &stderr, envMap(env))
 	return toolsim.Result{ExitCode: code, Stdout: stdout.String(), Stderr: stderr.String()}
 }
 
@@ -46,9 +47,13 @@ func TestRunUsage(t *testing.T) {
 		{"help two", []string{"help", "flags", "services"}, 2, "", "http-relation: help takes at most one command\n"},
 		{"unknown command", []string{"bogus"}, 2, "", "http-relation: unknown command \"bogus\"\nRun 'http-relation -h' for usage.\n"},
 		{"unknown top flag", []string{"-x", "services"}, 2, "", "http-relation: flag provided but not defined: -x\n"},
-		{"services -h", []string{"services", "-h"}, 0, "Usage: http-relation services <endpoint>\n", ""},
-		{"services --help after endpoint", []string{"services", "reverseproxy", "--help"}, 0, "Usage: http-relation services <endpoint>\n", ""},
-		{"services missing endpoint", []string{"services"}, 2, "", "http-relation services: missing argument: want <endpoint>\nRun 'http-relation services -h' for usage.\n"},
+		{"services -h", []string{"services", "-h"}, 0, "Usage: http-relation services <endpoint> [--timeout D]\n", ""},
+		{"services --help after endpoint", []string{"services", "reverseproxy", "--help"}, 0, "Usage: http-relation services <endpoint> [--timeout D]\n", ""},
+		{"services missing endpoint", []string{"services"}, 2, "", "http-relation services: missing argument: want <endpoint> [--timeout D]\nRun 'http-relation services -h' for usage.\n"},
+		{"services zero timeout", []string{"services", "reverseproxy", "--timeout", "0"}, 2, "", "http-relation services: invalid value \"0\" for flag -timeout: want a positive duration such as 10s\n"},
+		{"services negative timeout", []string{"services", "--timeout=-1s", "reverseproxy"}, 2, "", "http-relation services: invalid value \"-1s\" for flag -timeout: want a positive duration"},
+		{"services timeout without unit", []string{"services", "reverseproxy", "--timeout", "30"}, 2, "", "http-relation services: invalid value \"30\" for flag -timeout"},
+		{"services timeout without value", []string{"services", "reverseproxy", "--timeout"}, 2, "", "http-relation services: flag needs an argument: -timeout\n"},
 		{"services extra argument", []string{"services", "a", "b"}, 2, "", "http-relation services: unexpected argument \"b\"\n"},
 		{"services unknown flag", []string{"services", "reverseproxy", "-r", "3"}, 2, "", "http-relation services: flag provided but not defined: -r\n"},
 		{"services bad endpoint", []string{"services", "Reverse Proxy"}, 2, "", "http-relation services: invalid endpoint name \"Reverse Proxy\"\n"},
@@ -95,6 +100,9 @@ func TestRunHelpMentionsEveryCommand(t *testing.T) {
 		assert.Equal(t, 0, sub.ExitCode, cmd.name)
 		assert.Contains(t, sub.Stdout, cmd.help, cmd.name)
 	}
+	services := runInProcess(t, nil, "services", "--help")
+	assert.Contains(t, services.Stdout, "-timeout duration")
+	assert.Contains(t, services.Stdout, "(default 30s)")
 	configure := runInProcess(t, nil, "configure", "--help")
 	for _, f := range []string{"-port port", "-hostname hostname", "-address address"} {
 		assert.Contains(t, configure.Stdout, f)

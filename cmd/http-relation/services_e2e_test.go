@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -260,7 +261,7 @@ func TestServicesInterrupted(t *testing.T) {
 	sim := startSim(t, m, "haproxy", hook{})
 	bin, err := commandBinary()
 	require.NoError(t, err)
-	cmd := exec.CommandContext(t.Context(), bin, "services", "reverseproxy")
+	cmd := exec.CommandContext(testcompat.Context(t), bin, "services", "reverseproxy")
 	cmd.Env = sim.Environ()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -66,7 +66,7 @@ func (d *demo) checkHAProxyConfig() error {
 		return err
 	}
 	d.progress("haproxy routes by %s:", d.haCfg)
-	for line := range strings.Lines(text) {
+	for _, line := range strings.SplitAfter(text, "\n") {
 		if f := strings.Fields(line); len(f) > 0 && f[0] == "server" {
 			fmt.Fprintf(d.stderr, "      %s\n", strings.TrimSpace(line))
 		}

@@ -192,7 +192,10 @@ func (u *unit) showLog(log io.Writer, skip int) {
 // indent copies a child's output to the log, set off from the demo's own
 // lines.
 func indent(log io.Writer, out []byte) {
-	for line := range strings.Lines(string(out)) {
+	for _, line := range strings.SplitAfter(string(out), "\n") {
+		if line == "" {
+			continue // what SplitAfter yields after a final newline
+		}
 		fmt.Fprintf(log, "      | %s", strings.TrimSuffix(line, "\n")+"\n")
 	}
 }

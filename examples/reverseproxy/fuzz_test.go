@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/juju/names/v5"
 
 	"github.com/charmkit/httprelation"
 )
@@ -44,8 +47,11 @@ var bodyPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`^    server [a-z][a-z0-9-]*_[0-9A-Za-z.:-]+_[0-9]{1,5} (\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):[0-9]{1,5} check$`),
 }
 
-// appNameRE is the test's own copy of Juju's application name syntax.
-var appNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`)
+// jujuAppName is the test's own statement of the service name rule:
+// Juju's application syntax, and juju deploy's 63-character limit.
+func jujuAppName(name string) bool {
+	return len(name) <= 63 && names.IsValidApplication(name)
+}
 
 // structureProblems checks a rendered file against what its input allows:
 // the fixed header, then exactly 2 frontend lines, 4 lines per service and
@@ -104,29 +110,38 @@ func checkStructure(t *testing.T, services []httprelation.Service, text string) 
 	}
 }
 
-// acceptable is the test's oracle of what renderHAProxy must accept.
-func acceptable(services []httprelation.Service, fe frontend) bool {
+// expectRendered is the test's oracle of what renderHAProxy must do: fail
+// on a bad frontend only, and otherwise render the services with a good,
+// first-seen name, each with its good hosts, and skip one item per bad
+// service or host.
+func expectRendered(services []httprelation.Service, fe frontend) (kept []httprelation.Service, skipped int, ok bool) {
 	if addr, err := netip.ParseAddr(fe.Bind); err != nil || addr.Zone() != "" || httprelation.CheckPort(fe.Port) != nil {
-		return false
+		return nil, 0, false
 	}
 	seen := map[string]bool{}
 	for _, svc := range services {
-		if seen[svc.Name] || len(svc.Name) > maxServiceName || !appNameRE.MatchString(svc.Name) {
-			return false
+		if seen[svc.Name] || !jujuAppName(svc.Name) {
+			skipped++
+			continue
 		}
 		seen[svc.Name] = true
+		good := httprelation.Service{Name: svc.Name}
 		for _, h := range svc.Hosts {
 			if httprelation.CheckAddress(h.Hostname) != nil || httprelation.CheckPort(h.Port) != nil {
-				return false
+				skipped++
+				continue
 			}
+			good.Hosts = append(good.Hosts, h)
 		}
+		kept = append(kept, good)
 	}
-	return true
+	return kept, skipped, true
 }
 
-// FuzzRenderHAProxy asserts that no input adds a line or directive: the
-// renderer either refuses the input or renders exactly the allowlisted
-// lines its structure calls for. The first byte picks 0, 1 or 2 services;
+// FuzzRenderHAProxy asserts that no input adds a line or directive and no
+// bad service costs a good one: the renderer refuses a bad frontend, and
+// otherwise renders exactly the allowlisted lines that the good services
+// and hosts call for, skipping the rest one by one. The first byte picks 0, 1 or 2 services;
 // hosts are comma-separated.
 func FuzzRenderHAProxy(f *testing.F) {
 	f.Add(uint8(1), "website", "10.0.0.1,10.0.0.2", 8080, "", "", 0, "0.0.0.0", 80)
@@ -134,6 +149,8 @@ func FuzzRenderHAProxy(f *testing.F) {
 	f.Add(uint8(1), "web", "10.0.0.1\n    server evil 6.6.6.6:80 check", 8080, "", "", 0, "0.0.0.0", 80)
 	f.Add(uint8(2), "web", "10.0.0.1", 8080, "web", "10.0.0.2", 8080, "0.0.0.0", 80)
 	f.Add(uint8(0), "", "", 0, "", "", 0, "127.0.0.1\nlisten x", 80)
+	f.Add(uint8(2), "web-1", "10.0.0.1", 8080, "web", "10.0.0.2", 8080, "0.0.0.0", 80)
+	f.Add(uint8(2), "web", "10.0.0.1,bad host,0x7f000001,WEB.example", 80, "web", "10.0.0.3", 0, "::", 80)
 	f.Fuzz(func(t *testing.T, n uint8, name1, hosts1 string, port1 int, name2, hosts2 string, port2 int, bind string, fePort int) {
 		mk := func(name, hosts string, port int) httprelation.Service {
 			svc := httprelation.Service{Name: name}
@@ -147,20 +164,29 @@ func FuzzRenderHAProxy(f *testing.F) {
 		services := []httprelation.Service{mk(name1, hosts1, port1), mk(name2, hosts2, port2)}[:n%3]
 		fe := frontend{Bind: bind, Port: fePort}
 
-		text, err := renderHAProxy(services, fe)
-		if ok := acceptable(services, fe); ok != (err == nil) {
-			t.Fatalf("acceptable=%v but render error %v", ok, err)
+		text, skipped, err := renderHAProxy(services, fe)
+		kept, wantSkipped, ok := expectRendered(services, fe)
+		if ok != (err == nil) {
+			t.Fatalf("frontend ok=%v but render error %v", ok, err)
 		}
 		if err != nil {
-			if text != "" {
-				t.Fatalf("rendered %q along with error %v", text, err)
+			if text != "" || len(skipped) != 0 {
+				t.Fatalf("rendered %q and skipped %v along with error %v", text, skipped, err)
 			}
 			return
 		}
-		for _, p := range structureProblems(services, text) {
+		if len(skipped) != wantSkipped {
+			t.Errorf("skipped %d items, want %d: %v", len(skipped), wantSkipped, skipped)
+		}
+		for _, e := range skipped {
+			if !errors.Is(e, errUnsafe) || strings.Contains(e.Error(), "\n") {
+				t.Errorf("skipped item reported as %q", e)
+			}
+		}
+		for _, p := range structureProblems(kept, text) {
 			t.Error(p)
 		}
-		again, _ := renderHAProxy(services, fe)
+		again, _, _ := renderHAProxy(services, fe)
 		if again != text {
 			t.Error("rendering is not deterministic")
 		}

@@ -21,19 +21,9 @@ type frontend struct {
 // configuration file.
 var errUnsafe = errors.New("unsafe value for haproxy configuration")
 
-// maxServiceName bounds service names, which become haproxy identifiers.
-const maxServiceName = 128
-
-var (
-	// serviceNameRE is Juju's application name syntax. The library
-	// derives service names from Juju itself, but the renderer trusts
-	// nothing it did not check: these names become backend and server
-	// names and Host header patterns.
-	serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`)
-	// serverAddrRE is what Host.Addr may produce for a validated host: an
-	// IP literal (bracketed when IPv6) or a DNS name, then the port.
-	serverAddrRE = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):[0-9]{1,5}$`)
-)
+// serverAddrRE is what Host.Addr may produce for a validated host: an IP
+// literal (bracketed when IPv6) or a DNS name, then the port.
+var serverAddrRE = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):[0-9]{1,5}$`)
 
 // configHeader is the fixed start of every rendered file. A server whose
 // name does not resolve yet starts disabled instead of failing haproxy
@@ -59,28 +49,23 @@ frontend http-in
 // renderHAProxy renders the whole haproxy configuration: one frontend
 // listening on fe, routing by Host header to one backend per service, the
 // first service by default; one server line per distinct host address and
-// port. Without services the
-// frontend answers 503.
+// port. Without services the frontend answers 503.
 //
-// Only validated values reach the text: every service name must be a Juju
-// application name, every host a valid address and port, the bind address
-// an IP literal. Anything else is an error and nothing is rendered, because
-// a newline or a brace in remote data would otherwise add directives.
-func renderHAProxy(services []httprelation.Service, fe frontend) (string, error) {
+// Only validated values reach the text, because a newline or a brace in
+// remote data would otherwise add directives. What fails validation is
+// left out and reported in skipped, one error each, and everything else is
+// rendered: a service whose name is not a Juju application name or repeats
+// an earlier one, a host that is not a valid address and port. A service
+// left with no host keeps its backend, which then answers 503, rather than
+// have its clients routed to another service's default backend. Only a bad
+// frontend, the operator's own config, is an error; nothing is rendered
+// then.
+func renderHAProxy(services []httprelation.Service, fe frontend) (text string, skipped []error, err error) {
 	bind, err := bindAddr(fe)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	seen := make(map[string]bool, len(services))
-	for _, svc := range services {
-		if err := checkService(svc); err != nil {
-			return "", err
-		}
-		if seen[svc.Name] {
-			return "", fmt.Errorf("%w: service %q appears twice", errUnsafe, svc.Name)
-		}
-		seen[svc.Name] = true
-	}
+	services, skipped = safeServices(services)
 
 	var b strings.Builder
 	b.WriteString(configHeader)
@@ -105,7 +90,34 @@ func renderHAProxy(services []httprelation.Service, fe frontend) (string, error)
 			fmt.Fprintf(&b, "    server %s %s check\n", name, h.Addr())
 		}
 	}
-	return b.String(), nil
+	return b.String(), skipped, nil
+}
+
+// safeServices returns the services and hosts that may be rendered, in
+// order, and an error wrapping errUnsafe for each one left out.
+func safeServices(services []httprelation.Service) (safe []httprelation.Service, skipped []error) {
+	seen := make(map[string]bool, len(services))
+	for _, svc := range services {
+		if !httprelation.ValidAppName(svc.Name) {
+			skipped = append(skipped, fmt.Errorf("%w: service %s: not a Juju application name", errUnsafe, httprelation.Quote(svc.Name)))
+			continue
+		}
+		if seen[svc.Name] {
+			skipped = append(skipped, fmt.Errorf("%w: service %s appears twice", errUnsafe, svc.Name))
+			continue
+		}
+		seen[svc.Name] = true
+		hosts := make([]httprelation.Host, 0, len(svc.Hosts))
+		for _, h := range svc.Hosts {
+			if err := checkHost(h); err != nil {
+				skipped = append(skipped, fmt.Errorf("%w: service %s: %w", errUnsafe, svc.Name, err))
+				continue
+			}
+			hosts = append(hosts, h)
+		}
+		safe = append(safe, httprelation.Service{Name: svc.Name, Hosts: hosts})
+	}
+	return safe, skipped
 }
 
 // serverName names a server after what it points at, so that haproxy's
@@ -134,21 +146,16 @@ func bindAddr(fe frontend) (string, error) {
 	return netip.AddrPortFrom(addr, uint16(fe.Port)).String(), nil
 }
 
-// checkService re-validates a service and its hosts at render time.
-func checkService(svc httprelation.Service) error {
-	if len(svc.Name) > maxServiceName || !serviceNameRE.MatchString(svc.Name) {
-		return fmt.Errorf("%w: service name %s is not a Juju application name", errUnsafe, httprelation.Quote(svc.Name))
+// checkHost re-validates a host at render time.
+func checkHost(h httprelation.Host) error {
+	if err := httprelation.CheckAddress(h.Hostname); err != nil {
+		return err
 	}
-	for _, h := range svc.Hosts {
-		if err := httprelation.CheckAddress(h.Hostname); err != nil {
-			return fmt.Errorf("%w: service %s: %w", errUnsafe, svc.Name, err)
-		}
-		if err := httprelation.CheckPort(h.Port); err != nil {
-			return fmt.Errorf("%w: service %s: host %s: %w", errUnsafe, svc.Name, httprelation.Quote(h.Hostname), err)
-		}
-		if addr := h.Addr(); !serverAddrRE.MatchString(addr) {
-			return fmt.Errorf("%w: service %s: server address %s", errUnsafe, svc.Name, httprelation.Quote(addr))
-		}
+	if err := httprelation.CheckPort(h.Port); err != nil {
+		return fmt.Errorf("host %s: %w", httprelation.Quote(h.Hostname), err)
+	}
+	if addr := h.Addr(); !serverAddrRE.MatchString(addr) {
+		return fmt.Errorf("server address %s", httprelation.Quote(addr))
 	}
 	return nil
 }

@@ -48,35 +48,41 @@ type renderInput struct {
 	Path     string                 `json:"path"`
 }
 
-// charm is what a hook works with; tests build one over a simulator.
+// charm is everything a hook of this charm works with: the unit (its
+// relations, its flag store, its charm directory, its log) and what lies
+// beyond the relations: the hook tools for config and status, and the
+// machine (haproxy, systemd, apt). main fills it with the real ones
+// (newCharm); tests with an in-memory model (httprelationtest) or a
+// simulated one.
 type charm struct {
-	charmDir string
-	tools    hooktools.Runner
-	acc      httprelation.Accessor
-	log      *slog.Logger
-	machine  machine
+	httprelation.Unit
+	tools   hooktools.Runner
+	machine machine
 }
 
 // newCharm wires a hook to the real hook tools and machine.
-func newCharm(env hooktools.Env) *charm {
+func newCharm(env hooktools.Env) charm {
 	tools := hooktools.ExecRunner{}
-	dir := env.CharmDir
-	if dir == "" {
-		dir = "." // Juju runs hooks from the charm directory
-	}
 	log := slog.New(hooktools.NewLogHandler(tools))
-	return &charm{
-		charmDir: dir,
-		tools:    tools,
-		acc:      hooktools.New(tools, hooktools.WithEnv(env)),
-		log:      log,
-		machine:  detectMachine(log),
+	return charm{
+		Unit: httprelation.Unit{
+			Accessor: hooktools.New(tools, hooktools.WithEnv(env)),
+			Store:    hooktools.NewStateStore(tools),
+			CharmDir: env.CharmDir, // "" is the working directory, where Juju runs hooks
+			Logger:   log,
+		},
+		tools:   tools,
+		machine: detectMachine(log),
 	}
 }
 
-// runHook handles the hook named in env.
-func runHook(ctx context.Context, env hooktools.Env, c *charm) error {
-	switch env.HookName {
+// hook is the hook's work: what to do is in the unit's hook context.
+func hook(ctx context.Context, c charm) error {
+	hc, err := c.Accessor.HookContext(ctx)
+	if err != nil {
+		return err
+	}
+	switch hc.HookName {
 	case "install":
 		return c.machine.installHAProxy(ctx)
 	case "upgrade-charm":
@@ -93,12 +99,12 @@ func runHook(ctx context.Context, env hooktools.Env, c *charm) error {
 // reconcile renders haproxy's configuration from the services behind the
 // relation, when they or the options changed since the last successful
 // hook, or always when force is set.
-func (c *charm) reconcile(ctx context.Context, force bool) error {
+func (c charm) reconcile(ctx context.Context, force bool) error {
 	cfg, err := c.settings(ctx)
 	if err != nil {
 		return err
 	}
-	proxy, err := httprelation.OpenRequires(c.charmDir, c.acc, endpoint, httprelation.WithLogger(c.log))
+	proxy, err := c.OpenRequires(endpoint)
 	if err != nil {
 		return err
 	}
@@ -106,7 +112,7 @@ func (c *charm) reconcile(ctx context.Context, force bool) error {
 	if err != nil {
 		return err
 	}
-	reg, err := httprelation.NewRegistry(ctx, hooktools.NewStateStore(c.tools))
+	reg, err := httprelation.NewRegistry(ctx, c.Store)
 	if err != nil {
 		return err
 	}
@@ -114,9 +120,16 @@ func (c *charm) reconcile(ctx context.Context, force bool) error {
 	if err != nil || !(changed || force) {
 		return err
 	}
-	text, err := renderHAProxy(services, cfg.frontend)
+	text, skipped, err := renderHAProxy(services, cfg.frontend)
 	if err != nil {
 		return err
+	}
+	log := c.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	for _, e := range skipped {
+		log.LogAttrs(ctx, slog.LevelWarn, "reverseproxy: left out of the haproxy configuration", slog.Any("error", e))
 	}
 	if err := c.machine.installConfig(ctx, cfg.path, text); err != nil {
 		return err
@@ -139,7 +152,7 @@ func (c *charm) reconcile(ctx context.Context, force bool) error {
 }
 
 // status reports the backends in the unit's workload status.
-func (c *charm) status(ctx context.Context, services []httprelation.Service) error {
+func (c charm) status(ctx context.Context, services []httprelation.Service) error {
 	args := []string{"waiting", "no backends"}
 	if len(services) > 0 {
 		hosts := 0
@@ -155,7 +168,7 @@ func (c *charm) status(ctx context.Context, services []httprelation.Service) err
 }
 
 // settings reads and validates the charm's options with one config-get.
-func (c *charm) settings(ctx context.Context) (settings, error) {
+func (c charm) settings(ctx context.Context) (settings, error) {
 	out, err := c.tools.Run(ctx, "config-get", []string{"--format=json"}, nil)
 	if err != nil {
 		return settings{}, fmt.Errorf("read config: %w", err)

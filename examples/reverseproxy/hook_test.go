@@ -12,17 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
-	"github.com/charmkit/httprelation/internal/charmtest"
+	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
-// fixture is reverseproxy/0 related to three website units, with its
-// haproxy configuration in a temporary directory.
-type fixture struct {
-	sim     *toolsim.Sim
-	path    string // PATH of every hook
-	cfgPath string
-}
+// The hook's work runs in-process here, through every hook Juju fires for
+// the reverseproxy relation; process_test.go runs the binary.
 
 const relationID = "reverseproxy:1"
 
@@ -30,12 +25,14 @@ func webUnit(addr string) map[string]string {
 	return map[string]string{"hostname": addr, "private-address": addr, "port": "8080"}
 }
 
-func newFixture(t *testing.T, extraPath ...string) *fixture {
-	t.Helper()
-	cfgPath := filepath.Join(t.TempDir(), "haproxy.cfg")
-	model := &toolsim.Model{
-		Unit:   "reverseproxy/0",
-		Leader: true,
+// proxyModel is reverseproxy/0, whose charm is this directory, related on
+// reverseproxy:1 to website with the given units, rendering its haproxy
+// configuration to cfgPath.
+func proxyModel(cfgPath string, units map[string]map[string]string) *toolsim.Model {
+	return &toolsim.Model{
+		Unit:     "reverseproxy/0",
+		Leader:   true,
+		CharmDir: ".",
 		Config: map[string]any{
 			"frontend-port":  8000,
 			"bind-address":   "127.0.0.1",
@@ -47,45 +44,59 @@ func newFixture(t *testing.T, extraPath ...string) *fixture {
 				RemoteApp:      "website",
 				RemoteEndpoint: "website",
 				Local:          map[string]string{"private-address": "10.0.0.2"},
-				Units: map[string]map[string]string{
-					"website/0": webUnit("10.0.0.10"),
-					"website/1": webUnit("10.0.0.11"),
-					"website/2": webUnit("10.0.0.12"),
-				},
+				Units:          units,
 			},
 		},
 	}
-	sim := charmtest.StartSim(t, model, hookEnv(t, "install", nil), extraPath...)
-	f := &fixture{sim: sim, cfgPath: cfgPath}
-	f.path = strings.Join(append([]string{sim.Dir}, extraPath...), string(os.PathListSeparator))
-	return f
 }
 
-// relationEnv is the environment of a relation hook from remote.
-func relationEnv(remote string) map[string]string {
-	return map[string]string{
-		"JUJU_RELATION":    "reverseproxy",
-		"JUJU_RELATION_ID": relationID,
-		"JUJU_REMOTE_UNIT": remote,
-		"JUJU_REMOTE_APP":  "website",
+// threeUnits are website/0, /1 and /2 serving on 8080.
+func threeUnits() map[string]map[string]string {
+	return map[string]map[string]string{
+		"website/0": webUnit("10.0.0.10"),
+		"website/1": webUnit("10.0.0.11"),
+		"website/2": webUnit("10.0.0.12"),
 	}
 }
 
-// hook runs one hook and returns how the charm ended.
-func (f *fixture) hook(t *testing.T, name string, extra map[string]string) toolsim.Result {
-	t.Helper()
-	env := hookEnv(t, name, extra)
-	env["PATH"] = f.path
-	f.sim.SetHookEnv(env)
-	return runCharm(t, f.sim)
+// fixture is the charm in-process over a model, with its haproxy
+// configuration in a temporary directory and no haproxy or systemd.
+type fixture struct {
+	m       *httprelationtest.Model
+	cfgPath string
+	machine machine
 }
 
-// changeModel edits the simulated model between hooks.
-func (f *fixture) changeModel(t *testing.T, edit func(m *toolsim.Model)) {
+func newFixture(t *testing.T, units map[string]map[string]string) *fixture {
 	t.Helper()
-	m := charmtest.Model(t, f.sim)
-	edit(m)
-	require.NoError(t, m.WriteFile(f.sim.ModelPath))
+	cfgPath := filepath.Join(t.TempDir(), "haproxy.cfg")
+	m := httprelationtest.New(t, proxyModel(cfgPath, units))
+	return &fixture{m: m, cfgPath: cfgPath, machine: machine{run: execCommand, log: m.Logger()}}
+}
+
+// hook is the charm's hook code over the fixture's model.
+func (f *fixture) hook(ctx context.Context, u httprelation.Unit) error {
+	return hook(ctx, charm{Unit: u, tools: f.m.Tools(), machine: f.machine})
+}
+
+// fire makes ev happen and runs the charm for its hooks, which must all
+// succeed.
+func (f *fixture) fire(t *testing.T, ev toolsim.Event) []string {
+	t.Helper()
+	hooks, err := f.m.Fire(context.Background(), ev, f.hook)
+	require.NoError(t, err, "%v", ev)
+	var names []string
+	for _, h := range hooks {
+		names = append(names, h.Name)
+	}
+	return names
+}
+
+// run runs the charm in hook h, which may fail.
+func (f *fixture) run(t *testing.T, h toolsim.Hook) error {
+	t.Helper()
+	require.NoError(t, f.m.SetHook(h))
+	return f.m.Run(context.Background(), f.hook)
 }
 
 func (f *fixture) config(t *testing.T) string {
@@ -93,6 +104,24 @@ func (f *fixture) config(t *testing.T) string {
 	data, err := os.ReadFile(f.cfgPath)
 	require.NoError(t, err)
 	return string(data)
+}
+
+func (f *fixture) flags(t *testing.T) []string {
+	t.Helper()
+	flags, err := f.m.Flags()
+	require.NoError(t, err)
+	return flags
+}
+
+// tools lists the hook tools the charm ran since the last ResetCalls.
+func (f *fixture) tools() []string {
+	var names []string
+	for _, c := range f.m.Calls() {
+		if strings.Contains(c.Method, "-") { // tool names; accessor calls are CamelCase
+			names = append(names, c.Method)
+		}
+	}
+	return names
 }
 
 // rendered is what the charm must write for these website hosts.
@@ -106,120 +135,112 @@ func rendered(t *testing.T, addrs ...string) string {
 	if len(addrs) > 0 {
 		services = []httprelation.Service{svc}
 	}
-	text, err := renderHAProxy(services, frontend{Bind: "127.0.0.1", Port: 8000})
+	text, skipped, err := renderHAProxy(services, frontend{Bind: "127.0.0.1", Port: 8000})
 	require.NoError(t, err)
+	require.Empty(t, skipped)
 	return text
 }
 
-// newCalls returns the tools called since the call log had n entries.
-func newCalls(t *testing.T, sim *toolsim.Sim, n int) []string {
-	t.Helper()
-	return charmtest.ToolNames(t, sim)[n:]
+func containsLine(lines []string, substr string) bool {
+	return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, substr) })
+}
+
+var changed = toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: relationID, RemoteUnit: "website/2"}
+
+func TestRelationLifecycle(t *testing.T) {
+	f := newFixture(t, nil)
+	assert.Equal(t, []string{"reverseproxy-relation-joined", "reverseproxy-relation-changed"},
+		f.fire(t, toolsim.Join(relationID, "website/0", map[string]string{"private-address": "10.0.0.10"})))
+	assert.Equal(t, rendered(t), f.config(t), "joined without a port: no backend yet")
+	assert.Equal(t, &toolsim.Status{Status: "waiting", Message: "no backends"}, f.m.Status())
+	assert.Empty(t, f.flags(t))
+
+	assert.Equal(t, []string{"reverseproxy-relation-changed"},
+		f.fire(t, toolsim.Change(relationID, "website/0", map[string]string{"hostname": "10.0.0.10", "port": "8080"})))
+	assert.Equal(t, rendered(t, "10.0.0.10"), f.config(t))
+	assert.Equal(t, []string{"reverseproxy.available"}, f.flags(t))
+
+	f.fire(t, toolsim.Join(relationID, "website/1", webUnit("10.0.0.11")))
+	f.fire(t, toolsim.Join(relationID, "website/2", webUnit("10.0.0.12")))
+	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
+	assert.Equal(t, &toolsim.Status{Status: "active", Message: "1 services, 3 hosts"}, f.m.Status())
+
+	assert.Equal(t, []string{"reverseproxy-relation-departed"}, f.fire(t, toolsim.Depart(relationID, "website/1")))
+	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.12"), f.config(t), "the departing unit is dropped in its own hook")
+	assert.Equal(t, &toolsim.Status{Status: "active", Message: "1 services, 2 hosts"}, f.m.Status())
+	assert.Equal(t, []string{"reverseproxy.available"}, f.flags(t))
+
+	assert.Equal(t, []string{"reverseproxy-relation-departed", "reverseproxy-relation-departed", "reverseproxy-relation-broken"},
+		f.fire(t, toolsim.RemoveRelation(relationID)))
+	assert.Equal(t, rendered(t), f.config(t))
+	assert.Contains(t, f.config(t), "http-request deny deny_status 503")
+	assert.Equal(t, &toolsim.Status{Status: "waiting", Message: "no backends"}, f.m.Status())
+	assert.Empty(t, f.flags(t))
 }
 
 func TestRelationChangedRendersConfig(t *testing.T) {
-	f := newFixture(t)
-	res := f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2"))
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	f := newFixture(t, threeUnits())
+	require.NoError(t, f.run(t, changed))
 
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
 	info, err := os.Stat(f.cfgPath)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o644), info.Mode().Perm())
 	assert.NoFileExists(t, f.cfgPath+".new")
+	assert.Equal(t, &toolsim.Status{Status: "active", Message: "1 services, 3 hosts"}, f.m.Status())
+	assert.Equal(t, []string{"reverseproxy.available"}, f.flags(t))
+	assert.True(t, containsLine(f.m.Log(), "reloading haproxy is left to whoever runs it"), "log: %q", f.m.Log())
+	assert.True(t, containsLine(f.m.Log(), "haproxy is not on PATH"), "log: %q", f.m.Log())
 
-	m := charmtest.Model(t, f.sim)
-	assert.Equal(t, toolsim.Status{Status: "active", Message: "1 services, 3 hosts"}, *m.Status)
-	assert.True(t, flagSet(t, m, "reverseproxy.available"))
-	assert.True(t, containsLine(m.Log, "reloading haproxy is left to whoever runs it"), "log: %q", m.Log)
-	assert.True(t, containsLine(m.Log, "haproxy is not on PATH"), "log: %q", m.Log)
-
-	calls, err := f.sim.Calls()
-	require.NoError(t, err)
-	assert.Equal(t, "config-get", calls[0].Tool)
-	assert.Equal(t, []string{"--format=json"}, calls[0].Args)
-	names := charmtest.ToolNames(t, f.sim)
-	assert.Less(t, slices.Index(names, "status-set"), slices.Index(names, "state-set"), "state is saved last")
+	calls := f.m.Calls()
+	require.NotEmpty(t, calls)
+	assert.Equal(t, httprelationtest.Call{Method: "config-get", Arg: "--format=json"}, calls[1], "after the hook context")
+	methods := make([]string, len(calls))
+	for i, c := range calls {
+		methods[i] = c.Method
+	}
+	require.Contains(t, methods, httprelationtest.CallStateSave)
+	assert.Less(t, slices.Index(methods, "status-set"), slices.Index(methods, httprelationtest.CallStateSave), "state is saved last")
 }
 
 func TestIdenticalRunWritesNothing(t *testing.T) {
-	f := newFixture(t)
-	require.Equal(t, 0, f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2")).ExitCode)
+	f := newFixture(t, threeUnits())
+	require.NoError(t, f.run(t, changed))
 	// A marker in the live file shows whether the second run touches it.
 	require.NoError(t, os.WriteFile(f.cfgPath, []byte("# marker\n"), 0o644))
-	before := len(charmtest.ToolNames(t, f.sim))
-	status := *charmtest.Model(t, f.sim).Status
+	status := f.m.Status()
+	f.m.ResetCalls()
 
-	for _, hook := range []string{"reverseproxy-relation-changed", "config-changed"} {
-		env := relationEnv("website/1")
-		if hook == "config-changed" {
-			env = nil
-		}
-		res := f.hook(t, hook, env)
-		require.Equal(t, 0, res.ExitCode, res.Stderr)
-	}
+	require.NoError(t, f.run(t, toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: relationID, RemoteUnit: "website/1"}))
+	f.fire(t, toolsim.ChangeConfig(nil))
 
 	assert.Equal(t, "# marker\n", f.config(t))
 	assert.NoFileExists(t, f.cfgPath+".new")
-	for _, tool := range newCalls(t, f.sim, before) {
-		assert.NotContains(t, []string{"state-set", "state-delete", "status-set", "relation-set"}, tool)
+	for _, c := range f.m.Calls() {
+		assert.NotContains(t, []string{httprelationtest.CallStateSave, httprelationtest.CallSetLocalData, "status-set"}, c.Method)
 	}
-	assert.Equal(t, status, *charmtest.Model(t, f.sim).Status)
+	assert.Equal(t, status, f.m.Status())
 }
 
 func TestUpgradeCharmAlwaysRenders(t *testing.T) {
-	f := newFixture(t)
-	require.Equal(t, 0, f.hook(t, "config-changed", nil).ExitCode)
+	f := newFixture(t, threeUnits())
+	f.fire(t, toolsim.ChangeConfig(nil))
 	require.NoError(t, os.WriteFile(f.cfgPath, []byte("# old charm's output\n"), 0o644))
 
-	res := f.hook(t, "upgrade-charm", nil)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	f.fire(t, toolsim.RunHook("upgrade-charm"))
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
 }
 
-func TestDepartedDropsUnit(t *testing.T) {
-	f := newFixture(t)
-	require.Equal(t, 0, f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2")).ExitCode)
-
-	env := relationEnv("website/1")
-	env["JUJU_DEPARTING_UNIT"] = "website/1"
-	res := f.hook(t, "reverseproxy-relation-departed", env)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-
-	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.12"), f.config(t))
-	m := charmtest.Model(t, f.sim)
-	assert.Equal(t, toolsim.Status{Status: "active", Message: "1 services, 2 hosts"}, *m.Status)
-	assert.True(t, flagSet(t, m, "reverseproxy.available"))
-}
-
-func TestBrokenLeavesNoBackends(t *testing.T) {
-	f := newFixture(t)
-	require.Equal(t, 0, f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2")).ExitCode)
-
-	env := relationEnv("")
-	res := f.hook(t, "reverseproxy-relation-broken", env)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-
-	assert.Equal(t, rendered(t), f.config(t))
-	assert.Contains(t, f.config(t), "http-request deny deny_status 503")
-	m := charmtest.Model(t, f.sim)
-	assert.Equal(t, toolsim.Status{Status: "waiting", Message: "no backends"}, *m.Status)
-	assert.False(t, flagSet(t, m, "reverseproxy.available"))
-}
-
 func TestHostileUnitsNeverReachTheFile(t *testing.T) {
-	f := newFixture(t)
-	f.changeModel(t, func(m *toolsim.Model) {
-		units := m.Relations[relationID].Units
-		units["website/3"] = map[string]string{"hostname": "10.0.0.99\n    server evil 6.6.6.6:80 check",
-			"private-address": "6.6.6.7\nlisten evil", "port": "8080"}
-		units["website/4"] = map[string]string{"private-address": "10.0.0.98", "port": "0"}
-		units["website/5"] = map[string]string{"private-address": "10.0.0.97", "port": "8080\n    bind :1"}
-		units["website/6"] = map[string]string{"private-address": "10.0.0.96", "port": "8080",
-			"extended_data": `[{"hostname": "a b", "port": 80}, {"hostname": "10.0.0.95", "port": "99999"}, "junk"]`}
-	})
-	res := f.hook(t, "reverseproxy-relation-changed", relationEnv("website/3"))
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	units := threeUnits()
+	units["website/3"] = map[string]string{"hostname": "10.0.0.99\n    server evil 6.6.6.6:80 check",
+		"private-address": "6.6.6.7\nlisten evil", "port": "8080"}
+	units["website/4"] = map[string]string{"private-address": "10.0.0.98", "port": "0"}
+	units["website/5"] = map[string]string{"private-address": "10.0.0.97", "port": "8080\n    bind :1"}
+	units["website/6"] = map[string]string{"private-address": "10.0.0.96", "port": "8080",
+		"extended_data": `[{"hostname": "a b", "port": 80}, {"hostname": "10.0.0.95", "port": "99999"}, "junk"]`}
+	f := newFixture(t, units)
+	require.NoError(t, f.run(t, toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: relationID, RemoteUnit: "website/3"}))
 
 	text := f.config(t)
 	for _, bad := range []string{"evil", "6.6.6", "10.0.0.98", "10.0.0.97", "10.0.0.95", "99999", "a b", ":1\n", "junk"} {
@@ -233,39 +254,33 @@ func TestHostileUnitsNeverReachTheFile(t *testing.T) {
 		{Hostname: "10.0.0.96", PrivateAddress: "10.0.0.96", Port: 8080},
 	}}}
 	checkStructure(t, services, text)
-	assert.True(t, containsLine(charmtest.Model(t, f.sim).Log, "WARNING"), "bad entries are logged")
+	assert.True(t, containsLine(f.m.Warnings(), "ignoring invalid remote data"), "bad entries are logged: %q", f.m.Warnings())
+	for _, w := range f.m.Warnings() {
+		assert.NotContains(t, w, "\n", "a hostile value cannot forge log lines")
+	}
 }
 
+// A configuration haproxy refuses fails the hook: the live file stays,
+// and, the hook having failed, nothing it saved is kept, so the next hook
+// sees the change again.
 func TestRejectedConfigKeepsLiveFile(t *testing.T) {
-	// /bin/false stands in for an haproxy that refuses every file.
-	fakeBin := t.TempDir()
-	require.NoError(t, os.Symlink("/bin/false", filepath.Join(fakeBin, "haproxy")))
-	f := newFixture(t, fakeBin)
+	f := newFixture(t, threeUnits())
+	f.machine.haproxy = "/bin/false" // an haproxy that refuses every file
 	require.NoError(t, os.WriteFile(f.cfgPath, []byte("# live\n"), 0o644))
 
-	res := f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2"))
-	assert.Equal(t, 1, res.ExitCode)
-	assert.Contains(t, res.Stderr, "reverseproxy: reverseproxy-relation-changed: haproxy rejected the new configuration")
-
+	err := f.run(t, changed)
+	require.ErrorIs(t, err, errConfigRejected)
 	assert.Equal(t, "# live\n", f.config(t))
 	next, err := os.ReadFile(f.cfgPath + ".new")
 	require.NoError(t, err, "the rejected file stays for inspection")
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), string(next))
-	names := charmtest.ToolNames(t, f.sim)
-	assert.NotContains(t, names, "state-set", "a failed hook must see the change again")
-	assert.NotContains(t, names, "status-set")
-}
+	assert.Zero(t, f.m.CallCount(httprelationtest.CallStateSave), "a failed hook must see the change again")
+	assert.NotContains(t, f.tools(), "status-set")
+	assert.Empty(t, f.m.State())
 
-func TestRealHAProxyChecksTheFile(t *testing.T) {
-	haproxy := findHAProxy()
-	if haproxy == "" {
-		t.Skip("haproxy is not installed; run apt-get install -y haproxy to run the hook with haproxy -c")
-	}
-	f := newFixture(t, filepath.Dir(haproxy))
-	res := f.hook(t, "reverseproxy-relation-changed", relationEnv("website/2"))
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
-	assert.False(t, containsLine(charmtest.Model(t, f.sim).Log, "installing "+f.cfgPath+" unchecked"))
+	f.machine.haproxy = ""
+	require.NoError(t, f.run(t, changed))
+	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t), "the next hook renders again")
 }
 
 func TestInvalidConfigFailsWithoutWriting(t *testing.T) {
@@ -287,12 +302,11 @@ func TestInvalidConfigFailsWithoutWriting(t *testing.T) {
 		"path not a string ": {"haproxy-config", true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f := newFixture(t)
-			f.changeModel(t, func(m *toolsim.Model) { m.Config[tc.key] = tc.value })
-			res := f.hook(t, "config-changed", nil)
-			assert.Equal(t, 1, res.ExitCode)
-			assert.Contains(t, res.Stderr, "reverseproxy: config-changed: invalid config: "+tc.key)
-			assert.Equal(t, []string{"config-get"}, charmtest.ToolNames(t, f.sim))
+			f := newFixture(t, threeUnits())
+			_, err := f.m.Fire(context.Background(), toolsim.ChangeConfig(map[string]any{tc.key: tc.value}), f.hook)
+			require.ErrorIs(t, err, errBadConfig)
+			assert.ErrorContains(t, err, "invalid config: "+tc.key)
+			assert.Equal(t, []string{"config-get"}, f.tools())
 			assert.NoFileExists(t, f.cfgPath)
 		})
 	}
@@ -314,64 +328,19 @@ func TestConfigDefaultsApplyWhenUnset(t *testing.T) {
 }
 
 func TestInstallWithoutHAProxyOrSystemd(t *testing.T) {
-	f := newFixture(t)
-	res := f.hook(t, "install", nil)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	assert.Equal(t, []string{"juju-log"}, charmtest.ToolNames(t, f.sim))
-	assert.True(t, containsLine(charmtest.Model(t, f.sim).Log, "not installing it"))
+	f := newFixture(t, threeUnits())
+	f.fire(t, toolsim.RunHook("install"))
+	assert.Equal(t, []string{"juju-log"}, f.tools())
+	assert.True(t, containsLine(f.m.Log(), "not installing it"))
 }
 
 func TestOtherHooksDoNothing(t *testing.T) {
-	for _, hook := range []string{"start", "stop", "update-status", "leader-elected", "remove"} {
-		t.Run(hook, func(t *testing.T) {
-			f := newFixture(t)
-			res := f.hook(t, hook, nil)
-			assert.Equal(t, 0, res.ExitCode, res.Stderr)
-			assert.Empty(t, charmtest.ToolNames(t, f.sim))
+	for _, h := range []string{"start", "stop", "update-status", "leader-elected", "remove"} {
+		t.Run(h, func(t *testing.T) {
+			f := newFixture(t, threeUnits())
+			f.fire(t, toolsim.RunHook(h))
+			assert.Empty(t, f.tools())
+			assert.NoFileExists(t, f.cfgPath)
 		})
 	}
-}
-
-func TestCommandLineIsUsageError(t *testing.T) {
-	res := charmtest.RunEnv(t, os.Environ(), charmBinary, "serve")
-	assert.Equal(t, 2, res.ExitCode)
-	f := newFixture(t)
-	f.sim.SetHookEnv(map[string]string{"PATH": f.path, "JUJU_HOOK_NAME": "config-changed"})
-	res = runCharm(t, f.sim)
-	assert.Equal(t, 2, res.ExitCode)
-	assert.Contains(t, res.Stderr, "not in a Juju hook")
-}
-
-// flagSet reads a flag from the charm state the way the charm does.
-func flagSet(t *testing.T, m *toolsim.Model, flag string) bool {
-	t.Helper()
-	ctx := context.Background()
-	store := &httprelation.MemoryStore{}
-	require.NoError(t, store.Save(ctx, m.State))
-	reg, err := httprelation.NewRegistry(ctx, store)
-	require.NoError(t, err)
-	return reg.Has(flag)
-}
-
-func containsLine(lines []string, substr string) bool {
-	return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, substr) })
-}
-
-// TestDispatch runs a hook the way Juju 2.8+ does: through the charm's
-// dispatch script, with the hook named only by JUJU_DISPATCH_PATH, from a
-// charm directory laid out as charmcraft packs it.
-func TestDispatch(t *testing.T) {
-	charmDir := charmtest.CharmDir(t, charmBinary, "reverseproxy")
-
-	f := newFixture(t)
-	env := relationEnv("website/0")
-	env["JUJU_UNIT_NAME"] = "reverseproxy/0"
-	env["JUJU_CHARM_DIR"] = charmDir
-	env["JUJU_DISPATCH_PATH"] = "hooks/reverseproxy-relation-joined"
-	env["PATH"] = f.path
-	f.sim.SetHookEnv(env)
-
-	res := charmtest.Run(t, f.sim, filepath.Join(charmDir, "dispatch"))
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
 }

@@ -37,7 +37,7 @@ func run(ctx context.Context, args []string, env hooktools.Env, stderr io.Writer
 		fmt.Fprintln(stderr, "reverseproxy: not in a Juju hook (JUJU_UNIT_NAME is not set)")
 		return exitUsage
 	}
-	if err := runHook(ctx, env, newCharm(env)); err != nil {
+	if err := hook(ctx, newCharm(env)); err != nil {
 		fmt.Fprintf(stderr, "reverseproxy: %s: %v\n", env.HookName, err)
 		return exitFailure
 	}

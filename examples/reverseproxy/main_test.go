@@ -4,27 +4,13 @@ import (
 	"os"
 	"testing"
 
-	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
-// charmBinary is the reverseproxy binary, built once by TestMain so that every
-// hook test runs the charm as Juju would: as a separate process.
+// charmBinary is the reverseproxy binary, built once by TestMain so that
+// the process tests run the charm as Juju does: as a separate process.
 var charmBinary string
 
 func TestMain(m *testing.M) {
-	os.Exit(charmtest.Main(m, &charmBinary))
-}
-
-// hookEnv is the environment of a hook of reverseproxy/0; relation hooks add
-// their variables through extra.
-func hookEnv(t *testing.T, hook string, extra map[string]string) map[string]string {
-	t.Helper()
-	return charmtest.HookEnv(t, "reverseproxy/0", hook, extra)
-}
-
-// runCharm runs the charm binary in the simulated hook.
-func runCharm(t *testing.T, sim *toolsim.Sim) toolsim.Result {
-	t.Helper()
-	return charmtest.Run(t, sim, charmBinary)
+	os.Exit(toolsim.TestMain(m, &charmBinary))
 }

@@ -24,39 +24,42 @@ const (
 // errBadConfig marks a config option the operator must fix.
 var errBadConfig = errors.New("invalid config")
 
-// charm is what a hook works with; tests build one over a simulator.
+// charm is everything a hook of this charm works with: the unit (its
+// relations, its flag store, its charm directory, its log) and what lies
+// beyond the relations: the hook tools for config and status, and the
+// service manager. main fills it with the real ones (newCharm); tests
+// with an in-memory model (httprelationtest) or a simulated one.
 type charm struct {
-	env      hooktools.Env
-	charmDir string
+	httprelation.Unit
 	tools    hooktools.Runner
-	acc      httprelation.Accessor
-	log      *slog.Logger
 	services serviceManager
 }
 
 // newCharm wires a hook to the real hook tools and service manager.
-func newCharm(env hooktools.Env) *charm {
+func newCharm(env hooktools.Env) charm {
 	tools := hooktools.ExecRunner{}
-	dir := env.CharmDir
-	if dir == "" {
-		dir = "." // Juju runs hooks from the charm directory
-	}
-	return &charm{
-		env:      env,
-		charmDir: dir,
+	return charm{
+		Unit: httprelation.Unit{
+			Accessor: hooktools.New(tools, hooktools.WithEnv(env)),
+			Store:    hooktools.NewStateStore(tools),
+			CharmDir: env.CharmDir, // "" is the working directory, where Juju runs hooks
+			Logger:   slog.New(hooktools.NewLogHandler(tools)),
+		},
 		tools:    tools,
-		acc:      hooktools.New(tools, hooktools.WithEnv(env)),
-		log:      slog.New(hooktools.NewLogHandler(tools)),
 		services: detectServiceManager(),
 	}
 }
 
-// runHook handles the hook named in env.
-func runHook(ctx context.Context, env hooktools.Env, c *charm) error {
-	switch env.HookName {
+// hook is the hook's work: what to do is in the unit's hook context.
+func hook(ctx context.Context, c charm) error {
+	hc, err := c.Accessor.HookContext(ctx)
+	if err != nil {
+		return err
+	}
+	switch hc.HookName {
 	case "install", "config-changed", "upgrade-charm",
 		endpoint + "-relation-joined", endpoint + "-relation-changed":
-		return c.configure(ctx)
+		return c.configure(ctx, hc)
 	case endpoint + "-relation-departed", endpoint + "-relation-broken":
 		return c.updateFlags(ctx)
 	}
@@ -65,17 +68,17 @@ func runHook(ctx context.Context, env hooktools.Env, c *charm) error {
 
 // configure makes the server and every relation agree with the port
 // option.
-func (c *charm) configure(ctx context.Context) error {
+func (c charm) configure(ctx context.Context, hc httprelation.HookContext) error {
 	port, err := c.configPort(ctx)
 	if err != nil {
 		return err
 	}
-	if h := c.env.HookName; h == "install" || h == "config-changed" {
-		if err := c.ensureService(ctx, port); err != nil {
+	if hc.HookName == "install" || hc.HookName == "config-changed" {
+		if err := c.ensureService(ctx, port, hc.Unit); err != nil {
 			return err
 		}
 	}
-	website, err := httprelation.OpenProvides(c.charmDir, c.acc, endpoint, httprelation.WithLogger(c.log))
+	website, err := c.OpenProvides(endpoint)
 	if err != nil {
 		return err
 	}
@@ -90,16 +93,16 @@ func (c *charm) configure(ctx context.Context) error {
 
 // updateFlags only refreshes website.available, for hooks where a remote
 // unit leaves.
-func (c *charm) updateFlags(ctx context.Context) error {
-	website, err := httprelation.OpenProvides(c.charmDir, c.acc, endpoint, httprelation.WithLogger(c.log))
+func (c charm) updateFlags(ctx context.Context) error {
+	website, err := c.OpenProvides(endpoint)
 	if err != nil {
 		return err
 	}
 	return c.saveFlags(ctx, website)
 }
 
-func (c *charm) saveFlags(ctx context.Context, website *httprelation.Provides) error {
-	reg, err := httprelation.NewRegistry(ctx, hooktools.NewStateStore(c.tools))
+func (c charm) saveFlags(ctx context.Context, website *httprelation.Provides) error {
+	reg, err := httprelation.NewRegistry(ctx, c.Store)
 	if err != nil {
 		return err
 	}
@@ -110,24 +113,32 @@ func (c *charm) saveFlags(ctx context.Context, website *httprelation.Provides) e
 }
 
 // ensureService runs the server under systemd when the machine has it.
-func (c *charm) ensureService(ctx context.Context, port int) error {
+func (c charm) ensureService(ctx context.Context, port int, unit string) error {
 	if !c.services.present() {
-		c.log.InfoContext(ctx, "service manager absent (no running systemd): not installing "+serviceName+"; run 'website serve' yourself",
+		c.log().InfoContext(ctx, "service manager absent (no running systemd): not installing "+serviceName+"; run 'website serve' yourself",
 			"port", port)
 		return nil
 	}
-	binary, err := filepath.Abs(filepath.Join(c.charmDir, "bin", "website"))
+	binary, err := filepath.Abs(filepath.Join(c.CharmDir, "bin", "website"))
 	if err != nil {
 		return fmt.Errorf("locate binary: %w", err)
 	}
-	if err := c.services.ensure(ctx, binary, port, c.env.Unit); err != nil {
+	if err := c.services.ensure(ctx, binary, port, unit); err != nil {
 		return fmt.Errorf("install %s: %w", serviceName, err)
 	}
 	return nil
 }
 
+// log is the unit's logger, or slog's default when it has none.
+func (c charm) log() *slog.Logger {
+	if c.Logger == nil {
+		return slog.Default()
+	}
+	return c.Logger
+}
+
 // configPort reads and validates the port option.
-func (c *charm) configPort(ctx context.Context) (int, error) {
+func (c charm) configPort(ctx context.Context) (int, error) {
 	out, err := c.tools.Run(ctx, "config-get", []string{"--format=json", "port"}, nil)
 	if err != nil {
 		return 0, fmt.Errorf("read config: %w", err)
@@ -166,7 +177,7 @@ func parsePort(out []byte) (int, error) {
 }
 
 // status sets the unit's workload status.
-func (c *charm) status(ctx context.Context, state, msg string) error {
+func (c charm) status(ctx context.Context, state, msg string) error {
 	if _, err := c.tools.Run(ctx, "status-set", []string{state, msg}, nil); err != nil {
 		return fmt.Errorf("set status: %w", err)
 	}

@@ -2,8 +2,7 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,15 +10,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
-	"github.com/charmkit/httprelation/internal/charmtest"
+	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
-// websiteModel is website/0 related to one haproxy unit on website:3.
+// The hook's work runs in-process here, through every hook Juju fires for
+// the website relation; process_test.go runs the binary.
+
+// websiteModel is website/0, whose charm is this directory, related on
+// website:3 to one haproxy unit.
 func websiteModel(port any) *toolsim.Model {
 	return &toolsim.Model{
 		Unit:           "website/0",
 		Leader:         true,
+		CharmDir:       ".",
 		Config:         map[string]any{"port": port},
 		PrivateAddress: "10.0.0.9",
 		Relations: map[string]toolsim.Relation{
@@ -30,86 +34,117 @@ func websiteModel(port any) *toolsim.Model {
 				Units:          map[string]map[string]string{"haproxy/0": {"private-address": "10.0.0.20"}},
 			},
 		},
-		Networks: map[string]toolsim.Network{
-			"website": {
-				BindAddresses: []toolsim.BindAddress{{InterfaceName: "eth0",
-					Addresses: []toolsim.InterfaceAddress{{Value: "10.0.0.9", CIDR: "10.0.0.0/24"}}}},
-				EgressSubnets:    []string{"10.0.0.9/32"},
-				IngressAddresses: []string{"10.0.0.9"},
-			},
-		},
+		Networks: map[string]toolsim.Network{"website": toolsim.NetworkAt("10.0.0.9")},
 	}
 }
 
-var joinedEnv = map[string]string{
-	"JUJU_RELATION":    "website",
-	"JUJU_RELATION_ID": "website:3",
-	"JUJU_REMOTE_UNIT": "haproxy/0",
-	"JUJU_REMOTE_APP":  "haproxy",
+// noRelations is websiteModel before any unit is related.
+func noRelations(port any) *toolsim.Model {
+	m := websiteModel(port)
+	m.Relations = nil
+	return m
 }
 
-// flagSet reads a flag from the charm state the way the charm does.
-func flagSet(t *testing.T, m *toolsim.Model, flag string) bool {
+// inProcess is the charm's hook over m, with services as the machine's
+// service manager (the zero value: no systemd).
+func inProcess(m *httprelationtest.Model, services serviceManager) httprelationtest.HookFunc {
+	return func(ctx context.Context, u httprelation.Unit) error {
+		return hook(ctx, charm{Unit: u, tools: m.Tools(), services: services})
+	}
+}
+
+// fire makes ev happen and runs the charm for its hooks; every hook must
+// succeed.
+func fire(t *testing.T, m *httprelationtest.Model, ev toolsim.Event) []string {
 	t.Helper()
-	ctx := context.Background()
-	store := &httprelation.MemoryStore{}
-	require.NoError(t, store.Save(ctx, m.State))
-	reg, err := httprelation.NewRegistry(ctx, store)
-	require.NoError(t, err)
-	return reg.Has(flag)
+	hooks, err := m.Fire(context.Background(), ev, inProcess(m, serviceManager{}))
+	require.NoError(t, err, "%v", ev)
+	var names []string
+	for _, h := range hooks {
+		names = append(names, h.Name)
+	}
+	return names
 }
 
-func TestRelationJoinedPublishesPort(t *testing.T) {
-	sim := charmtest.StartSim(t, websiteModel(8080), hookEnv(t, "website-relation-joined", joinedEnv))
-
-	res := runCharm(t, sim)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-
-	m := charmtest.Model(t, sim)
-	assert.Equal(t, map[string]string{"hostname": "10.0.0.9", "private-address": "10.0.0.9", "port": "8080"},
-		m.Relations["website:3"].Local)
-	require.NotNil(t, m.Status)
-	assert.Equal(t, toolsim.Status{Status: "active", Message: "serving on :8080"}, *m.Status)
-	assert.True(t, flagSet(t, m, "website.available"))
-
-	calls, err := sim.Calls()
+// flags is the flags the charm state holds.
+func flags(t *testing.T, m *httprelationtest.Model) []string {
+	t.Helper()
+	got, err := m.Flags()
 	require.NoError(t, err)
-	require.NotEmpty(t, calls)
-	assert.Equal(t, "config-get", calls[0].Tool)
-	assert.Equal(t, []string{"--format=json", "port"}, calls[0].Args)
-	assert.Equal(t, "status-set", calls[len(calls)-1].Tool)
-	// The service is only (re)installed on install and config-changed.
-	for _, line := range m.Log {
-		assert.NotContains(t, line, "service manager")
+	return got
+}
+
+// tools lists the hook tools the charm ran since the last ResetCalls.
+func tools(m *httprelationtest.Model) []string {
+	var names []string
+	for _, c := range m.Calls() {
+		if strings.Contains(c.Method, "-") { // tool names; accessor calls are CamelCase
+			names = append(names, c.Method)
+		}
 	}
+	return names
+}
+
+func containsLine(lines []string, substr string) bool {
+	return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, substr) })
+}
+
+func TestRelationLifecycle(t *testing.T) {
+	m := httprelationtest.New(t, noRelations(8080))
+	assert.Equal(t, []string{"install"}, fire(t, m, toolsim.RunHook("install")))
+	assert.Equal(t, &toolsim.Status{Status: "active", Message: "serving on :8080"}, m.Status())
+	assert.Empty(t, flags(t, m))
+
+	assert.Equal(t, []string{"website-relation-created"}, fire(t, m, toolsim.AddRelation("website:3", "haproxy", "reverseproxy")))
+	assert.Empty(t, flags(t, m), "no remote unit yet")
+
+	m.ResetCalls()
+	logged := len(m.Log())
+	assert.Equal(t, []string{"website-relation-joined", "website-relation-changed"},
+		fire(t, m, toolsim.Join("website:3", "haproxy/0", map[string]string{"private-address": "10.0.0.20"})))
+	assert.Equal(t, map[string]string{"hostname": "10.0.0.9", "private-address": "10.0.0.9", "port": "8080",
+		"ingress-address": "10.0.0.9", "egress-subnets": "10.0.0.9/32"}, m.Local("website:3"),
+		"published next to what Juju put in the bag on entering scope")
+	assert.Equal(t, []string{"website.available"}, flags(t, m))
+	calls := tools(m)
+	require.NotEmpty(t, calls)
+	assert.Equal(t, "config-get", calls[0])
+	assert.Equal(t, "status-set", calls[len(calls)-1])
+	assert.False(t, containsLine(m.Log()[logged:], "service manager"), "the service is only (re)installed on install and config-changed")
+
+	before := m.Local("website:3")
+	assert.Equal(t, []string{"website-relation-changed"},
+		fire(t, m, toolsim.Change("website:3", "haproxy/0", map[string]string{"frontend": "80"})))
+	assert.Equal(t, before, m.Local("website:3"))
+
+	fire(t, m, toolsim.Join("website:3", "haproxy/1", nil))
+	m.ResetCalls()
+	assert.Equal(t, []string{"website-relation-departed"}, fire(t, m, toolsim.Depart("website:3", "haproxy/0")))
+	assert.Equal(t, []string{"website.available"}, flags(t, m), "haproxy/1 is still there")
+	assert.NotContains(t, tools(m), "status-set", "a departing unit changes no status")
+
+	assert.Equal(t, []string{"website-relation-departed", "website-relation-broken"},
+		fire(t, m, toolsim.RemoveRelation("website:3")))
+	assert.Empty(t, flags(t, m), "the flag drops with the last remote unit")
+	assert.Nil(t, m.Local("website:3"), "the relation is gone")
 }
 
 func TestConfigChangedRepublishesAndLogsMissingServiceManager(t *testing.T) {
-	model := websiteModel(9090)
+	model := websiteModel(8080)
 	model.Relations["website:3"].Local["port"] = "8080" // published by an earlier hook
-	sim := charmtest.StartSim(t, model, hookEnv(t, "config-changed", nil))
-
-	res := runCharm(t, sim)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-
-	m := charmtest.Model(t, sim)
-	assert.Equal(t, "9090", m.Relations["website:3"].Local["port"])
-	assert.Equal(t, toolsim.Status{Status: "active", Message: "serving on :9090"}, *m.Status)
-	assert.True(t, containsLine(m.Log, "service manager absent"), "log: %q", m.Log)
+	m := httprelationtest.New(t, model)
+	assert.Equal(t, []string{"config-changed"}, fire(t, m, toolsim.ChangeConfig(map[string]any{"port": 9090})))
+	assert.Equal(t, "9090", m.Local("website:3")["port"])
+	assert.Equal(t, &toolsim.Status{Status: "active", Message: "serving on :9090"}, m.Status())
+	assert.True(t, containsLine(m.Log(), "service manager absent"), "log: %q", m.Log())
 }
 
-func TestInstallWithoutRelations(t *testing.T) {
-	model := websiteModel(nil) // null: the config.yaml default
-	model.Relations = nil
-	sim := charmtest.StartSim(t, model, hookEnv(t, "install", nil))
-
-	res := runCharm(t, sim)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-
-	m := charmtest.Model(t, sim)
-	assert.Equal(t, toolsim.Status{Status: "active", Message: "serving on :8080"}, *m.Status)
-	assert.False(t, flagSet(t, m, "website.available"))
-	assert.NotContains(t, charmtest.ToolNames(t, sim), "relation-set")
+func TestConfigDefaultWhenUnset(t *testing.T) {
+	m := httprelationtest.New(t, noRelations(nil)) // null: the config.yaml default
+	fire(t, m, toolsim.RunHook("install"))
+	assert.Equal(t, &toolsim.Status{Status: "active", Message: "serving on :8080"}, m.Status())
+	assert.NotContains(t, tools(m), "relation-set")
+	assert.Zero(t, m.CallCount(httprelationtest.CallSetLocalData))
 }
 
 func TestInvalidPortFailsWithoutWriting(t *testing.T) {
@@ -122,87 +157,27 @@ func TestInvalidPortFailsWithoutWriting(t *testing.T) {
 		"bool":     true,
 	} {
 		t.Run(name, func(t *testing.T) {
-			sim := charmtest.StartSim(t, websiteModel(port), hookEnv(t, "config-changed", nil))
-
-			res := runCharm(t, sim)
-			assert.Equal(t, 1, res.ExitCode)
-			assert.Contains(t, res.Stderr, "website: config-changed: invalid config: port")
-			assert.Equal(t, []string{"config-get"}, charmtest.ToolNames(t, sim))
-			assert.Nil(t, charmtest.Model(t, sim).Status)
+			m := httprelationtest.New(t, websiteModel(8080))
+			before := m.Snapshot()
+			_, err := m.Fire(context.Background(), toolsim.ChangeConfig(map[string]any{"port": port}), inProcess(m, serviceManager{}))
+			var he *httprelationtest.HookError
+			require.ErrorAs(t, err, &he)
+			assert.ErrorIs(t, err, errBadConfig)
+			assert.ErrorContains(t, err, "invalid config: port")
+			assert.Equal(t, []string{"config-get"}, tools(m))
+			assert.Nil(t, m.Status())
+			assert.Equal(t, before.Relations["website:3"].Local, m.Local("website:3"))
 		})
 	}
-}
-
-func TestDepartedClearsAvailableFlag(t *testing.T) {
-	model := websiteModel(8080)
-	model.State = map[string]string{}
-	sim := charmtest.StartSim(t, model, hookEnv(t, "website-relation-joined", joinedEnv))
-	require.Equal(t, 0, runCharm(t, sim).ExitCode)
-	require.True(t, flagSet(t, charmtest.Model(t, sim), "website.available"))
-
-	env := hookEnv(t, "website-relation-departed", joinedEnv)
-	env["JUJU_DEPARTING_UNIT"] = "haproxy/0"
-	env["PATH"] = sim.Dir
-	sim.SetHookEnv(env)
-	res := runCharm(t, sim)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-
-	m := charmtest.Model(t, sim)
-	assert.False(t, flagSet(t, m, "website.available"))
-	assert.NotContains(t, charmtest.ToolNames(t, sim)[len(charmtest.ToolNames(t, sim))-1], "status-set")
 }
 
 func TestOtherHooksDoNothing(t *testing.T) {
-	for _, hook := range []string{"start", "stop", "update-status", "leader-elected", "remove"} {
-		t.Run(hook, func(t *testing.T) {
-			sim := charmtest.StartSim(t, websiteModel(8080), hookEnv(t, hook, nil))
-			res := runCharm(t, sim)
-			assert.Equal(t, 0, res.ExitCode, res.Stderr)
-			assert.Empty(t, charmtest.ToolNames(t, sim))
+	for _, h := range []string{"start", "stop", "update-status", "leader-elected", "remove"} {
+		t.Run(h, func(t *testing.T) {
+			m := httprelationtest.New(t, websiteModel(8080))
+			assert.Equal(t, []string{h}, fire(t, m, toolsim.RunHook(h)))
+			assert.Equal(t, []httprelationtest.Call{{Method: httprelationtest.CallHookContext}}, m.Calls(),
+				"the hook context only: no tool runs")
 		})
 	}
-}
-
-func TestOutsideHookIsUsageError(t *testing.T) {
-	sim := charmtest.StartSim(t, websiteModel(8080), map[string]string{"JUJU_HOOK_NAME": "install"})
-	res := runCharm(t, sim)
-	assert.Equal(t, 2, res.ExitCode)
-	assert.Contains(t, res.Stderr, "not in a Juju hook")
-	assert.Empty(t, charmtest.ToolNames(t, sim))
-}
-
-func TestUnknownCommandIsUsageError(t *testing.T) {
-	res := charmtest.RunEnv(t, os.Environ(), charmBinary, "frobnicate")
-	assert.Equal(t, 2, res.ExitCode)
-	assert.Contains(t, res.Stderr, `unknown command "frobnicate"`)
-}
-
-// TestDispatch runs the hook the way Juju 2.8+ does: through the charm's
-// dispatch script, with the hook named only by JUJU_DISPATCH_PATH, from a
-// charm directory laid out as charmcraft packs it.
-func TestDispatch(t *testing.T) {
-	charmDir := charmtest.CharmDir(t, charmBinary, "website")
-
-	env := map[string]string{
-		"JUJU_UNIT_NAME":     "website/0",
-		"JUJU_CHARM_DIR":     charmDir,
-		"JUJU_DISPATCH_PATH": "hooks/website-relation-changed",
-	}
-	for k, v := range joinedEnv {
-		env[k] = v
-	}
-	sim := charmtest.StartSim(t, websiteModel(8081), env)
-
-	res := charmtest.Run(t, sim, filepath.Join(charmDir, "dispatch"))
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	assert.Equal(t, "8081", charmtest.Model(t, sim).Relations["website:3"].Local["port"])
-}
-
-func containsLine(lines []string, substr string) bool {
-	for _, l := range lines {
-		if strings.Contains(l, substr) {
-			return true
-		}
-	}
-	return false
 }

@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, env hooktools.Env, stderr io.Writer
 		fmt.Fprintf(stderr, "website: not in a Juju hook (JUJU_UNIT_NAME is not set)\n%s", usage)
 		return exitUsage
 	}
-	if err := runHook(ctx, env, newCharm(env)); err != nil {
+	if err := hook(ctx, newCharm(env)); err != nil {
 		fmt.Fprintf(stderr, "website: %s: %v\n", env.HookName, err)
 		return exitFailure
 	}

@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/charmkit/httprelation/hooktools"
-	"github.com/charmkit/httprelation/internal/charmtest"
+	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -106,42 +104,29 @@ func TestEnsureReportsSystemctlOutput(t *testing.T) {
 }
 
 // TestInstallHookWithSystemd runs the install hook in-process with a fake
-// systemd, against the simulator's tools: the branch the process tests
-// cannot reach, as they hide the machine's systemctl.
+// systemd: the branch the process tests cannot reach, as they hide the
+// machine's systemctl.
 func TestInstallHookWithSystemd(t *testing.T) {
-	sim := charmtest.StartSim(t, websiteModel(8080), hookEnv(t, "install", nil))
-	tools := hooktools.ExecRunner{Env: sim.Environ()}
-	env := hooktools.EnvFrom(func(k string) (string, bool) {
-		for _, kv := range sim.Environ() {
-			if key, v, ok := strings.Cut(kv, "="); ok && key == k {
-				return v, true
-			}
-		}
-		return "", false
-	})
 	charmDir := t.TempDir()
 	meta, err := os.ReadFile("metadata.yaml")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(charmDir, "metadata.yaml"), meta, 0o644))
+	model := websiteModel(8080)
+	model.CharmDir = charmDir
+	m := httprelationtest.New(t, model)
 	unitDir := t.TempDir()
 	rec := &recorder{}
-	c := &charm{
-		env:      env,
-		charmDir: charmDir,
-		tools:    tools,
-		acc:      hooktools.New(tools, hooktools.WithEnv(env)),
-		log:      slog.New(hooktools.NewLogHandler(tools)),
-		services: serviceManager{systemctl: "/bin/systemctl", unitDir: unitDir, run: rec.run},
-	}
-	require.NoError(t, runHook(context.Background(), env, c))
+	services := serviceManager{systemctl: "/bin/systemctl", unitDir: unitDir, run: rec.run}
+
+	_, err = m.Fire(context.Background(), toolsim.RunHook("install"), inProcess(m, services))
+	require.NoError(t, err)
 
 	assert.Len(t, rec.calls, 3)
 	content, err := os.ReadFile(filepath.Join(unitDir, serviceName))
 	require.NoError(t, err)
 	assert.Contains(t, string(content),
 		"ExecStart="+filepath.Join(charmDir, "bin", "website")+" serve --port 8080 --unit website/0 --bind 0.0.0.0\n")
-	m := charmtest.Model(t, sim)
-	assert.False(t, containsLine(m.Log, "service manager absent"))
-	assert.Equal(t, "8080", m.Relations["website:3"].Local["port"])
-	assert.Equal(t, "serving on :8080", m.Status.Message)
+	assert.False(t, containsLine(m.Log(), "service manager absent"))
+	assert.Equal(t, "8080", m.Local("website:3")["port"])
+	assert.Equal(t, "serving on :8080", m.Status().Message)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/testcompat"
 )
 
 // recorder is a testing.TB that records failures instead of failing, so
@@ -100,7 +101,7 @@ func TestFileChecks(t *testing.T) {
 					require.NoError(t, os.Chmod(path, tt.mode))
 				}
 			}
-			t.Chdir(dir)
+			testcompat.Chdir(t, dir)
 			for name, check := range checks {
 				got := failures(t, check)
 				if name == tt.fails {

@@ -1,0 +1,231 @@
+package hooktools
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmkit/httprelation"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestClass5BagCap (issue 9, class 5): a relation-get answer up to
+// MaxBagOutput is read; one byte more, or megabytes, or an answer that
+// never ends, is refused as too large at once, without waiting for the
+// tool to finish or for its deadline.
+func TestClass5BagCap(t *testing.T) {
+	dir := toolDir(t, "relation-get")
+	for _, tc := range []struct {
+		name string
+		size int
+		read bool
+	}{
+		{"small", 200, true},
+		{"just under the cap", MaxBagOutput - 1, true},
+		{"at the cap", MaxBagOutput, true},
+		{"one byte over", MaxBagOutput + 1, false},
+		{"10 MiB", 10 << 20, false},
+		{"100 MiB", 100 << 20, false},
+		{"endless", -1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ExecRunner{Env: fakeEnv(dir, "FAKE_MODE=big", fmt.Sprintf("FAKE_SIZE=%d", tc.size))}
+			start := time.Now()
+			bag, err := New(r, WithTimeout(time.Minute)).UnitData(context.Background(), "web:1", "web/0")
+			if tc.read {
+				require.NoError(t, err)
+				assert.Len(t, bag["k"], tc.size-len(`{"k":""}`))
+				return
+			}
+			assert.Nil(t, bag)
+			require.ErrorIs(t, err, httprelation.ErrDataTooLarge)
+			assert.ErrorIs(t, err, ErrOutputTooLarge)
+			assert.NotErrorIs(t, err, httprelation.ErrUnitNotFound)
+			assert.Contains(t, err.Error(), fmt.Sprintf("more than %d bytes", MaxBagOutput))
+			assert.Less(t, time.Since(start), 10*time.Second, "the tool is stopped, not read to its end")
+		})
+	}
+}
+
+// TestClass5OtherToolsCap: every other tool's output is capped at
+// MaxOutput, as too large, not as a bag too large; a runner that cannot
+// stop a tool early is held to the same caps once it returns.
+func TestClass5OtherToolsCap(t *testing.T) {
+	dir := toolDir(t, "relation-list", "state-get")
+	for _, tool := range []string{"relation-list", "state-get"} {
+		r := ExecRunner{Env: fakeEnv(dir, "FAKE_MODE=big", fmt.Sprintf("FAKE_SIZE=%d", MaxOutput+1))}
+		var err error
+		if tool == "state-get" {
+			_, err = NewStateStore(r).Load(context.Background())
+		} else {
+			_, err = New(r).RelationUnits(context.Background(), "web:1")
+		}
+		require.ErrorIs(t, err, ErrOutputTooLarge, tool)
+		assert.NotErrorIs(t, err, httprelation.ErrDataTooLarge, tool)
+	}
+
+	for _, tc := range []struct {
+		size int
+		want error
+	}{
+		{MaxBagOutput, nil},
+		{MaxBagOutput + 1, httprelation.ErrDataTooLarge},
+		{5 << 20, httprelation.ErrDataTooLarge},
+	} {
+		var out bytes.Buffer
+		writeBag(&out, tc.size)
+		r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return out.Bytes(), nil }}
+		_, err := New(r).UnitData(context.Background(), "web:1", "web/0")
+		if tc.want == nil {
+			assert.NoError(t, err, tc.size)
+		} else {
+			assert.ErrorIs(t, err, tc.want, tc.size)
+		}
+	}
+}
+
+// TestStderrCap: a tool that floods stderr is read for its first
+// maxStderr bytes only, and its message is cut as usual.
+func TestStderrCap(t *testing.T) {
+	dir := toolDir(t, "relation-get")
+	flood := "ERROR " + strings.Repeat("e", 100<<10)
+	r := ExecRunner{Env: fakeEnv(dir, "FAKE_STDERR="+flood, "FAKE_EXIT=1")}
+	_, err := r.Run(context.Background(), "relation-get", nil, nil)
+	var te *ToolError
+	require.ErrorAs(t, err, &te)
+	assert.Len(t, te.Message, maxMessage+len("..."))
+	assert.True(t, strings.HasPrefix(te.Message, "eee"))
+}
+
+// TestLimitedBuffer: what a limitedBuffer keeps is the start of what was
+// written, never more than the limit, in a buffer never larger than it.
+func TestLimitedBuffer(t *testing.T) {
+	for _, tc := range []struct {
+		limit  int
+		writes []int
+		over   bool
+	}{
+		{10, []int{3, 3, 4}, false},
+		{10, []int{3, 3, 5}, true},
+		{10, []int{11}, true},
+		{10, []int{0, 10, 0}, false},
+		{1 << 20, []int{1<<20 - 1, 1}, false},
+		{1 << 20, []int{600 << 10, 600 << 10}, true},
+		{1000, []int{1, 1, 1, 997, 1, 1}, true},
+	} {
+		for _, stop := range []bool{false, true} {
+			name := fmt.Sprintf("limit %d writes %v stop %v", tc.limit, tc.writes, stop)
+			stops := 0
+			b := &limitedBuffer{limit: tc.limit}
+			if stop {
+				b.stop = func() { stops++ }
+			}
+			var all []byte
+			failed := false
+			for i, n := range tc.writes {
+				p := bytes.Repeat([]byte{byte('a' + i)}, n)
+				all = append(all, p...)
+				got, err := b.Write(p)
+				if err != nil {
+					require.True(t, stop, name)
+					failed = true
+					continue
+				}
+				assert.Equal(t, n, got, name)
+			}
+			assert.Equal(t, tc.over, b.over, name)
+			assert.LessOrEqual(t, cap(b.buf), tc.limit, name)
+			if stop {
+				assert.Equal(t, tc.over, failed, name)
+				assert.Equal(t, tc.over, stops > 0, name)
+				if !tc.over {
+					assert.Equal(t, all, b.buf, name)
+				}
+			} else {
+				assert.Equal(t, all[:min(len(all), tc.limit)], b.buf, name)
+			}
+		}
+	}
+}
+
+// TestBagCacheBudget: bags are kept for reuse until their bytes reach
+// maxCachedBags; past that, a bag asked for again is read again, so a
+// thousand large bags are never held together.
+func TestBagCacheBudget(t *testing.T) {
+	const size = 600 << 10 // three fit in 2 MiB, not four
+	r := &funcRunner{fn: func(context.Context, call) ([]byte, error) {
+		var out bytes.Buffer
+		writeBag(&out, size)
+		return out.Bytes(), nil
+	}}
+	acc := New(r)
+	ctx := context.Background()
+	for round := range 2 {
+		for u := range 6 {
+			bag, err := acc.UnitData(ctx, "web:1", fmt.Sprintf("web/%d", u))
+			require.NoError(t, err)
+			assert.Len(t, bag["k"], size-len(`{"k":""}`), "round %d unit %d", round, u)
+		}
+	}
+	assert.Len(t, r.seen(), 6+3, "the first three bags are kept, the other three read again")
+
+	small := answer(map[string]string{})
+	small.fn = func(context.Context, call) ([]byte, error) { return []byte(`{"port":"80"}`), nil }
+	acc = New(small)
+	for range 3 {
+		for u := range 1000 {
+			_, err := acc.UnitData(ctx, "web:1", fmt.Sprintf("web/%d", u))
+			require.NoError(t, err)
+		}
+	}
+	assert.Len(t, small.seen(), 1000, "a thousand small bags all stay")
+}
+
+// TestClass5BagKeys: a bag of up to MaxBagKeys keys is read; one key
+// more is too large, however small the bag; keys inside nested values or
+// strings do not count.
+func TestClass5BagKeys(t *testing.T) {
+	bag := func(keys int, extra string) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range keys {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `"k%d":"v"`, i)
+		}
+		return b.String() + extra + "}"
+	}
+	for _, tc := range []struct {
+		name string
+		out  string
+		err  error
+	}{
+		{"at the cap", bag(MaxBagKeys, ""), nil},
+		{"one over", bag(MaxBagKeys+1, ""), httprelation.ErrDataTooLarge},
+		{"ten thousand", bag(10_000, ""), httprelation.ErrDataTooLarge},
+		{"colons in strings", bag(MaxBagKeys-1, `,"x:y":"a:b:c:d:e"`), nil},
+		{"nested keys", bag(MaxBagKeys-1, `,"n":{"a":"1","b":"2","c":"3"}`), httprelation.ErrNotString},
+		{"escaped quotes", bag(MaxBagKeys-1, `,"q\":\"":"\":\""`), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return []byte(tc.out), nil }}
+			_, err := New(r).UnitData(context.Background(), "web:1", "web/0")
+			if tc.err == nil {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorIs(t, err, tc.err)
+			}
+		})
+	}
+	for out, want := range map[string]int{
+		`{}`: 0, `{"a":"1"}`: 1, `{"a:b":"c:d"}`: 1, `{"a":{"b":"c"},"d":["e:f",{"g":1}]}`: 2,
+		`{"\\":"\":"}`: 1, ` { "a" : "" , "b" : "" } `: 2,
+	} {
+		assert.Equal(t, want, countMembers([]byte(out)), out)
+	}
+}

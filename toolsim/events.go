@@ -1,0 +1,262 @@
+package toolsim
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// An Event is something that happens to the unit's world: a remote unit
+// joins, changes its data or leaves, a relation comes or goes, the
+// configuration changes. [Sim.Fire] (and httprelationtest's Model.Fire)
+// changes the model as Juju would and runs the hooks Juju runs for it, in
+// Juju's order. Make one with [Join], [Change], [Depart], [AddRelation],
+// [RemoveRelation], [ChangeConfig] or [RunHook].
+type Event struct {
+	kind     eventKind
+	relation string
+	unit     string
+	app      string // AddRelation: the remote application
+	endpoint string // AddRelation: its endpoint
+	data     map[string]string
+	config   map[string]any
+	hook     string // RunHook
+}
+
+type eventKind int
+
+const (
+	evJoin eventKind = iota + 1
+	evChange
+	evDepart
+	evAddRelation
+	evRemoveRelation
+	evConfig
+	evHook
+)
+
+// Join is a remote unit entering relation relationID with the data bag it
+// has then: relation-joined, then relation-changed, with the unit in the
+// model from the first. Juju itself puts private-address, ingress-address
+// and egress-subnets in a joining unit's bag; data should hold them.
+func Join(relationID, unit string, data map[string]string) Event {
+	return Event{kind: evJoin, relation: relationID, unit: unit, data: maps.Clone(data)}
+}
+
+// Change is a remote unit of relation relationID changing its data, as
+// relation-set does: keys set to "" are deleted, the others set. Then
+// relation-changed runs.
+func Change(relationID, unit string, data map[string]string) Event {
+	return Event{kind: evChange, relation: relationID, unit: unit, data: maps.Clone(data)}
+}
+
+// Depart is a remote unit leaving relation relationID (it is removed, or
+// scaled down): relation-departed runs with the unit as
+// JUJU_REMOTE_UNIT and JUJU_DEPARTING_UNIT; relation-list no longer lists
+// it but its bag stays readable. After the hook succeeded the unit is
+// gone from the model.
+func Depart(relationID, unit string) Event {
+	return Event{kind: evDepart, relation: relationID, unit: unit}
+}
+
+// AddRelation is a relation being established with remoteApp's endpoint
+// remoteEndpoint: relationID enters the model with no remote unit, and
+// with the local bag Juju fills in (private-address, ingress-address and
+// egress-subnets from the endpoint's binding, or the unit's private
+// address); then relation-created runs. Units join with [Join].
+func AddRelation(relationID, remoteApp, remoteEndpoint string) Event {
+	return Event{kind: evAddRelation, relation: relationID, app: remoteApp, endpoint: remoteEndpoint}
+}
+
+// RemoveRelation is a relation being removed (juju remove-relation):
+// relation-departed for each remote unit in turn (sorted by name, each
+// gone once its hook succeeded; JUJU_DEPARTING_UNIT names the remote unit,
+// though real Juju may name the local unit when this side leaves first),
+// then relation-broken with no remote unit and no unit listed, after
+// which the relation is gone from the model.
+func RemoveRelation(relationID string) Event {
+	return Event{kind: evRemoveRelation, relation: relationID}
+}
+
+// ChangeConfig is the operator setting options (juju config): each key is
+// set to its value, nil unsetting it (config-get then answers null, as
+// for an option without a default). Then config-changed runs.
+func ChangeConfig(config map[string]any) Event {
+	return Event{kind: evConfig, config: maps.Clone(config)}
+}
+
+// RunHook runs a hook that comes with no change to the model, such as
+// install, start, upgrade-charm, update-status or leader-elected. Relation
+// hooks come from the relation events.
+func RunHook(name string) Event {
+	return Event{kind: evHook, hook: name}
+}
+
+// String describes the event, e.g. "join web/1 to website:3".
+func (e Event) String() string {
+	switch e.kind {
+	case evJoin:
+		return fmt.Sprintf("join %s to %s", e.unit, e.relation)
+	case evChange:
+		return fmt.Sprintf("change %s in %s", e.unit, e.relation)
+	case evDepart:
+		return fmt.Sprintf("depart %s from %s", e.unit, e.relation)
+	case evAddRelation:
+		return fmt.Sprintf("add relation %s with %s:%s", e.relation, e.app, e.endpoint)
+	case evRemoveRelation:
+		return fmt.Sprintf("remove relation %s", e.relation)
+	case evConfig:
+		return "change config " + strings.Join(slices.Sorted(maps.Keys(e.config)), ",")
+	case evHook:
+		return "run " + e.hook
+	}
+	return "no event"
+}
+
+// A Step is one hook of an event: the model changes Juju makes before the
+// hook runs, the hook, and the changes it makes once the hook succeeded.
+// Runners apply them in that order; when the hook fails they stop, as
+// Juju does until the hook is resolved.
+type Step struct {
+	// Hook is the hook to run; the runner puts it in the model.
+	Hook   Hook
+	before func(*Model)
+	after  func(*Model)
+}
+
+// Before applies what Juju changes before the step's hook runs and puts
+// the hook in the model.
+func (s Step) Before(m *Model) {
+	if s.before != nil {
+		s.before(m)
+	}
+	m.Hook = s.Hook
+}
+
+// After applies what Juju changes once the step's hook succeeded.
+func (s Step) After(m *Model) {
+	if s.after != nil {
+		s.after(m)
+	}
+}
+
+// Steps returns the hooks Juju runs for e on m, in order. It fails,
+// wrapping ErrInvalidModel, when e does not fit m: a relation the model
+// lacks (or already has, for AddRelation), a unit that is not of the
+// relation's remote application, one that has already joined, or one
+// that is not there to change or depart. m is not changed.
+func (e Event) Steps(m *Model) ([]Step, error) {
+	if e.kind == evHook || e.kind == evConfig || e.kind == evAddRelation {
+		return e.unrelatedSteps(m)
+	}
+	key, ok := m.FindRelation(e.relation)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w: relation %q is not in the model", e, ErrInvalidModel, e.relation)
+	}
+	r := m.Relations[key]
+	endpoint := endpointOf(key)
+	hook := func(kind, unit string) Hook {
+		h := Hook{Name: endpoint + "-relation-" + kind, RelationID: key, RemoteUnit: unit, RemoteApp: r.RemoteApp}
+		if kind == kindDeparted {
+			h.DepartingUnit = unit
+		}
+		return h
+	}
+	if e.kind == evRemoveRelation {
+		var steps []Step
+		for _, u := range slices.Sorted(maps.Keys(r.Units)) {
+			steps = append(steps, Step{Hook: hook(kindDeparted, u), after: removeUnit(key, u)})
+		}
+		broken := Step{Hook: hook(kindBroken, ""), after: func(m *Model) { delete(m.Relations, key) }}
+		return append(steps, broken), nil
+	}
+	_, present := r.Units[e.unit]
+	switch {
+	case !validUnit.MatchString(e.unit) || appOf(e.unit) != r.RemoteApp:
+		return nil, fmt.Errorf("%s: %w: %q is not a unit of %s's remote application %q", e, ErrInvalidModel, e.unit, key, r.RemoteApp)
+	case e.kind == evJoin && present:
+		return nil, fmt.Errorf("%s: %w: %s has already joined %s", e, ErrInvalidModel, e.unit, key)
+	case e.kind != evJoin && !present:
+		return nil, fmt.Errorf("%s: %w: %s is not in %s", e, ErrInvalidModel, e.unit, key)
+	}
+	switch e.kind {
+	case evJoin:
+		enter := func(m *Model) {
+			r := m.Relations[key]
+			if r.Units == nil {
+				r.Units = map[string]map[string]string{}
+			}
+			r.Units[e.unit] = maps.Clone(e.data)
+			m.Relations[key] = r
+		}
+		return []Step{{Hook: hook(kindJoined, e.unit), before: enter}, {Hook: hook(kindChanged, e.unit)}}, nil
+	case evChange:
+		change := func(m *Model) {
+			units := m.Relations[key].Units
+			units[e.unit] = applySettings(units[e.unit], e.data)
+		}
+		return []Step{{Hook: hook(kindChanged, e.unit), before: change}}, nil
+	}
+	return []Step{{Hook: hook(kindDeparted, e.unit), after: removeUnit(key, e.unit)}}, nil
+}
+
+// unrelatedSteps are the steps of events that name no existing relation.
+func (e Event) unrelatedSteps(m *Model) ([]Step, error) {
+	switch e.kind {
+	case evConfig:
+		set := func(m *Model) {
+			if m.Config == nil {
+				m.Config = map[string]any{}
+			}
+			maps.Copy(m.Config, e.config)
+		}
+		return []Step{{Hook: Hook{Name: "config-changed"}, before: set}}, nil
+	case evHook:
+		if _, _, ok := relationHook(e.hook); ok || e.hook == "" {
+			return nil, fmt.Errorf("%s: %w: run relation hooks through the relation events", e, ErrInvalidModel)
+		}
+		return []Step{{Hook: Hook{Name: e.hook}}}, nil
+	}
+	if !validRelationID.MatchString(e.relation) || !validApp.MatchString(e.app) {
+		return nil, fmt.Errorf("%s: %w: want a relation id endpoint:N and an application name", e, ErrInvalidModel)
+	}
+	if key, ok := m.FindRelation(e.relation); ok {
+		return nil, fmt.Errorf("%s: %w: the model already has relation %s", e, ErrInvalidModel, key)
+	}
+	key, endpoint := e.relation, endpointOf(e.relation)
+	add := func(m *Model) {
+		if m.Relations == nil {
+			m.Relations = map[string]Relation{}
+		}
+		m.Relations[key] = Relation{RemoteApp: e.app, RemoteEndpoint: e.endpoint,
+			Local: m.enteredScope(endpoint), Units: map[string]map[string]string{}}
+	}
+	return []Step{{Hook: Hook{Name: endpoint + "-relation-created", RelationID: key, RemoteApp: e.app}, before: add}}, nil
+}
+
+// removeUnit is the change after a unit's relation-departed hook.
+func removeUnit(key, unit string) func(*Model) {
+	return func(m *Model) { delete(m.Relations[key].Units, unit) }
+}
+
+// enteredScope is the bag Juju gives the local unit when it enters a
+// relation of endpoint.
+func (m *Model) enteredScope(endpoint string) map[string]string {
+	addr, egress := m.PrivateAddress, ""
+	if n, ok := m.Networks[endpoint]; ok {
+		if len(n.IngressAddresses) > 0 {
+			addr = n.IngressAddresses[0]
+		}
+		egress = strings.Join(n.EgressSubnets, ",")
+	}
+	bag := map[string]string{}
+	if addr != "" {
+		bag["private-address"] = addr
+		bag["ingress-address"] = addr
+	}
+	if egress != "" {
+		bag["egress-subnets"] = egress
+	}
+	return bag
+}

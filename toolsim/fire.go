@@ -1,0 +1,113 @@
+package toolsim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// HookRun is one hook an event fired, and how the charm ended.
+type HookRun struct {
+	Hook   Hook
+	Result Result
+}
+
+// HookError reports a hook whose charm exited with a status other than 0.
+// As in Juju, what it wrote to relations and to the charm state was
+// discarded, and the event went no further.
+type HookError struct {
+	Hook   Hook
+	Result Result
+}
+
+// maxErrorOutput caps how much of a failed hook's stderr an error quotes.
+const maxErrorOutput = 1024
+
+// Error implements error with the end of the charm's stderr, where the
+// reason usually is.
+func (e *HookError) Error() string {
+	out := strings.TrimSpace(e.Result.Stderr)
+	if len(out) > maxErrorOutput {
+		out = "..." + out[len(out)-maxErrorOutput:]
+	}
+	return fmt.Sprintf("hook %s: exit status %d: %s", e.Hook.Name, e.Result.ExitCode, out)
+}
+
+// Fire makes ev happen as Juju would and runs charm (a hook binary, or a
+// dispatch script) for every hook Juju fires for it, in Juju's order (see
+// [Event]): the model file changes before each hook as the controller's
+// would, the charm runs as a process with the hook's environment, and
+// what it wrote is kept only when it exits 0. The environment is the
+// Sim's hook variables with those of the hook laid over them (see
+// [Model.HookEnv]); the Sim then stays in the last hook, for Run and
+// Environ.
+//
+// Fire returns the hooks run. The first that fails stops the event and
+// is returned again as a *HookError, the model left as that hook found it
+// (a departing unit stays until its relation-departed succeeds). An event
+// that does not fit the model is an error wrapping ErrInvalidModel, and
+// runs nothing.
+func (s *Sim) Fire(ctx context.Context, charm string, ev Event) ([]HookRun, error) {
+	m, err := s.Model()
+	if err != nil {
+		return nil, fmt.Errorf("fire %s: %w", ev, err)
+	}
+	steps, err := ev.Steps(m)
+	if err != nil {
+		return nil, err
+	}
+	// The hook runs from the charm directory, so a relative path would
+	// name another file.
+	if charm, err = filepath.Abs(charm); err != nil {
+		return nil, fmt.Errorf("fire %s: %w", ev, err)
+	}
+	var runs []HookRun
+	for _, step := range steps {
+		before, err := s.update(step.Before)
+		if err != nil {
+			return runs, fmt.Errorf("fire %s: %w", ev, err)
+		}
+		res, err := s.runHook(ctx, before, charm)
+		runs = append(runs, HookRun{Hook: step.Hook, Result: res})
+		if err != nil || res.ExitCode != 0 {
+			if rerr := s.restoreWrites(before); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			if err != nil {
+				return runs, fmt.Errorf("fire %s: hook %s: %w", ev, step.Hook.Name, err)
+			}
+			return runs, &HookError{Hook: step.Hook, Result: res}
+		}
+		if _, err := s.update(step.After); err != nil {
+			return runs, fmt.Errorf("fire %s: %w", ev, err)
+		}
+	}
+	return runs, nil
+}
+
+// runHook runs charm in the hook of m and makes that hook the Sim's.
+func (s *Sim) runHook(ctx context.Context, m *Model, charm string) (Result, error) {
+	s.mu.Lock()
+	env := maps.Clone(s.hookEnv)
+	if env == nil {
+		env = map[string]string{}
+	}
+	for _, k := range append(slices.Clone(hookVars), "JUJU_UNIT_NAME") {
+		delete(env, k)
+	}
+	maps.Copy(env, m.HookEnv())
+	s.hookEnv = env
+	path := s.pathLocked()
+	s.mu.Unlock()
+	cmd := exec.CommandContext(ctx, charm)
+	cmd.Env = s.environ(env, path)
+	if dir := env["JUJU_CHARM_DIR"]; dir != "" {
+		cmd.Dir = dir // Juju runs hooks from the charm directory
+	}
+	return run(ctx, cmd)
+}

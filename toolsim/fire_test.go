@@ -1,0 +1,313 @@
+package toolsim
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// testCharm builds testdata/charm once per test process.
+var testCharm = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "toolsim-charm-")
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bins, err := BuildPackages(ctx, "", dir, "./testdata/charm")
+	if err != nil {
+		return "", err
+	}
+	return bins[0], nil
+})
+
+func charmBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := testCharm()
+	require.NoError(t, err)
+	return bin
+}
+
+// hookSeen is what testdata/charm prints.
+type hookSeen struct {
+	Env    map[string]string
+	Listed []string          `json:"listed"`
+	IDs    []string          `json:"ids"`
+	Bag    map[string]string `json:"bag"`
+	Own    map[string]string `json:"own"`
+	Config map[string]any    `json:"config"`
+	Cwd    string            `json:"cwd"`
+}
+
+func parseSeen(t *testing.T, run HookRun) hookSeen {
+	t.Helper()
+	var s hookSeen
+	require.NoError(t, json.Unmarshal([]byte(run.Result.Stdout), &s), run.Result.Stdout)
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal([]byte(run.Result.Stdout), &raw))
+	s.Env = map[string]string{}
+	for k, v := range raw {
+		if str, ok := v.(string); ok && (strings.HasPrefix(k, "JUJU_") || k == "CHARM_DIR") {
+			s.Env[k] = str
+		}
+	}
+	return s
+}
+
+func eventModel(charmDir string) *Model {
+	return &Model{
+		Unit:           "lb/0",
+		CharmDir:       charmDir,
+		PrivateAddress: "10.0.0.9",
+		Config:         map[string]any{"port": json.Number("80")},
+		Relations:      map[string]Relation{"proxy:1": {RemoteApp: "web", RemoteEndpoint: "website", Local: map[string]string{}}},
+		Networks: map[string]Network{"proxy": {
+			BindAddresses:    []BindAddress{{InterfaceName: "eth0", Addresses: []InterfaceAddress{{Value: "10.0.0.9", CIDR: "10.0.0.0/24"}}}},
+			EgressSubnets:    []string{"10.0.0.9/32"},
+			IngressAddresses: []string{"10.0.0.9"},
+		}},
+	}
+}
+
+func names(runs []HookRun) []string {
+	var out []string
+	for _, r := range runs {
+		out = append(out, r.Hook.Name)
+	}
+	return out
+}
+
+// Every event fires Juju's hooks in Juju's order against a real charm
+// process, with Juju's environment, and the model changes as Juju's does.
+func TestFireAsProcesses(t *testing.T) {
+	t.Parallel()
+	charm := charmBinary(t)
+	charmDir := t.TempDir()
+	s := Start(t, eventModel(charmDir), nil)
+	ctx := context.Background()
+	fire := func(ev Event) []HookRun {
+		t.Helper()
+		runs, err := s.Fire(ctx, charm, ev)
+		require.NoError(t, err, "%v", ev)
+		for _, r := range runs {
+			require.Equal(t, 0, r.Result.ExitCode, r.Result.Stderr)
+		}
+		return runs
+	}
+	model := func() *Model {
+		t.Helper()
+		m, err := s.Model()
+		require.NoError(t, err)
+		return m
+	}
+
+	runs := fire(RunHook("install"))
+	assert.Equal(t, []string{"install"}, names(runs))
+	seen := parseSeen(t, runs[0])
+	assert.Equal(t, map[string]string{
+		"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": charmDir, "CHARM_DIR": charmDir,
+		"JUJU_HOOK_NAME": "install", "JUJU_DISPATCH_PATH": "hooks/install",
+	}, seen.Env)
+	assert.Equal(t, charmDir, seen.Cwd, "hooks run from the charm directory")
+
+	runs = fire(Join("proxy:1", "web/0", map[string]string{"private-address": "10.0.0.1"}))
+	assert.Equal(t, []string{"proxy-relation-joined", "proxy-relation-changed"}, names(runs))
+	for _, r := range runs {
+		seen := parseSeen(t, r)
+		assert.Equal(t, "proxy", seen.Env["JUJU_RELATION"])
+		assert.Equal(t, "proxy:1", seen.Env["JUJU_RELATION_ID"])
+		assert.Equal(t, "web/0", seen.Env["JUJU_REMOTE_UNIT"])
+		assert.Equal(t, "web", seen.Env["JUJU_REMOTE_APP"])
+		assert.NotContains(t, seen.Env, "JUJU_DEPARTING_UNIT")
+		assert.Equal(t, []string{"web/0"}, seen.Listed)
+		assert.Equal(t, map[string]string{"private-address": "10.0.0.1"}, seen.Bag)
+		assert.Equal(t, r.Hook.Name, seen.Own["last-hook"], "a hook reads its own writes")
+	}
+	fire(Join("proxy:1", "web/1", map[string]string{"private-address": "10.0.0.2"}))
+
+	runs = fire(Change("proxy:1", "web/1", map[string]string{"port": "8080", "private-address": ""}))
+	assert.Equal(t, []string{"proxy-relation-changed"}, names(runs))
+	assert.Equal(t, map[string]string{"port": "8080"}, parseSeen(t, runs[0]).Bag)
+
+	runs = fire(Depart("proxy:1", "web/0"))
+	assert.Equal(t, []string{"proxy-relation-departed"}, names(runs))
+	seen = parseSeen(t, runs[0])
+	assert.Equal(t, "web/0", seen.Env["JUJU_REMOTE_UNIT"])
+	assert.Equal(t, "web/0", seen.Env["JUJU_DEPARTING_UNIT"])
+	assert.Equal(t, "web", seen.Env["JUJU_REMOTE_APP"])
+	assert.Equal(t, []string{"web/1"}, seen.Listed, "relation-list leaves the departing unit out")
+	assert.Equal(t, map[string]string{"private-address": "10.0.0.1"}, seen.Bag, "its bag stays readable")
+	assert.NotContains(t, model().Relations["proxy:1"].Units, "web/0", "then it is gone")
+
+	runs = fire(ChangeConfig(map[string]any{"port": 8081, "name": "x"}))
+	assert.Equal(t, []string{"config-changed"}, names(runs))
+	seen = parseSeen(t, runs[0])
+	assert.Equal(t, map[string]any{"port": 8081.0, "name": "x"}, seen.Config)
+	assert.NotContains(t, seen.Env, "JUJU_RELATION_ID", "no relation variables outside relation hooks")
+
+	fire(Join("proxy:1", "web/2", nil))
+	runs = fire(RemoveRelation("proxy:1"))
+	assert.Equal(t, []string{"proxy-relation-departed", "proxy-relation-departed", "proxy-relation-broken"}, names(runs))
+	assert.Equal(t, "web/1", parseSeen(t, runs[0]).Env["JUJU_DEPARTING_UNIT"])
+	assert.Equal(t, []string{"web/2"}, parseSeen(t, runs[0]).Listed)
+	assert.Equal(t, "web/2", parseSeen(t, runs[1]).Env["JUJU_DEPARTING_UNIT"])
+	assert.Empty(t, parseSeen(t, runs[1]).Listed)
+	seen = parseSeen(t, runs[2])
+	assert.Equal(t, "", seen.Env["JUJU_REMOTE_UNIT"])
+	assert.Equal(t, "web", seen.Env["JUJU_REMOTE_APP"])
+	assert.NotContains(t, seen.Env, "JUJU_DEPARTING_UNIT")
+	assert.Empty(t, seen.Listed, "no units in relation-broken")
+	assert.Equal(t, []string{"proxy:1"}, seen.IDs, "relation-ids still lists the broken relation")
+	assert.NotContains(t, model().Relations, "proxy:1", "then the relation is gone")
+
+	runs = fire(AddRelation("proxy:4", "api", "web"))
+	assert.Equal(t, []string{"proxy-relation-created"}, names(runs))
+	seen = parseSeen(t, runs[0])
+	assert.Equal(t, "", seen.Env["JUJU_REMOTE_UNIT"])
+	assert.Equal(t, "api", seen.Env["JUJU_REMOTE_APP"])
+	assert.Empty(t, seen.Listed)
+	assert.Equal(t, map[string]string{"private-address": "10.0.0.9", "ingress-address": "10.0.0.9",
+		"egress-subnets": "10.0.0.9/32", "last-hook": "proxy-relation-created"}, model().Relations["proxy:4"].Local)
+
+	m := model()
+	assert.Equal(t, Hook{Name: "proxy-relation-created", RelationID: "proxy:4", RemoteApp: "api"}, m.Hook, "the model is in the last hook")
+	assert.Equal(t, "proxy-relation-created", m.State["last-hook"])
+	calls, err := s.Calls()
+	require.NoError(t, err)
+	assert.NotEmpty(t, calls)
+}
+
+// A hook that exits with a status other than 0 commits nothing it wrote
+// to relations or the charm state, as in Juju; its status and log lines
+// stay (neither is transactional in Juju), and the event stops there.
+func TestFireCommitsOnlyOnSuccess(t *testing.T) {
+	t.Parallel()
+	charm := charmBinary(t)
+	s := Start(t, eventModel(""), nil)
+	ctx := context.Background()
+	_, err := s.Fire(ctx, charm, Join("proxy:1", "web/0", nil))
+	require.NoError(t, err)
+	before, err := s.Model()
+	require.NoError(t, err)
+
+	s.SetHookEnv(map[string]string{"TEST_FAIL": "proxy-relation-departed"})
+	runs, err := s.Fire(ctx, charm, RemoveRelation("proxy:1"))
+	var he *HookError
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, "proxy-relation-departed", he.Hook.Name)
+	assert.Equal(t, 1, he.Result.ExitCode)
+	assert.Contains(t, err.Error(), "failing as asked")
+	assert.Equal(t, []string{"proxy-relation-departed"}, names(runs), "broken never ran")
+	assert.Equal(t, "proxy-relation-departed", parseSeen(t, runs[0]).Own["last-hook"], "the hook saw its own write")
+
+	after, err := s.Model()
+	require.NoError(t, err)
+	assert.Equal(t, before.Relations["proxy:1"].Local, after.Relations["proxy:1"].Local)
+	assert.Equal(t, before.State, after.State)
+	assert.Contains(t, after.Relations["proxy:1"].Units, "web/0", "the unit stays until its departed hook succeeds")
+	assert.Equal(t, &Status{Status: "active", Message: "proxy-relation-departed"}, after.Status)
+	assert.Equal(t, "INFO proxy:1: ran proxy-relation-departed", after.Log[len(after.Log)-1])
+
+	// Run keeps the same rule for the Sim's current hook.
+	res, err := s.Run(ctx, charm)
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.ExitCode)
+	again, err := s.Model()
+	require.NoError(t, err)
+	assert.Equal(t, before.State, again.State)
+
+	s.SetHookEnv(nil)
+	runs, err = s.Fire(ctx, charm, RemoveRelation("proxy:1"))
+	require.NoError(t, err, "resolved: the event goes through")
+	assert.Len(t, runs, 2)
+}
+
+func TestFireRefusesEventsThatDoNotFit(t *testing.T) {
+	t.Parallel()
+	s := Start(t, eventModel(""), nil)
+	for _, ev := range []Event{
+		Change("proxy:1", "web/0", nil),
+		Depart("proxy:1", "web/0"),
+		Join("proxy:1", "api/0", nil),
+		Join("proxy:2", "web/0", nil),
+		Join("proxy:1", "web/01", nil),
+		AddRelation("proxy:1", "web", "website"),
+		AddRelation("proxy:2", "Web", "website"),
+		RemoveRelation("proxy:9"),
+		RunHook("proxy-relation-joined"),
+	} {
+		runs, err := s.Fire(context.Background(), "/nonexistent", ev)
+		assert.ErrorIs(t, err, ErrInvalidModel, "%v", ev)
+		assert.Empty(t, runs)
+	}
+	calls, err := s.Calls()
+	require.NoError(t, err)
+	assert.Empty(t, calls, "nothing ran")
+}
+
+// hook-tool-sim fire runs the events from the command line against a
+// model file.
+func TestFireCommand(t *testing.T) {
+	t.Parallel()
+	charm := charmBinary(t)
+	sim, err := sharedBinary()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.json")
+	require.NoError(t, eventModel("").WriteFile(model))
+	ctx := context.Background()
+	env := append(os.Environ(), "TOOLSIM_MODEL="+model, "TOOLSIM_LOG="+filepath.Join(dir, "calls.jsonl"))
+
+	res, err := RunEnv(ctx, env, sim, "fire", charm, "join", "proxy:1", "web/3", "private-address=10.0.0.3", "port=80")
+	require.NoError(t, err)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	assert.Contains(t, res.Stderr, "hook-tool-sim: proxy-relation-joined: exit status 0\n")
+	assert.Contains(t, res.Stderr, "hook-tool-sim: proxy-relation-changed: exit status 0\n")
+	assert.Equal(t, 2, strings.Count(res.Stdout, "\n"), "the charm's output passes through")
+
+	res, err = RunEnv(ctx, env, sim, "fire", "-model", model, charm, "config", "port=8081", "name=web site", "debug=true", "gone=null")
+	require.NoError(t, err)
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	m, err := ReadModel(model)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"port": json.Number("8081"), "name": "web site", "debug": true, "gone": nil}, m.Config)
+	assert.Equal(t, map[string]string{"private-address": "10.0.0.3", "port": "80"}, m.Relations["proxy:1"].Units["web/3"])
+
+	res, err = RunEnv(ctx, append(env, "TEST_FAIL=proxy-relation-departed"), sim, "fire", charm, "depart", "proxy:1", "web/3")
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.ExitCode)
+	assert.Contains(t, res.Stderr, "failing as asked")
+
+	for _, args := range [][]string{
+		{"fire"}, {"fire", charm}, {"fire", charm, "join", "proxy:1"}, {"fire", charm, "change", "proxy:1", "web/3"},
+		{"fire", charm, "depart", "proxy:1"}, {"fire", charm, "config"}, {"fire", charm, "config", "novalue"},
+		{"fire", charm, "bogus"}, {"fire", charm, "hook"}, {"fire", "-x", charm, "hook", "start"},
+		{"fire", charm, "join", "proxy:1", "web/3"}, // already joined: the event does not fit
+	} {
+		res, err := RunEnv(ctx, env, sim, args...)
+		require.NoError(t, err)
+		assert.Equal(t, 2, res.ExitCode, "%q: %s", args, res.Stderr)
+		assert.Contains(t, res.Stderr, "ERROR ", "%q", args)
+	}
+	res, err = RunEnv(ctx, env, sim, "fire", "-h")
+	require.NoError(t, err)
+	assert.Equal(t, 0, res.ExitCode)
+	assert.Contains(t, res.Stdout, "remove-relation REL")
+}
+
+func TestConfigValue(t *testing.T) {
+	for in, want := range map[string]any{
+		"8080": json.Number("8080"), "1.5": json.Number("1.5"), "true": true, "null": nil, `"8080"`: "8080",
+		"web site": "web site", "8080 x": "8080 x", `{"a":1}`: `{"a":1}`, "[1]": "[1]", "": "",
+	} {
+		assert.Equal(t, want, configValue(in), "%q", in)
+	}
+}
