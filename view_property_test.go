@@ -92,9 +92,9 @@ func newHookSequence(seed uint64) *hookSequence {
 func (s *hookSequence) run(t *testing.T) map[string]int {
 	s.addRelation()
 	s.join()
-	steps := 3 + s.rng.IntN(8)
+	steps := 2 + s.rng.IntN(6)
 	if s.seed%25 == 0 {
-		steps = 40 // a long life now and then: the view after many hooks
+		steps = 30 // a long life now and then: the view after many hooks
 	}
 	for range steps {
 		if len(s.queue) > 0 && s.rng.IntN(2) == 0 {

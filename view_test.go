@@ -2,6 +2,7 @@ package httprelation_test
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -174,7 +175,6 @@ func TestViewCorruptStateIsReplaced(t *testing.T) {
 		"missing part": func(s map[string]string) { s["view.reverseproxy.2"] = "\n" },
 		"bad host":     func(s map[string]string) { s["view.reverseproxy.0"] += "1 web/9 bad_host,80\n" },
 		"bad port":     func(s map[string]string) { s["view.reverseproxy.0"] += "1 web/9 10.0.0.9,0\n" },
-		"bad unit":     func(s map[string]string) { s["view.reverseproxy.0"] += "1 Web/9 10.0.0.9,80\n" },
 		"no relation":  func(s map[string]string) { s["view.reverseproxy.0"] += " web/9 10.0.0.9,80\n" },
 		"unit twice":   func(s map[string]string) { s["view.reverseproxy.0"] += "1 web/0 10.0.0.9,80\n" },
 		"units when over": func(s map[string]string) {
@@ -209,6 +209,23 @@ func TestViewCorruptStateIsReplaced(t *testing.T) {
 			assert.Len(t, next.reads, 1)
 			assert.Empty(t, next.warnings)
 		})
+	}
+}
+
+// TestViewUnlistedStoredUnitIsDropped: a stored unit that the listing
+// does not name, whatever its name, gives no host and is dropped from the
+// view without a read.
+func TestViewUnlistedStoredUnitIsDropped(t *testing.T) {
+	w, state := warmWorld(t)
+	for _, unit := range []string{"web/9", "Web/9", "web/09", "x"} {
+		s := maps.Clone(state)
+		s["view.reverseproxy.0"] += "1 " + unit + " 10.0.0.99,80\n"
+		h := changed("reverseproxy:1", "web/1")
+		run := w.run(t, s, viewHook{hook: h, now: t0})
+		assert.Equal(t, []string{"reverseproxy:1 web/1"}, run.reads, unit)
+		assert.Empty(t, run.warnings, unit)
+		assert.Equal(t, w.fullRead(t, h), run.services, unit)
+		assert.Equal(t, state["view.reverseproxy.0"], run.state["view.reverseproxy.0"], unit)
 	}
 }
 

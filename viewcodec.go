@@ -162,12 +162,13 @@ func decodeView(text string) (storedView, error) {
 	return view, nil
 }
 
-// decodeUnit checks everything as if it came from a remote unit: the
-// store is outside this process, and what it says ends up in proxy
-// configuration.
+// decodeUnit checks the hosts as if they came from a remote unit: the
+// store is outside this process, and hosts end up in proxy configuration.
+// The unit's name needs no check: a kept unit is used only when the
+// listing, whose names are checked, names it.
 func decodeUnit(line string) (viewKey, []Host, error) {
 	f := strings.Split(line, " ")
-	if len(f) < 2 || f[0] == "" || RelationNumber(f[0]) != f[0] || !validUnitName(f[1]) {
+	if len(f) < 2 || f[0] == "" || RelationNumber(f[0]) != f[0] || f[1] == "" {
 		return viewKey{}, nil, fmt.Errorf("bad unit %s", Quote(line))
 	}
 	hosts := make([]Host, 0, len(f)-2)
