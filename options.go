@@ -7,6 +7,7 @@ type Option func(*options)
 
 type options struct {
 	logger *slog.Logger
+	view   *viewConfig // WithIncrementalView; Requires only
 }
 
 // WithLogger sends the library's warnings (skipped remote entries, for

@@ -12,12 +12,14 @@ import (
 )
 
 // Provides is the provider (web application) side of an http endpoint. It
-// holds no relation data of its own: every call asks the [Accessor], so one
-// value can serve a whole hook run.
+// keeps nothing between hooks: build one per hook, as the dispatch pattern
+// does. Within the hook, Available and UpdateFlags share one listing of
+// the relations (see [ChangeCounter]); writes always go to the [Accessor].
 type Provides struct {
-	acc      Accessor
-	endpoint string
-	log      *slog.Logger
+	acc       Accessor
+	endpoint  string
+	log       *slog.Logger
+	available hookMemo[bool]
 }
 
 // NewProvides returns the provider side of endpoint, e.g. "website".
@@ -267,7 +269,14 @@ func checkKey(k string) error {
 // relation-departed hook and the relation of a running relation-broken
 // hook do not count, so the last unit leaving makes it false. A relation
 // that cannot be listed only matters when no other relation has a unit.
+// Like [Requires.Services], it lists the relations once per hook, however
+// often it and UpdateFlags are called.
 func (p *Provides) Available(ctx context.Context) (bool, error) {
+	return p.available.get(ctx, p.acc, p.listAvailable)
+}
+
+// listAvailable is Available without the hook's memo.
+func (p *Provides) listAvailable(ctx context.Context) (bool, error) {
 	hc, ids, err := liveRelations(ctx, p.acc, p.endpoint)
 	if err != nil {
 		return false, fmt.Errorf("available %s: %w", p.endpoint, err)

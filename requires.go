@@ -14,25 +14,33 @@ import (
 
 // Requires is the requirer side of an http endpoint: a reverse proxy, a
 // load balancer or a client reading where the remote applications serve.
+//
+// A Requires lives for one hook, as the dispatch pattern builds it: the
+// first of Services, Available and UpdateFlags reads the relations and
+// logs their bad entries, and later calls in the same hook answer from
+// that read (see [ChangeCounter] for accessors whose data changes under
+// it). Build a new Requires in every hook.
 type Requires struct {
 	acc      Accessor
 	endpoint string
 	log      *slog.Logger
+	view     *viewConfig // nil: every hook reads every bag
+	services hookMemo[[]Service]
 }
 
 // NewRequires returns the requirer side of endpoint, reading through acc.
-// It makes no call; every method reads the current state afresh, since
-// relation data changes between hooks.
+// It makes no call.
 func NewRequires(acc Accessor, endpoint string, opts ...Option) *Requires {
 	o := buildOptions(opts)
-	return &Requires{acc: acc, endpoint: endpoint, log: o.logger}
+	return &Requires{acc: acc, endpoint: endpoint, log: o.logger, view: o.view}
 }
 
 // Endpoint returns the endpoint name given to NewRequires.
 func (r *Requires) Endpoint() string { return r.endpoint }
 
 // Available reports whether at least one remote unit serves a usable host,
-// which is what the "<endpoint>.available" flag means on this side.
+// which is what the "<endpoint>.available" flag means on this side. It
+// answers from the hook's one read, like Services.
 func (r *Requires) Available(ctx context.Context) (bool, error) {
 	services, err := r.Services(ctx)
 	return len(services) > 0, err
@@ -48,9 +56,20 @@ func (r *Requires) Available(ctx context.Context) (bool, error) {
 // than the accessor reads; an error is returned only when the accessor
 // fails otherwise, and then at once, without waiting for the reads still
 // running. Warnings come in the order of the units, however the accessor
-// orders its reads.
+// orders its reads. The relations are read, and bad entries logged, once
+// per hook: later calls return a copy of the first answer.
 func (r *Requires) Services(ctx context.Context) ([]Service, error) {
-	refs, err := r.listUnits(ctx)
+	services, err := r.services.get(ctx, r.acc, r.readServices)
+	return cloneServices(services), err
+}
+
+// readServices reads every remote unit's bag, or, with an incremental
+// view, the bags the view cannot vouch for (see WithIncrementalView).
+func (r *Requires) readServices(ctx context.Context) ([]Service, error) {
+	if r.view != nil {
+		return r.viewServices(ctx)
+	}
+	_, refs, err := r.listUnits(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -58,10 +77,7 @@ func (r *Requires) Services(ctx context.Context) ([]Service, error) {
 	var warnings unitWarnings
 	err = r.readUnits(ctx, refs, &warnings, func(i int, bag map[string]string, problems []*EntryError) {
 		app := AppName(refs[i].Unit)
-		byApp[app], problems = appendUnitHosts(byApp[app], problems, bag)
-		for _, p := range problems {
-			warnings.add(i, r.entryWarning(refs[i], p))
-		}
+		byApp[app] = r.parseBag(byApp[app], refs[i], i, bag, problems, &warnings)
 	})
 	if err != nil {
 		return nil, err
@@ -70,19 +86,31 @@ func (r *Requires) Services(ctx context.Context) ([]Service, error) {
 	return groupServices(byApp), nil
 }
 
+// parseBag appends the hosts of unit i's bag to hosts and notes a warning
+// for each of its bad entries, problems found while reading it included:
+// the one place where a bag read becomes hosts and warnings, for full
+// reads and the incremental view alike.
+func (r *Requires) parseBag(hosts []Host, ref UnitRef, i int, bag map[string]string, problems []*EntryError, warnings *unitWarnings) []Host {
+	hosts, problems = appendUnitHosts(hosts, problems, bag)
+	for _, p := range problems {
+		warnings.add(i, r.entryWarning(ref, p))
+	}
+	return hosts
+}
+
 // listUnits lists the remote units of every live relation of the endpoint.
 // The application of a unit comes from its name, so RemoteApp is never
 // called.
-func (r *Requires) listUnits(ctx context.Context) ([]UnitRef, error) {
+func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error) {
 	hc, ids, err := liveRelations(ctx, r.acc, r.endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
+		return hc, nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
 	}
 	var refs []UnitRef
 	for _, id := range ids {
 		units, err := liveUnits(ctx, r.acc, hc, id)
 		if err != nil {
-			return nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
+			return hc, nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
 		}
 		for _, u := range units {
 			if !validUnitName(u) {
@@ -94,7 +122,7 @@ func (r *Requires) listUnits(ctx context.Context) ([]UnitRef, error) {
 			refs = append(refs, UnitRef{RelationID: id, Unit: u})
 		}
 	}
-	return refs, nil
+	return hc, refs, nil
 }
 
 // groupServices sorts and de-duplicates each application's hosts and

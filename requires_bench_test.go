@@ -39,12 +39,14 @@ func BenchmarkServices(b *testing.B) {
 			}
 			m := httprelationtest.New(b, &toolsim.Model{Unit: "haproxy/0", Relations: rels,
 				Hook: toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "site-a/0"}})
-			req := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(quiet))
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
 				m.ResetCalls() // the Model records every call; keep that from growing
+				// A Requires per hook, as a charm builds it: a reused one
+				// answers from its first read.
+				req := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(quiet))
 				services, err := req.Services(ctx)
 				if err != nil {
 					b.Fatal(err)

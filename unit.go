@@ -50,13 +50,15 @@ func (u Unit) dir() string {
 }
 
 // OpenProvides is OpenProvides for this unit: the endpoint is checked
-// against the charm's metadata and warnings go to u.Logger.
-func (u Unit) OpenProvides(endpoint string) (*Provides, error) {
-	return OpenProvides(u.dir(), u.Accessor, endpoint, u.options()...)
+// against the charm's metadata and warnings go to u.Logger; opts come
+// after that.
+func (u Unit) OpenProvides(endpoint string, opts ...Option) (*Provides, error) {
+	return OpenProvides(u.dir(), u.Accessor, endpoint, append(u.options(), opts...)...)
 }
 
 // OpenRequires is OpenRequires for this unit: the endpoint is checked
-// against the charm's metadata and warnings go to u.Logger.
-func (u Unit) OpenRequires(endpoint string) (*Requires, error) {
-	return OpenRequires(u.dir(), u.Accessor, endpoint, u.options()...)
+// against the charm's metadata and warnings go to u.Logger; opts, such as
+// [WithIncrementalView], come after that.
+func (u Unit) OpenRequires(endpoint string, opts ...Option) (*Requires, error) {
+	return OpenRequires(u.dir(), u.Accessor, endpoint, append(u.options(), opts...)...)
 }

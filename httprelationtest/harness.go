@@ -80,6 +80,7 @@ func (m *Model) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) ([]tool
 	for _, s := range steps {
 		m.mu.Lock()
 		s.Before(m.model)
+		m.changes++
 		m.mu.Unlock()
 		run = append(run, s.Hook)
 		if err := m.Run(ctx, fn); err != nil {
@@ -87,6 +88,7 @@ func (m *Model) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) ([]tool
 		}
 		m.mu.Lock()
 		s.After(m.model)
+		m.changes++
 		m.mu.Unlock()
 	}
 	return run, nil

@@ -45,11 +45,14 @@ type Model struct {
 	mu    sync.Mutex
 	model *toolsim.Model
 	calls []Call
+	// changes counts what may have changed the model; see ChangeCount.
+	changes uint64
 }
 
 var (
-	_ httprelation.Accessor = (*Model)(nil)
-	_ httprelation.Store    = (*Model)(nil)
+	_ httprelation.Accessor      = (*Model)(nil)
+	_ httprelation.Store         = (*Model)(nil)
+	_ httprelation.ChangeCounter = (*Model)(nil)
 )
 
 // NewModel returns a Model serving a copy of m, which must pass
@@ -108,6 +111,7 @@ func (m *Model) Snapshot() *toolsim.Model {
 func (m *Model) SetHook(h toolsim.Hook) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	old := m.model.Hook
 	m.model.Hook = h
 	if err := m.model.Validate(); err != nil {
@@ -123,6 +127,7 @@ func (m *Model) SetHook(h toolsim.Hook) error {
 func (m *Model) SetUnitData(relationID, unit string, bag map[string]string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	key, r, err := m.relation(relationID)
 	if err != nil {
 		return err
@@ -141,6 +146,7 @@ func (m *Model) SetUnitData(relationID, unit string, bag map[string]string) erro
 func (m *Model) RemoveUnit(relationID, unit string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	key, r, err := m.relation(relationID)
 	if err != nil {
 		return err
@@ -155,6 +161,18 @@ func (m *Model) RemoveUnit(relationID, unit string) error {
 		return fmt.Errorf("remove unit: %w", err)
 	}
 	return nil
+}
+
+// ChangeCount implements httprelation.ChangeCounter: it moves with every
+// change of the hook or of the remote units and their bags (SetHook,
+// SetUnitData, RemoveUnit, and each step of Fire), so that a Requires or
+// Provides reused across them reads the model again instead of answering
+// from its read of the hook. The charm's own writes (its local bags, its
+// state, juju-log) do not move it: they change nothing a read answers.
+func (m *Model) ChangeCount() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.changes
 }
 
 // Local returns a copy of the local unit's bag in a relation (what the

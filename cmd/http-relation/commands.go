@@ -39,7 +39,7 @@ relation-broken hook are left out.
 
 Any other failure of a hook tool, one that runs longer than --timeout
 included, fails the command with status 1 at once: the tools still
-running are killed, and nothing is printed on stdout.`, hooktools.MaxBagOutput>>20, hooktools.MaxBagKeys),
+running are killed, and nothing is printed on stdout.`, hooktools.MaxBagOutput>>20, hooktools.MaxBagKeys) + incrementalHelp,
 		setup: func(fs *flag.FlagSet) runFunc {
 			timeout := hooktools.DefaultTimeout
 			fs.Func("timeout", fmt.Sprintf("`duration` after which one hook tool call is killed and the command fails,\n"+
@@ -51,31 +51,35 @@ running are killed, and nothing is printed on stdout.`, hooktools.MaxBagOutput>>
 				timeout = d
 				return nil
 			})
+			inc := incrementalFlags(fs)
 			return func(ctx context.Context, c *cli, args []string) error {
-				return runServices(ctx, c, args[0], timeout)
+				return runServices(ctx, c, args[0], timeout, inc)
 			}
 		},
 	}
 }
 
-func runServices(ctx context.Context, c *cli, endpoint string, timeout time.Duration) error {
+func runServices(ctx context.Context, c *cli, endpoint string, timeout time.Duration, inc *incremental) error {
 	if !endpointName.MatchString(endpoint) {
 		return usagef("services", "invalid endpoint name %q", endpoint)
 	}
-	services, err := c.services(ctx, endpoint, timeout)
+	services, err := c.services(ctx, endpoint, timeout, inc)
 	if err != nil {
 		return fmt.Errorf("services %s: %w", endpoint, err)
 	}
 	return c.printJSON(services)
 }
 
-func (c *cli) services(ctx context.Context, endpoint string, timeout time.Duration) ([]httprelation.Service, error) {
+func (c *cli) services(ctx context.Context, endpoint string, timeout time.Duration, inc *incremental) ([]httprelation.Service, error) {
 	acc, err := c.accessor(hooktools.WithTimeout(timeout))
 	if err != nil {
 		return nil, err
 	}
 	if err := c.checkEndpoint(endpoint, httprelation.RoleRequirer); err != nil {
 		return nil, err
+	}
+	if inc.on {
+		return c.incrementalServices(ctx, acc, endpoint, *inc.store, hooktools.WithTimeout(timeout))
 	}
 	return httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
 }
@@ -173,17 +177,9 @@ every set flag as a sorted JSON array, e.g. ["website.available"].
 A provides endpoint is available while a remote unit is joined; a requires
 endpoint while a remote unit serves a usable host.`,
 		setup: func(fs *flag.FlagSet) runFunc {
-			store := storeState
-			fs.Func("store", "where flags are kept, `state|file`: Juju's charm state (state-get/state-set),\n"+
-				"or $JUJU_CHARM_DIR/.httprelation/state.json (default state)", func(s string) error {
-				if s != storeState && s != storeFile {
-					return fmt.Errorf("want %q or %q", storeState, storeFile)
-				}
-				store = s
-				return nil
-			})
+			store := storeFlag(fs, "where flags are kept")
 			return func(ctx context.Context, c *cli, _ []string) error {
-				flags, err := c.updateFlags(ctx, store)
+				flags, err := c.updateFlags(ctx, *store)
 				if err != nil {
 					return fmt.Errorf("flags: %w", err)
 				}
@@ -205,9 +201,9 @@ func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var st httprelation.Store = hooktools.NewStateStore(c.runner)
-	if store == storeFile {
-		st = httprelation.DefaultFileStore(c.env.CharmDir)
+	st, err := c.openStore(store)
+	if err != nil {
+		return nil, err
 	}
 	reg, err := httprelation.NewRegistry(ctx, st)
 	if err != nil {

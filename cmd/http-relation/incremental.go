@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
+)
+
+// incrementalHelp ends the services command's help.
+const incrementalHelp = `
+
+With --incremental the command keeps the hosts it read in the charm's
+state (--store) and reads in each hook only what can have changed: the
+hook's remote unit in a relation-joined or -changed hook, and units it
+does not hold yet. A hook then costs one relation-ids, one relation-list
+per relation and at most one relation-get whatever the number of units,
+plus one state-get and, when something changed, one state-set.
+
+It relies on Juju running relation-changed after every change of a remote
+unit's data: run it, and let it succeed, in every <endpoint>-relation-joined
+and -relation-changed hook (a dispatch script that runs it in every hook
+does). A hook that skips it keeps that unit's hosts as last read until the
+unit changes again or the next full re-read: in upgrade-charm, and in
+update-status once 5 minutes have passed since the last one. What it keeps
+is saved only when it succeeds, so a failed hook changes nothing and
+Juju's retry reads again; a lost store means reading every unit once.
+Past 5000 units it reads every unit in every hook, with one warning.`
+
+// incremental holds the services command's --incremental and --store.
+type incremental struct {
+	on    bool
+	store *string
+}
+
+// incrementalFlags declares --incremental and --store on the services
+// command.
+func incrementalFlags(fs *flag.FlagSet) *incremental {
+	inc := &incremental{}
+	fs.BoolVar(&inc.on, "incremental", false, "keep what was read in the charm's state and read only what changed (see above)")
+	inc.store = storeFlag(fs, "where --incremental keeps what it read")
+	return inc
+}
+
+// incrementalServices reads the services through the incremental view
+// kept in store and saves it, in one write, once the read succeeded. acc
+// is the hook's, the endpoint checked; opts apply to the state tools.
+func (c *cli) incrementalServices(ctx context.Context, acc *hooktools.Accessor, endpoint, store string, opts ...hooktools.Option) ([]httprelation.Service, error) {
+	st, err := c.openStore(store, opts...)
+	if err != nil {
+		return nil, err
+	}
+	// Loading the state and the reads every hook of the endpoint makes
+	// do not depend on each other: overlapping them saves a round trip
+	// to the agent or two, which is most of a hook's time.
+	var (
+		wg     sync.WaitGroup
+		reg    *httprelation.Registry
+		regErr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		reg, regErr = httprelation.NewRegistry(ctx, st)
+	}()
+	prefetch(ctx, acc, endpoint)
+	wg.Wait()
+	if regErr != nil {
+		return nil, regErr
+	}
+	req := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(c.log), httprelation.WithIncrementalView(reg))
+	services, err := req.Services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := reg.Save(ctx); err != nil {
+		return nil, err
+	}
+	return services, nil
+}
+
+// prefetch makes, concurrently, the reads that Services will make in
+// this hook whatever the view holds: the endpoint's relation ids and, in
+// a relation hook of the endpoint, the hook's relation's units and the
+// hook's remote unit's bag. The Accessor keeps them for the hook, so
+// Services reads them from memory; a failed read is not kept, and
+// Services makes it again and reports it.
+func prefetch(ctx context.Context, acc *hooktools.Accessor, endpoint string) {
+	hc, err := acc.HookContext(ctx)
+	if err != nil {
+		return
+	}
+	reads := []func(){func() { _, _ = acc.RelationIDs(ctx, endpoint) }}
+	if strings.HasPrefix(hc.RelationID, endpoint+":") && !hc.IsBroken(hc.RelationID) {
+		reads = append(reads, func() { _, _ = acc.RelationUnits(ctx, hc.RelationID) })
+		if hc.RemoteUnit != "" && !hc.IsDeparting(hc.RelationID, hc.RemoteUnit) {
+			reads = append(reads, func() { _, _ = acc.UnitData(ctx, hc.RelationID, hc.RemoteUnit) })
+		}
+	}
+	var wg sync.WaitGroup
+	for _, read := range reads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			read()
+		}()
+	}
+	wg.Wait()
+}
+
+// storeFlag declares --store, whose value is storeState or storeFile.
+func storeFlag(fs *flag.FlagSet, what string) *string {
+	store := storeState
+	fs.Func("store", what+", `state|file`: Juju's charm state (state-get/state-set),\n"+
+		"or $JUJU_CHARM_DIR/.httprelation/state.json (default state)", func(s string) error {
+		if s != storeState && s != storeFile {
+			return fmt.Errorf("want %q or %q", storeState, storeFile)
+		}
+		store = s
+		return nil
+	})
+	return &store
+}
+
+// openStore returns the Store that --store names; opts apply to the
+// state store's tools.
+func (c *cli) openStore(store string, opts ...hooktools.Option) (httprelation.Store, error) {
+	if store != storeFile {
+		return hooktools.NewStateStore(c.runner, opts...), nil
+	}
+	if c.env.CharmDir == "" {
+		return nil, errors.New("JUJU_CHARM_DIR is unset: cannot find the file store")
+	}
+	return httprelation.DefaultFileStore(c.env.CharmDir), nil
+}
