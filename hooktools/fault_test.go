@@ -247,7 +247,7 @@ func TestFaultsThroughConfigure(t *testing.T) {
 			}
 			for _, id := range []string{"website:1", "website:2", "website:3"} {
 				if slices.Contains(failed, id) {
-					assert.Contains(t, err.Error(), "relation "+id+" not written")
+					assert.Contains(t, err.Error(), "relation "+httprelation.Quote(id)+" not written")
 					assert.NotContains(t, m.Relations[id].Local, "port", id)
 					continue
 				}

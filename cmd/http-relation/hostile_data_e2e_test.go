@@ -173,7 +173,7 @@ func TestConfigureRequirerLimitsProcess(t *testing.T) {
 		stderr string
 	}{
 		{"258 hosts", many, "configure website: 258 hosts, the first at the top level and the rest in extended_data: invalid extended_data: 257 entries, more than 256"},
-		{"extended_data over 64 KiB", big, "configure website: nothing written: relation website:3: 240 hosts: invalid extended_data: "},
+		{"extended_data over 64 KiB", big, `configure website: nothing written: relation "website:3": 240 hosts: invalid extended_data: `},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
