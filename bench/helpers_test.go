@@ -64,7 +64,10 @@ func (bl *builder) binary(tb testing.TB, pkg string) string {
 	if !ok {
 		build = sync.OnceValues(func() (string, error) {
 			out := filepath.Join(bl.dir, filepath.Base(pkg))
-			cmd := exec.Command("go", "build", "-o", out, pkg)
+			// As the example charms' charmcraft.yaml builds a hook
+			// binary: static, so the hook pays no dynamic loader.
+			cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if msg, err := cmd.CombinedOutput(); err != nil {
 				return "", fmt.Errorf("go build %s: %w: %s", pkg, err, bytes.TrimSpace(msg))
 			}

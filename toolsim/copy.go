@@ -3,6 +3,7 @@ package toolsim
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"maps"
 	"slices"
 )
@@ -11,19 +12,28 @@ import (
 // writes back as it was read, and does not escape <, > and & (data bags
 // are not HTML).
 func (m Model) MarshalJSON() ([]byte, error) {
-	type plain Model // without this method
+	var buf bytes.Buffer
+	err := encodeModel(&buf, &m, "")
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
+}
+
+// encodeModel writes m as MarshalJSON does, indented by indent, in one
+// pass: a model file of a thousand units is written on every write tool
+// call, and going through MarshalJSON would encode it, check it and
+// indent it again.
+func encodeModel(w io.Writer, m *Model, indent string) error {
+	type plain Model // without MarshalJSON
 	var hook *Hook
 	if m.Hook != (Hook{}) {
 		hook = &m.Hook
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	err := enc.Encode(struct {
-		plain
+	enc.SetIndent("", indent)
+	return enc.Encode(struct {
+		*plain
 		Hook *Hook `json:"hook,omitempty"` // shadows plain's
-	}{plain(m), hook})
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
+	}{(*plain)(m), hook})
 }
 
 // Clone returns a copy of m that shares no map or slice with it, so that

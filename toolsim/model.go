@@ -186,10 +186,7 @@ func readModelFile(path string) (*Model, error) {
 // reader (even one not taking the lock) sees the old or the new model.
 func writeModelFile(path string, m *Model) error {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(m); err != nil {
+	if err := encodeModel(&buf, m, " "); err != nil {
 		return fmt.Errorf("encode model: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
