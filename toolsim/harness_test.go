@@ -143,7 +143,15 @@ func TestEnviron(t *testing.T) {
 	assert.True(t, strings.HasPrefix(path, s.Dir+string(os.PathListSeparator)), path)
 
 	// The tools are found through PATH, as a charm finds them.
-	cmd := exec.Command("/bin/sh", "-c", "relation-list --format=json")
+	var tool string
+	for _, dir := range filepath.SplitList(path) {
+		if _, err := os.Stat(filepath.Join(dir, "relation-list")); err == nil {
+			tool = filepath.Join(dir, "relation-list")
+			break
+		}
+	}
+	require.NotEmpty(t, tool, "relation-list on %s", path)
+	cmd := exec.Command(tool, "--format=json")
 	cmd.Env = env
 	out, err := cmd.Output()
 	require.NoError(t, err)
