@@ -235,6 +235,27 @@ func TestFailedDepartedKeepsTheUnit(t *testing.T) {
 	assert.NoError(t, err)
 }
 
+// After a departure or a removed relation the model is in no hook, so
+// that the test can go on with SetUnitData or start a Model or a Sim from
+// its Snapshot.
+func TestSnapshotAfterEventsStartsAgain(t *testing.T) {
+	m := proxyModel(t)
+	ok := func(context.Context, httprelation.Unit) error { return nil }
+	for _, ev := range []toolsim.Event{
+		toolsim.Join("proxy:1", "web/0", nil), toolsim.Join("proxy:1", "web/1", nil),
+		toolsim.Depart("proxy:1", "web/0"), toolsim.RemoveRelation("proxy:1"),
+	} {
+		_, err := m.Fire(ctx, ev, ok)
+		require.NoError(t, err, "%v", ev)
+		_, err = httprelationtest.NewModel(m.Snapshot())
+		require.NoError(t, err, "after %v", ev)
+	}
+	assert.Equal(t, toolsim.Hook{}, m.Snapshot().Hook)
+	hc, err := m.HookContext(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, httprelation.HookContext{Unit: "lb/0"}, hc)
+}
+
 func TestToolsAndLogger(t *testing.T) {
 	m := load(t, "changed.json")
 	tools := m.Tools()

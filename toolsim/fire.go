@@ -45,7 +45,8 @@ func (e *HookError) Error() string {
 // what it wrote is kept only when it exits 0. The environment is the
 // Sim's hook variables with those of the hook laid over them (see
 // [Model.HookEnv]); the Sim then stays in the last hook, for Run and
-// Environ.
+// Environ, unless that hook named a unit or relation the event took away
+// (depart, remove-relation): then it is in no hook.
 //
 // Fire returns the hooks run. The first that fails stops the event and
 // is returned again as a *HookError, the model left as that hook found it
@@ -83,11 +84,26 @@ func (s *Sim) Fire(ctx context.Context, charm string, ev Event) ([]HookRun, erro
 			}
 			return runs, &HookError{Hook: step.Hook, Result: res}
 		}
-		if _, err := s.update(step.After); err != nil {
+		after, err := s.update(step.After)
+		if err != nil {
 			return runs, fmt.Errorf("fire %s: %w", ev, err)
+		}
+		if after.Hook == (Hook{}) {
+			s.leaveHook()
 		}
 	}
 	return runs, nil
+}
+
+// leaveHook drops the hook variables once the model is in no hook (the
+// unit or relation a hook named is gone), so that Run and Environ do not
+// name what is no longer there.
+func (s *Sim) leaveHook() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range hookVars {
+		delete(s.hookEnv, k)
+	}
 }
 
 // runHook runs charm in the hook of m and makes that hook the Sim's.
