@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/juju/charm/v12/hooks"
 )
 
 // An Event is something that happens to the unit's world: a remote unit
@@ -92,8 +94,10 @@ func ChangeConfig(config map[string]any) Event {
 }
 
 // RunHook runs a hook that comes with no change to the model, such as
-// install, start, upgrade-charm, update-status or leader-elected. Relation
-// hooks come from the relation events.
+// install, start, upgrade-charm or update-status; leader-elected makes the
+// unit the leader first, as Juju runs it on the unit it elected. Relation
+// hooks come from the relation events. A name Juju never runs (a typo
+// such as "update_status") does not fit any model.
 func RunHook(name string) Event {
 	return Event{kind: evHook, hook: name}
 }
@@ -223,8 +227,20 @@ func (e Event) unrelatedSteps(m *Model) ([]Step, error) {
 		}
 		return []Step{{Hook: Hook{Name: "config-changed"}, before: set}}, nil
 	case evHook:
-		if _, _, ok := relationHook(e.hook); ok || e.hook == "" {
+		if _, _, ok := relationHook(e.hook); ok {
 			return nil, fmt.Errorf("%s: %w: run relation hooks through the relation events (Join, Change, Depart, AddRelation, RemoveRelation)", e, ErrInvalidModel)
+		}
+		if err := checkHookName(e.hook); err != nil {
+			return nil, fmt.Errorf("%s: %w: %w", e, ErrInvalidModel, err)
+		}
+		switch hooks.Kind(e.hook) {
+		case hooks.LeaderElected:
+			// Juju runs it on the unit it has just made leader.
+			return []Step{{Hook: Hook{Name: e.hook}, before: func(m *Model) { m.Leader = true }}}, nil
+		case hooks.LeaderSettingsChanged:
+			if m.Leader {
+				return nil, fmt.Errorf("%s: %w: Juju runs it only on units that are not the leader, and the model's unit is", e, ErrInvalidModel)
+			}
 		}
 		return []Step{{Hook: Hook{Name: e.hook}}}, nil
 	}

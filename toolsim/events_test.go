@@ -1,7 +1,8 @@
 package toolsim
 
 import (
-		"context"
+	"bytes"
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -106,6 +107,7 @@ func TestEventErrorsSayWhatToDo(t *testing.T) {
 		{Depart("proxy:1", "web/5"), []string{"(have web/0)", "fire Join first"}},
 		{Join("proxy:1", "api/0", nil), []string{`remote application "web"`, `"web/0"`}},
 		{RunHook("proxy-relation-changed"), []string{"relation events (Join, Change"}},
+		{RunHook("update_status"), []string{`did you mean "update-status"?`}},
 	} {
 		_, err := tt.ev.Steps(m)
 		require.ErrorIs(t, err, ErrInvalidModel, "%v", tt.ev)
@@ -118,3 +120,48 @@ func TestEventErrorsSayWhatToDo(t *testing.T) {
 	assert.ErrorContains(t, err, "(have none)")
 }
 
+// RunHook runs the hooks Juju runs, and refuses names Juju never runs, so
+// that a typo does not pass as a hook the charm ignores.
+func TestRunHookNames(t *testing.T) {
+	for _, name := range []string{
+		"install", "start", "stop", "remove", "config-changed", "upgrade-charm", "update-status",
+		"leader-elected", "leader-settings-changed", "collect-metrics", "pre-series-upgrade", "post-series-upgrade",
+		"secret-changed", "secret-rotate", "data-storage-attached", "shared-fs-storage-detaching",
+		"web-pebble-ready", "web-pebble-custom-notice", "db2-pebble-check-failed",
+	} {
+		steps, err := RunHook(name).Steps(&Model{Unit: "lb/0"})
+		require.NoError(t, err, name)
+		require.Len(t, steps, 1)
+		assert.Equal(t, Hook{Name: name}, steps[0].Hook)
+		m := &Model{Unit: "lb/0", Hook: Hook{Name: name}}
+		assert.NoError(t, m.Validate(), "a model may be in hook %s", name)
+	}
+	for _, name := range []string{
+		"", "update_status", "Install", "installs", "foo", "storage-attached", "-storage-attached",
+		"Data-storage-attached", "data_1-storage-attached", "pebble-ready", "web-pebble-readyy",
+		"action", "relation-joined", "proxy-relation-joined", "proxy-relation-broke",
+	} {
+		_, err := RunHook(name).Steps(&Model{Unit: "lb/0"})
+		assert.ErrorIs(t, err, ErrInvalidModel, "%q", name)
+		if name != "" {
+			m := &Model{Unit: "lb/0", Hook: Hook{Name: name}}
+			assert.ErrorIs(t, m.Validate(), ErrInvalidModel, "a model cannot be in hook %q", name)
+		}
+	}
+}
+
+// Juju runs leader-elected on the unit it has made leader, and
+// leader-settings-changed only on the others.
+func TestLeaderHooks(t *testing.T) {
+	m := &Model{Unit: "lb/0"}
+	apply(t, m, RunHook("leader-settings-changed"))
+	assert.False(t, m.Leader)
+	apply(t, m, RunHook("leader-elected"))
+	assert.True(t, m.Leader, "is-leader answers true in leader-elected")
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, m.Call(nil, nil, &out, &errOut, "is-leader", "--format=json"), errOut.String())
+	assert.Equal(t, "true\n", out.String())
+	_, err := RunHook("leader-settings-changed").Steps(m)
+	assert.ErrorIs(t, err, ErrInvalidModel)
+	assert.ErrorContains(t, err, "not the leader")
+}
