@@ -87,8 +87,16 @@ func RemoveRelation(relationID string) Event {
 }
 
 // ChangeConfig is the operator setting options (juju config): each key is
-// set to its value, nil unsetting it (config-get then answers null, as
-// for an option without a default). Then config-changed runs.
+// set to its value, nil resetting it to the charm's default (juju config
+// --reset; config-get answers null for an option without one). Then
+// config-changed runs.
+//
+// When the model's charm directory holds a charm (metadata.yaml or
+// charmcraft.yaml), the options are checked against the ones it declares
+// (config.yaml, or charmcraft.yaml's config section) as Juju checks
+// them: an option it does not declare, or a value not of the option's
+// type, does not fit the model. A value is stored as the option's type:
+// "8081" or json.Number("8081") for an int option is 8081.
 func ChangeConfig(config map[string]any) Event {
 	return Event{kind: evConfig, config: maps.Clone(config)}
 }
@@ -219,11 +227,21 @@ func (e Event) Steps(m *Model) ([]Step, error) {
 func (e Event) unrelatedSteps(m *Model) ([]Step, error) {
 	switch e.kind {
 	case evConfig:
+		changes, err := configChanges(m.CharmDir, e.config)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e, err)
+		}
 		set := func(m *Model) {
 			if m.Config == nil {
 				m.Config = map[string]any{}
 			}
-			maps.Copy(m.Config, e.config)
+			for k, v := range changes {
+				if v == nil {
+					delete(m.Config, k) // back to the charm's default
+				} else {
+					m.Config[k] = v
+				}
+			}
 		}
 		return []Step{{Hook: Hook{Name: "config-changed"}, before: set}}, nil
 	case evHook:

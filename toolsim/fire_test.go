@@ -278,7 +278,7 @@ func TestFireCommand(t *testing.T) {
 	require.Equal(t, 0, res.ExitCode, res.Stderr)
 	m, err := ReadModel(model)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"port": json.Number("8081"), "name": "web site", "debug": true, "gone": nil}, m.Config)
+	assert.Equal(t, map[string]any{"port": json.Number("8081"), "name": "web site", "debug": true}, m.Config, "gone=null resets gone")
 	assert.Equal(t, map[string]string{"private-address": "10.0.0.3", "port": "80"}, m.Relations["proxy:1"].Units["web/3"])
 
 	res, err = RunEnv(ctx, append(env, "TEST_FAIL=proxy-relation-departed"), sim, "fire", charm, "depart", "proxy:1", "web/3")
