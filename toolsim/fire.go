@@ -116,7 +116,12 @@ func (s *Sim) runHook(ctx context.Context, m *Model, charm string) (Result, erro
 	for _, k := range append(slices.Clone(hookVars), "JUJU_UNIT_NAME") {
 		delete(env, k)
 	}
-	maps.Copy(env, m.HookEnv())
+	for k, v := range m.HookEnv() {
+		if _, set := env[k]; set && modelVars[k] != "" {
+			continue // the test chose its own model or Juju version
+		}
+		env[k] = v
+	}
 	s.hookEnv = env
 	path := s.pathLocked()
 	s.mu.Unlock()

@@ -115,6 +115,7 @@ func TestFireAsProcesses(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": charmDir, "CHARM_DIR": charmDir,
 		"JUJU_HOOK_NAME": "install", "JUJU_DISPATCH_PATH": "hooks/install",
+		"JUJU_MODEL_NAME": ModelName, "JUJU_MODEL_UUID": ModelUUID, "JUJU_VERSION": JujuVersion,
 	}, seen.Env)
 	assert.Equal(t, charmDir, seen.Cwd, "hooks run from the charm directory")
 
@@ -183,6 +184,20 @@ func TestFireAsProcesses(t *testing.T) {
 	calls, err := s.Calls()
 	require.NoError(t, err)
 	assert.NotEmpty(t, calls)
+}
+
+// A test may give its charm another model or Juju version through the
+// Sim's hook variables; the hooks of events keep them.
+func TestFireKeepsTheTestsModelVariables(t *testing.T) {
+	t.Parallel()
+	charm := charmBinary(t)
+	s := Start(t, eventModel(""), map[string]string{"JUJU_VERSION": "3.6.1", "JUJU_MODEL_NAME": "prod"})
+	runs, err := s.Fire(context.Background(), charm, RunHook("install"))
+	require.NoError(t, err)
+	seen := parseSeen(t, runs[0])
+	assert.Equal(t, "3.6.1", seen.Env["JUJU_VERSION"])
+	assert.Equal(t, "prod", seen.Env["JUJU_MODEL_NAME"])
+	assert.Equal(t, ModelUUID, seen.Env["JUJU_MODEL_UUID"])
 }
 
 // A hook that exits with a status other than 0 commits nothing it wrote
