@@ -17,6 +17,34 @@ type HookRun struct {
 	Result Result
 }
 
+// HookRuns are the hooks an event fired, in order, as [Sim.Fire] returns
+// them.
+type HookRuns []HookRun
+
+// Names returns the names of the hooks run, in order: what a test
+// compares with the hooks it expects Juju to fire.
+func (rs HookRuns) Names() []string {
+	var names []string
+	for _, r := range rs {
+		names = append(names, r.Hook.Name)
+	}
+	return names
+}
+
+// Hooks are the hooks an event fired, in order, as httprelationtest's
+// Model.Fire returns them.
+type Hooks []Hook
+
+// Names returns the names of the hooks, in order: what a test compares
+// with the hooks it expects Juju to fire.
+func (hs Hooks) Names() []string {
+	var names []string
+	for _, h := range hs {
+		names = append(names, h.Name)
+	}
+	return names
+}
+
 // HookError reports a hook whose charm exited with a status other than 0.
 // As in Juju, what it wrote to relations and to the charm state was
 // discarded, and the event went no further.
@@ -48,12 +76,12 @@ func (e *HookError) Error() string {
 // Environ, unless that hook named a unit or relation the event took away
 // (depart, remove-relation): then it is in no hook.
 //
-// Fire returns the hooks run. The first that fails stops the event and
-// is returned again as a *HookError, the model left as that hook found it
-// (a departing unit stays until its relation-departed succeeds). An event
-// that does not fit the model is an error wrapping ErrInvalidModel, and
-// runs nothing.
-func (s *Sim) Fire(ctx context.Context, charm string, ev Event) ([]HookRun, error) {
+// Fire returns the hooks run (their Names are what a test usually
+// asserts). The first that fails stops the event and is returned again
+// as a *HookError, the model left as that hook found it (a departing unit
+// stays until its relation-departed succeeds). An event that does not fit
+// the model is an error wrapping ErrInvalidModel, and runs nothing.
+func (s *Sim) Fire(ctx context.Context, charm string, ev Event) (HookRuns, error) {
 	m, err := s.Model()
 	if err != nil {
 		return nil, fmt.Errorf("fire %s: %w", ev, err)
@@ -67,7 +95,7 @@ func (s *Sim) Fire(ctx context.Context, charm string, ev Event) ([]HookRun, erro
 	if charm, err = filepath.Abs(charm); err != nil {
 		return nil, fmt.Errorf("fire %s: %w", ev, err)
 	}
-	var runs []HookRun
+	var runs HookRuns
 	for _, step := range steps {
 		before, err := s.update(step.Before)
 		if err != nil {

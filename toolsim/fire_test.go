@@ -77,14 +77,6 @@ func eventModel(charmDir string) *Model {
 	}
 }
 
-func names(runs []HookRun) []string {
-	var out []string
-	for _, r := range runs {
-		out = append(out, r.Hook.Name)
-	}
-	return out
-}
-
 // Every event fires Juju's hooks in Juju's order against a real charm
 // process, with Juju's environment, and the model changes as Juju's does.
 func TestFireAsProcesses(t *testing.T) {
@@ -93,7 +85,7 @@ func TestFireAsProcesses(t *testing.T) {
 	charmDir := t.TempDir()
 	s := Start(t, eventModel(charmDir), nil)
 	ctx := context.Background()
-	fire := func(ev Event) []HookRun {
+	fire := func(ev Event) HookRuns {
 		t.Helper()
 		runs, err := s.Fire(ctx, charm, ev)
 		require.NoError(t, err, "%v", ev)
@@ -110,7 +102,7 @@ func TestFireAsProcesses(t *testing.T) {
 	}
 
 	runs := fire(RunHook("install"))
-	assert.Equal(t, []string{"install"}, names(runs))
+	assert.Equal(t, []string{"install"}, runs.Names())
 	seen := parseSeen(t, runs[0])
 	assert.Equal(t, map[string]string{
 		"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": charmDir, "CHARM_DIR": charmDir,
@@ -120,7 +112,7 @@ func TestFireAsProcesses(t *testing.T) {
 	assert.Equal(t, charmDir, seen.Cwd, "hooks run from the charm directory")
 
 	runs = fire(Join("proxy:1", "web/0", map[string]string{"private-address": "10.0.0.1"}))
-	assert.Equal(t, []string{"proxy-relation-joined", "proxy-relation-changed"}, names(runs))
+	assert.Equal(t, []string{"proxy-relation-joined", "proxy-relation-changed"}, runs.Names())
 	for _, r := range runs {
 		seen := parseSeen(t, r)
 		assert.Equal(t, "proxy", seen.Env["JUJU_RELATION"])
@@ -135,11 +127,11 @@ func TestFireAsProcesses(t *testing.T) {
 	fire(Join("proxy:1", "web/1", map[string]string{"private-address": "10.0.0.2"}))
 
 	runs = fire(Change("proxy:1", "web/1", map[string]string{"port": "8080", "private-address": ""}))
-	assert.Equal(t, []string{"proxy-relation-changed"}, names(runs))
+	assert.Equal(t, []string{"proxy-relation-changed"}, runs.Names())
 	assert.Equal(t, map[string]string{"port": "8080"}, parseSeen(t, runs[0]).Bag)
 
 	runs = fire(Depart("proxy:1", "web/0"))
-	assert.Equal(t, []string{"proxy-relation-departed"}, names(runs))
+	assert.Equal(t, []string{"proxy-relation-departed"}, runs.Names())
 	seen = parseSeen(t, runs[0])
 	assert.Equal(t, "web/0", seen.Env["JUJU_REMOTE_UNIT"])
 	assert.Equal(t, "web/0", seen.Env["JUJU_DEPARTING_UNIT"])
@@ -149,14 +141,14 @@ func TestFireAsProcesses(t *testing.T) {
 	assert.NotContains(t, model().Relations["proxy:1"].Units, "web/0", "then it is gone")
 
 	runs = fire(ChangeConfig(map[string]any{"port": 8081, "name": "x"}))
-	assert.Equal(t, []string{"config-changed"}, names(runs))
+	assert.Equal(t, []string{"config-changed"}, runs.Names())
 	seen = parseSeen(t, runs[0])
 	assert.Equal(t, map[string]any{"port": 8081.0, "name": "x"}, seen.Config)
 	assert.NotContains(t, seen.Env, "JUJU_RELATION_ID", "no relation variables outside relation hooks")
 
 	fire(Join("proxy:1", "web/2", nil))
 	runs = fire(RemoveRelation("proxy:1"))
-	assert.Equal(t, []string{"proxy-relation-departed", "proxy-relation-departed", "proxy-relation-broken"}, names(runs))
+	assert.Equal(t, []string{"proxy-relation-departed", "proxy-relation-departed", "proxy-relation-broken"}, runs.Names())
 	assert.Equal(t, "web/1", parseSeen(t, runs[0]).Env["JUJU_DEPARTING_UNIT"])
 	assert.Equal(t, []string{"web/2"}, parseSeen(t, runs[0]).Listed)
 	assert.Equal(t, "web/2", parseSeen(t, runs[1]).Env["JUJU_DEPARTING_UNIT"])
@@ -170,7 +162,7 @@ func TestFireAsProcesses(t *testing.T) {
 	assert.NotContains(t, model().Relations, "proxy:1", "then the relation is gone")
 
 	runs = fire(AddRelation("proxy:4", "api", "web"))
-	assert.Equal(t, []string{"proxy-relation-created"}, names(runs))
+	assert.Equal(t, []string{"proxy-relation-created"}, runs.Names())
 	seen = parseSeen(t, runs[0])
 	assert.Equal(t, "", seen.Env["JUJU_REMOTE_UNIT"])
 	assert.Equal(t, "api", seen.Env["JUJU_REMOTE_APP"])
@@ -220,7 +212,7 @@ func TestFireCommitsOnlyOnSuccess(t *testing.T) {
 	assert.Equal(t, "proxy-relation-departed", he.Hook.Name)
 	assert.Equal(t, 1, he.Result.ExitCode)
 	assert.Contains(t, err.Error(), "failing as asked")
-	assert.Equal(t, []string{"proxy-relation-departed"}, names(runs), "broken never ran")
+	assert.Equal(t, []string{"proxy-relation-departed"}, runs.Names(), "broken never ran")
 	assert.Equal(t, "proxy-relation-departed", parseSeen(t, runs[0]).Own["last-hook"], "the hook saw its own write")
 
 	after, err := s.Model()

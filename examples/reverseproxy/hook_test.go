@@ -95,11 +95,7 @@ func (f *fixture) fire(t *testing.T, ev toolsim.Event) []string {
 	t.Helper()
 	hooks, err := f.m.Fire(context.Background(), ev, f.hook)
 	require.NoError(t, err, "%v", ev)
-	var names []string
-	for _, h := range hooks {
-		names = append(names, h.Name)
-	}
-	return names
+	return hooks.Names()
 }
 
 // run runs the charm in hook h, which may fail.

@@ -59,11 +59,7 @@ func fire(t *testing.T, m *httprelationtest.Model, ev toolsim.Event) []string {
 	t.Helper()
 	hooks, err := m.Fire(context.Background(), ev, inProcess(m, serviceManager{}))
 	require.NoError(t, err, "%v", ev)
-	var names []string
-	for _, h := range hooks {
-		names = append(names, h.Name)
-	}
-	return names
+	return hooks.Names()
 }
 
 // flags is the flags the charm state holds.
