@@ -65,18 +65,18 @@ func (m *Model) Run(ctx context.Context, fn HookFunc) error {
 
 // Fire makes ev happen as Juju would (see [toolsim.Event]) and runs fn,
 // with [Model.Run], for every hook Juju fires for it, in Juju's order. It
-// returns the hooks run; it stops at the first that fails, whose
+// returns the hooks run (their Names are what a test usually asserts); it stops at the first that fails, whose
 // *HookError it returns, leaving the model as that hook found it. An
 // event that does not fit the model (a unit joining twice, a relation it
 // lacks) is an error wrapping toolsim.ErrInvalidModel and runs nothing.
-func (m *Model) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) ([]toolsim.Hook, error) {
+func (m *Model) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) (toolsim.Hooks, error) {
 	m.mu.Lock()
 	steps, err := ev.Steps(m.model)
 	m.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	var run []toolsim.Hook
+	var run toolsim.Hooks
 	for _, s := range steps {
 		m.mu.Lock()
 		s.Before(m.model)

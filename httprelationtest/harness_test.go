@@ -57,14 +57,6 @@ func proxyModel(t *testing.T) *httprelationtest.Model {
 	})
 }
 
-func hookNames(hooks []toolsim.Hook) []string {
-	var names []string
-	for _, h := range hooks {
-		names = append(names, h.Name)
-	}
-	return names
-}
-
 // The events fire Juju's hooks in Juju's order, with Juju's variables,
 // and the model changes around them as Juju's does.
 func TestFireRelationLifecycle(t *testing.T) {
@@ -75,7 +67,7 @@ func TestFireRelationLifecycle(t *testing.T) {
 		rec.hooks = nil
 		hooks, err := m.Fire(ctx, ev, rec.hook)
 		require.NoError(t, err, "%v", ev)
-		return hookNames(hooks)
+		return hooks.Names()
 	}
 
 	assert.Equal(t, []string{"proxy-relation-joined", "proxy-relation-changed"},
@@ -204,7 +196,7 @@ func TestFailingHookCommitsNothing(t *testing.T) {
 	require.ErrorAs(t, err, &he)
 	assert.ErrorIs(t, err, errBoom)
 	assert.Equal(t, "proxy-relation-changed", he.Hook.Name)
-	assert.Equal(t, []string{"proxy-relation-changed"}, hookNames(hooks))
+	assert.Equal(t, []string{"proxy-relation-changed"}, hooks.Names())
 	assert.Equal(t, "9", readBack["port"], "the hook read its own write")
 
 	assert.Equal(t, before.Relations["proxy:1"].Local, m.Local("proxy:1"))
@@ -227,12 +219,33 @@ func TestFailedDepartedKeepsTheUnit(t *testing.T) {
 	require.NoError(t, err)
 	hooks, err := m.Fire(ctx, toolsim.RemoveRelation("proxy:1"), func(context.Context, httprelation.Unit) error { return errors.New("no") })
 	require.Error(t, err)
-	assert.Equal(t, []string{"proxy-relation-departed"}, hookNames(hooks), "the first failure stops the event")
+	assert.Equal(t, []string{"proxy-relation-departed"}, hooks.Names(), "the first failure stops the event")
 	units, err := m.RelationUnits(ctx, "proxy:1")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"web/1"}, units, "web/0 is still departing")
 	_, err = m.UnitData(ctx, "proxy:1", "web/0")
 	assert.NoError(t, err)
+}
+
+// After a departure or a removed relation the model is in no hook, so
+// that the test can go on with SetUnitData or start a Model or a Sim from
+// its Snapshot.
+func TestSnapshotAfterEventsStartsAgain(t *testing.T) {
+	m := proxyModel(t)
+	ok := func(context.Context, httprelation.Unit) error { return nil }
+	for _, ev := range []toolsim.Event{
+		toolsim.Join("proxy:1", "web/0", nil), toolsim.Join("proxy:1", "web/1", nil),
+		toolsim.Depart("proxy:1", "web/0"), toolsim.RemoveRelation("proxy:1"),
+	} {
+		_, err := m.Fire(ctx, ev, ok)
+		require.NoError(t, err, "%v", ev)
+		_, err = httprelationtest.NewModel(m.Snapshot())
+		require.NoError(t, err, "after %v", ev)
+	}
+	assert.Equal(t, toolsim.Hook{}, m.Snapshot().Hook)
+	hc, err := m.HookContext(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, httprelation.HookContext{Unit: "lb/0"}, hc)
 }
 
 func TestToolsAndLogger(t *testing.T) {

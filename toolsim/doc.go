@@ -65,7 +65,7 @@
 //	hook-tool-sim fire ./mycharm remove-relation website:3
 //	    # -relation-departed per unit, -relation-broken, then website:3 is gone
 //	hook-tool-sim fire ./mycharm config port=8081
-//	    # config-changed
+//	    # config-changed; port=null resets port to its default
 //	hook-tool-sim fire ./mycharm add-relation website:4 cdn edge   # website-relation-created
 //	hook-tool-sim fire ./mycharm hook install                      # any other hook
 //
@@ -76,6 +76,12 @@
 // the hook, reads see its own writes, as Juju's hook context does. The
 // first hook that fails stops the event, as Juju stops until the hook is
 // resolved.
+//
+// When the charm directory holds the charm (metadata.yaml or
+// charmcraft.yaml), config-get answers the defaults of its config.yaml
+// (or charmcraft.yaml's config section) for options the model does not
+// set, as Juju does, and the config event checks options and reads values
+// by their type, as juju config does.
 //
 // # Environment
 //

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/juju/charm/v12/hooks"
 )
 
 // An Event is something that happens to the unit's world: a remote unit
@@ -39,7 +41,9 @@ const (
 // Join is a remote unit entering relation relationID with the data bag it
 // has then: relation-joined, then relation-changed, with the unit in the
 // model from the first. Juju itself puts private-address, ingress-address
-// and egress-subnets in a joining unit's bag; data should hold them.
+// and egress-subnets in a joining unit's bag; data should hold them. As
+// in Juju, whose bags never hold an empty value, keys set to "" are left
+// out.
 func Join(relationID, unit string, data map[string]string) Event {
 	return Event{kind: evJoin, relation: relationID, unit: unit, data: maps.Clone(data)}
 }
@@ -55,7 +59,10 @@ func Change(relationID, unit string, data map[string]string) Event {
 // scaled down): relation-departed runs with the unit as
 // JUJU_REMOTE_UNIT and JUJU_DEPARTING_UNIT; relation-list no longer lists
 // it but its bag stays readable. After the hook succeeded the unit is
-// gone from the model.
+// gone from the model, and so is the hook: the model is in no hook until
+// the next event. (Juju keeps a departed unit's bag readable by
+// relation-get for as long as the relation lives; the simulator does not,
+// so a charm should not rely on it.)
 func Depart(relationID, unit string) Event {
 	return Event{kind: evDepart, relation: relationID, unit: unit}
 }
@@ -74,21 +81,31 @@ func AddRelation(relationID, remoteApp, remoteEndpoint string) Event {
 // gone once its hook succeeded; JUJU_DEPARTING_UNIT names the remote unit,
 // though real Juju may name the local unit when this side leaves first),
 // then relation-broken with no remote unit and no unit listed, after
-// which the relation is gone from the model.
+// which the relation is gone from the model and the model is in no hook.
 func RemoveRelation(relationID string) Event {
 	return Event{kind: evRemoveRelation, relation: relationID}
 }
 
 // ChangeConfig is the operator setting options (juju config): each key is
-// set to its value, nil unsetting it (config-get then answers null, as
-// for an option without a default). Then config-changed runs.
+// set to its value, nil resetting it to the charm's default (juju config
+// --reset; config-get answers null for an option without one). Then
+// config-changed runs.
+//
+// When the model's charm directory holds a charm (metadata.yaml or
+// charmcraft.yaml), the options are checked against the ones it declares
+// (config.yaml, or charmcraft.yaml's config section) as Juju checks
+// them: an option it does not declare, or a value not of the option's
+// type, does not fit the model. A value is stored as the option's type:
+// "8081" or json.Number("8081") for an int option is 8081.
 func ChangeConfig(config map[string]any) Event {
 	return Event{kind: evConfig, config: maps.Clone(config)}
 }
 
 // RunHook runs a hook that comes with no change to the model, such as
-// install, start, upgrade-charm, update-status or leader-elected. Relation
-// hooks come from the relation events.
+// install, start, upgrade-charm or update-status; leader-elected makes the
+// unit the leader first, as Juju runs it on the unit it elected. Relation
+// hooks come from the relation events. A name Juju never runs (a typo
+// such as "update_status") does not fit any model.
 func RunHook(name string) Event {
 	return Event{kind: evHook, hook: name}
 }
@@ -152,7 +169,8 @@ func (e Event) Steps(m *Model) ([]Step, error) {
 	}
 	key, ok := m.FindRelation(e.relation)
 	if !ok {
-		return nil, fmt.Errorf("%s: %w: relation %q is not in the model", e, ErrInvalidModel, e.relation)
+		return nil, fmt.Errorf("%s: %w: relation %q is not in the model (have %s): put it in the model's relations, or fire AddRelation first",
+			e, ErrInvalidModel, e.relation, relationNames(m))
 	}
 	r := m.Relations[key]
 	endpoint := endpointOf(key)
@@ -168,17 +186,21 @@ func (e Event) Steps(m *Model) ([]Step, error) {
 		for _, u := range slices.Sorted(maps.Keys(r.Units)) {
 			steps = append(steps, Step{Hook: hook(kindDeparted, u), after: removeUnit(key, u)})
 		}
-		broken := Step{Hook: hook(kindBroken, ""), after: func(m *Model) { delete(m.Relations, key) }}
+		broken := Step{Hook: hook(kindBroken, ""), after: func(m *Model) {
+			delete(m.Relations, key)
+			m.Hook = Hook{} // it named the relation
+		}}
 		return append(steps, broken), nil
 	}
 	_, present := r.Units[e.unit]
 	switch {
 	case !validUnit.MatchString(e.unit) || appOf(e.unit) != r.RemoteApp:
-		return nil, fmt.Errorf("%s: %w: %q is not a unit of %s's remote application %q", e, ErrInvalidModel, e.unit, key, r.RemoteApp)
+		return nil, fmt.Errorf("%s: %w: %q is not a unit of %s's remote application %q: name one such as %q",
+			e, ErrInvalidModel, e.unit, key, r.RemoteApp, r.RemoteApp+"/0")
 	case e.kind == evJoin && present:
-		return nil, fmt.Errorf("%s: %w: %s has already joined %s", e, ErrInvalidModel, e.unit, key)
+		return nil, fmt.Errorf("%s: %w: %s has already joined %s: fire Change to change its data", e, ErrInvalidModel, e.unit, key)
 	case e.kind != evJoin && !present:
-		return nil, fmt.Errorf("%s: %w: %s is not in %s", e, ErrInvalidModel, e.unit, key)
+		return nil, fmt.Errorf("%s: %w: %s is not in %s (have %s): fire Join first", e, ErrInvalidModel, e.unit, key, unitNames(r))
 	}
 	switch e.kind {
 	case evJoin:
@@ -187,7 +209,7 @@ func (e Event) Steps(m *Model) ([]Step, error) {
 			if r.Units == nil {
 				r.Units = map[string]map[string]string{}
 			}
-			r.Units[e.unit] = maps.Clone(e.data)
+			r.Units[e.unit] = applySettings(nil, e.data)
 			m.Relations[key] = r
 		}
 		return []Step{{Hook: hook(kindJoined, e.unit), before: enter}, {Hook: hook(kindChanged, e.unit)}}, nil
@@ -205,16 +227,38 @@ func (e Event) Steps(m *Model) ([]Step, error) {
 func (e Event) unrelatedSteps(m *Model) ([]Step, error) {
 	switch e.kind {
 	case evConfig:
+		changes, err := configChanges(m.CharmDir, e.config)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e, err)
+		}
 		set := func(m *Model) {
 			if m.Config == nil {
 				m.Config = map[string]any{}
 			}
-			maps.Copy(m.Config, e.config)
+			for k, v := range changes {
+				if v == nil {
+					delete(m.Config, k) // back to the charm's default
+				} else {
+					m.Config[k] = v
+				}
+			}
 		}
 		return []Step{{Hook: Hook{Name: "config-changed"}, before: set}}, nil
 	case evHook:
-		if _, _, ok := relationHook(e.hook); ok || e.hook == "" {
-			return nil, fmt.Errorf("%s: %w: run relation hooks through the relation events", e, ErrInvalidModel)
+		if _, _, ok := relationHook(e.hook); ok {
+			return nil, fmt.Errorf("%s: %w: run relation hooks through the relation events (Join, Change, Depart, AddRelation, RemoveRelation)", e, ErrInvalidModel)
+		}
+		if err := checkHookName(e.hook); err != nil {
+			return nil, fmt.Errorf("%s: %w: %w", e, ErrInvalidModel, err)
+		}
+		switch hooks.Kind(e.hook) {
+		case hooks.LeaderElected:
+			// Juju runs it on the unit it has just made leader.
+			return []Step{{Hook: Hook{Name: e.hook}, before: func(m *Model) { m.Leader = true }}}, nil
+		case hooks.LeaderSettingsChanged:
+			if m.Leader {
+				return nil, fmt.Errorf("%s: %w: Juju runs it only on units that are not the leader, and the model's unit is", e, ErrInvalidModel)
+			}
 		}
 		return []Step{{Hook: Hook{Name: e.hook}}}, nil
 	}
@@ -235,9 +279,30 @@ func (e Event) unrelatedSteps(m *Model) ([]Step, error) {
 	return []Step{{Hook: Hook{Name: endpoint + "-relation-created", RelationID: key, RemoteApp: e.app}, before: add}}, nil
 }
 
-// removeUnit is the change after a unit's relation-departed hook.
+// removeUnit is the change after a unit's relation-departed hook: the
+// unit is gone, and so is the hook that named it, so that the model stays
+// one Juju could be in (see [Model.Validate]).
 func removeUnit(key, unit string) func(*Model) {
-	return func(m *Model) { delete(m.Relations[key].Units, unit) }
+	return func(m *Model) {
+		delete(m.Relations[key].Units, unit)
+		m.Hook = Hook{}
+	}
+}
+
+// relationNames names the model's relations for an error message.
+func relationNames(m *Model) string {
+	if len(m.Relations) == 0 {
+		return "none"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(m.Relations)), ", ")
+}
+
+// unitNames names a relation's remote units for an error message.
+func unitNames(r Relation) string {
+	if len(r.Units) == 0 {
+		return "none"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(r.Units)), ", ")
 }
 
 // enteredScope is the bag Juju gives the local unit when it enters a

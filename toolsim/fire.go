@@ -17,6 +17,34 @@ type HookRun struct {
 	Result Result
 }
 
+// HookRuns are the hooks an event fired, in order, as [Sim.Fire] returns
+// them.
+type HookRuns []HookRun
+
+// Names returns the names of the hooks run, in order: what a test
+// compares with the hooks it expects Juju to fire.
+func (rs HookRuns) Names() []string {
+	var names []string
+	for _, r := range rs {
+		names = append(names, r.Hook.Name)
+	}
+	return names
+}
+
+// Hooks are the hooks an event fired, in order, as httprelationtest's
+// Model.Fire returns them.
+type Hooks []Hook
+
+// Names returns the names of the hooks, in order: what a test compares
+// with the hooks it expects Juju to fire.
+func (hs Hooks) Names() []string {
+	var names []string
+	for _, h := range hs {
+		names = append(names, h.Name)
+	}
+	return names
+}
+
 // HookError reports a hook whose charm exited with a status other than 0.
 // As in Juju, what it wrote to relations and to the charm state was
 // discarded, and the event went no further.
@@ -45,14 +73,15 @@ func (e *HookError) Error() string {
 // what it wrote is kept only when it exits 0. The environment is the
 // Sim's hook variables with those of the hook laid over them (see
 // [Model.HookEnv]); the Sim then stays in the last hook, for Run and
-// Environ.
+// Environ, unless that hook named a unit or relation the event took away
+// (depart, remove-relation): then it is in no hook.
 //
-// Fire returns the hooks run. The first that fails stops the event and
-// is returned again as a *HookError, the model left as that hook found it
-// (a departing unit stays until its relation-departed succeeds). An event
-// that does not fit the model is an error wrapping ErrInvalidModel, and
-// runs nothing.
-func (s *Sim) Fire(ctx context.Context, charm string, ev Event) ([]HookRun, error) {
+// Fire returns the hooks run (their Names are what a test usually
+// asserts). The first that fails stops the event and is returned again
+// as a *HookError, the model left as that hook found it (a departing unit
+// stays until its relation-departed succeeds). An event that does not fit
+// the model is an error wrapping ErrInvalidModel, and runs nothing.
+func (s *Sim) Fire(ctx context.Context, charm string, ev Event) (HookRuns, error) {
 	m, err := s.Model()
 	if err != nil {
 		return nil, fmt.Errorf("fire %s: %w", ev, err)
@@ -66,7 +95,7 @@ func (s *Sim) Fire(ctx context.Context, charm string, ev Event) ([]HookRun, erro
 	if charm, err = filepath.Abs(charm); err != nil {
 		return nil, fmt.Errorf("fire %s: %w", ev, err)
 	}
-	var runs []HookRun
+	var runs HookRuns
 	for _, step := range steps {
 		before, err := s.update(step.Before)
 		if err != nil {
@@ -83,11 +112,26 @@ func (s *Sim) Fire(ctx context.Context, charm string, ev Event) ([]HookRun, erro
 			}
 			return runs, &HookError{Hook: step.Hook, Result: res}
 		}
-		if _, err := s.update(step.After); err != nil {
+		after, err := s.update(step.After)
+		if err != nil {
 			return runs, fmt.Errorf("fire %s: %w", ev, err)
+		}
+		if after.Hook == (Hook{}) {
+			s.leaveHook()
 		}
 	}
 	return runs, nil
+}
+
+// leaveHook drops the hook variables once the model is in no hook (the
+// unit or relation a hook named is gone), so that Run and Environ do not
+// name what is no longer there.
+func (s *Sim) leaveHook() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range hookVars {
+		delete(s.hookEnv, k)
+	}
 }
 
 // runHook runs charm in the hook of m and makes that hook the Sim's.
@@ -100,7 +144,12 @@ func (s *Sim) runHook(ctx context.Context, m *Model, charm string) (Result, erro
 	for _, k := range append(slices.Clone(hookVars), "JUJU_UNIT_NAME") {
 		delete(env, k)
 	}
-	maps.Copy(env, m.HookEnv())
+	for k, v := range m.HookEnv() {
+		if _, set := env[k]; set && modelVars[k] != "" {
+			continue // the test chose its own model or Juju version
+		}
+		env[k] = v
+	}
 	s.hookEnv = env
 	path := s.pathLocked()
 	s.mu.Unlock()

@@ -77,14 +77,6 @@ func eventModel(charmDir string) *Model {
 	}
 }
 
-func names(runs []HookRun) []string {
-	var out []string
-	for _, r := range runs {
-		out = append(out, r.Hook.Name)
-	}
-	return out
-}
-
 // Every event fires Juju's hooks in Juju's order against a real charm
 // process, with Juju's environment, and the model changes as Juju's does.
 func TestFireAsProcesses(t *testing.T) {
@@ -93,7 +85,7 @@ func TestFireAsProcesses(t *testing.T) {
 	charmDir := t.TempDir()
 	s := Start(t, eventModel(charmDir), nil)
 	ctx := context.Background()
-	fire := func(ev Event) []HookRun {
+	fire := func(ev Event) HookRuns {
 		t.Helper()
 		runs, err := s.Fire(ctx, charm, ev)
 		require.NoError(t, err, "%v", ev)
@@ -110,16 +102,17 @@ func TestFireAsProcesses(t *testing.T) {
 	}
 
 	runs := fire(RunHook("install"))
-	assert.Equal(t, []string{"install"}, names(runs))
+	assert.Equal(t, []string{"install"}, runs.Names())
 	seen := parseSeen(t, runs[0])
 	assert.Equal(t, map[string]string{
 		"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": charmDir, "CHARM_DIR": charmDir,
 		"JUJU_HOOK_NAME": "install", "JUJU_DISPATCH_PATH": "hooks/install",
+		"JUJU_MODEL_NAME": ModelName, "JUJU_MODEL_UUID": ModelUUID, "JUJU_VERSION": JujuVersion,
 	}, seen.Env)
 	assert.Equal(t, charmDir, seen.Cwd, "hooks run from the charm directory")
 
 	runs = fire(Join("proxy:1", "web/0", map[string]string{"private-address": "10.0.0.1"}))
-	assert.Equal(t, []string{"proxy-relation-joined", "proxy-relation-changed"}, names(runs))
+	assert.Equal(t, []string{"proxy-relation-joined", "proxy-relation-changed"}, runs.Names())
 	for _, r := range runs {
 		seen := parseSeen(t, r)
 		assert.Equal(t, "proxy", seen.Env["JUJU_RELATION"])
@@ -134,11 +127,11 @@ func TestFireAsProcesses(t *testing.T) {
 	fire(Join("proxy:1", "web/1", map[string]string{"private-address": "10.0.0.2"}))
 
 	runs = fire(Change("proxy:1", "web/1", map[string]string{"port": "8080", "private-address": ""}))
-	assert.Equal(t, []string{"proxy-relation-changed"}, names(runs))
+	assert.Equal(t, []string{"proxy-relation-changed"}, runs.Names())
 	assert.Equal(t, map[string]string{"port": "8080"}, parseSeen(t, runs[0]).Bag)
 
 	runs = fire(Depart("proxy:1", "web/0"))
-	assert.Equal(t, []string{"proxy-relation-departed"}, names(runs))
+	assert.Equal(t, []string{"proxy-relation-departed"}, runs.Names())
 	seen = parseSeen(t, runs[0])
 	assert.Equal(t, "web/0", seen.Env["JUJU_REMOTE_UNIT"])
 	assert.Equal(t, "web/0", seen.Env["JUJU_DEPARTING_UNIT"])
@@ -148,14 +141,14 @@ func TestFireAsProcesses(t *testing.T) {
 	assert.NotContains(t, model().Relations["proxy:1"].Units, "web/0", "then it is gone")
 
 	runs = fire(ChangeConfig(map[string]any{"port": 8081, "name": "x"}))
-	assert.Equal(t, []string{"config-changed"}, names(runs))
+	assert.Equal(t, []string{"config-changed"}, runs.Names())
 	seen = parseSeen(t, runs[0])
 	assert.Equal(t, map[string]any{"port": 8081.0, "name": "x"}, seen.Config)
 	assert.NotContains(t, seen.Env, "JUJU_RELATION_ID", "no relation variables outside relation hooks")
 
 	fire(Join("proxy:1", "web/2", nil))
 	runs = fire(RemoveRelation("proxy:1"))
-	assert.Equal(t, []string{"proxy-relation-departed", "proxy-relation-departed", "proxy-relation-broken"}, names(runs))
+	assert.Equal(t, []string{"proxy-relation-departed", "proxy-relation-departed", "proxy-relation-broken"}, runs.Names())
 	assert.Equal(t, "web/1", parseSeen(t, runs[0]).Env["JUJU_DEPARTING_UNIT"])
 	assert.Equal(t, []string{"web/2"}, parseSeen(t, runs[0]).Listed)
 	assert.Equal(t, "web/2", parseSeen(t, runs[1]).Env["JUJU_DEPARTING_UNIT"])
@@ -169,7 +162,7 @@ func TestFireAsProcesses(t *testing.T) {
 	assert.NotContains(t, model().Relations, "proxy:1", "then the relation is gone")
 
 	runs = fire(AddRelation("proxy:4", "api", "web"))
-	assert.Equal(t, []string{"proxy-relation-created"}, names(runs))
+	assert.Equal(t, []string{"proxy-relation-created"}, runs.Names())
 	seen = parseSeen(t, runs[0])
 	assert.Equal(t, "", seen.Env["JUJU_REMOTE_UNIT"])
 	assert.Equal(t, "api", seen.Env["JUJU_REMOTE_APP"])
@@ -183,6 +176,20 @@ func TestFireAsProcesses(t *testing.T) {
 	calls, err := s.Calls()
 	require.NoError(t, err)
 	assert.NotEmpty(t, calls)
+}
+
+// A test may give its charm another model or Juju version through the
+// Sim's hook variables; the hooks of events keep them.
+func TestFireKeepsTheTestsModelVariables(t *testing.T) {
+	t.Parallel()
+	charm := charmBinary(t)
+	s := Start(t, eventModel(""), map[string]string{"JUJU_VERSION": "3.6.1", "JUJU_MODEL_NAME": "prod"})
+	runs, err := s.Fire(context.Background(), charm, RunHook("install"))
+	require.NoError(t, err)
+	seen := parseSeen(t, runs[0])
+	assert.Equal(t, "3.6.1", seen.Env["JUJU_VERSION"])
+	assert.Equal(t, "prod", seen.Env["JUJU_MODEL_NAME"])
+	assert.Equal(t, ModelUUID, seen.Env["JUJU_MODEL_UUID"])
 }
 
 // A hook that exits with a status other than 0 commits nothing it wrote
@@ -205,7 +212,7 @@ func TestFireCommitsOnlyOnSuccess(t *testing.T) {
 	assert.Equal(t, "proxy-relation-departed", he.Hook.Name)
 	assert.Equal(t, 1, he.Result.ExitCode)
 	assert.Contains(t, err.Error(), "failing as asked")
-	assert.Equal(t, []string{"proxy-relation-departed"}, names(runs), "broken never ran")
+	assert.Equal(t, []string{"proxy-relation-departed"}, runs.Names(), "broken never ran")
 	assert.Equal(t, "proxy-relation-departed", parseSeen(t, runs[0]).Own["last-hook"], "the hook saw its own write")
 
 	after, err := s.Model()
@@ -278,7 +285,7 @@ func TestFireCommand(t *testing.T) {
 	require.Equal(t, 0, res.ExitCode, res.Stderr)
 	m, err := ReadModel(model)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"port": json.Number("8081"), "name": "web site", "debug": true, "gone": nil}, m.Config)
+	assert.Equal(t, map[string]any{"port": json.Number("8081"), "name": "web site", "debug": true}, m.Config, "gone=null resets gone")
 	assert.Equal(t, map[string]string{"private-address": "10.0.0.3", "port": "80"}, m.Relations["proxy:1"].Units["web/3"])
 
 	res, err = RunEnv(ctx, append(env, "TEST_FAIL=proxy-relation-departed"), sim, "fire", charm, "depart", "proxy:1", "web/3")

@@ -24,7 +24,8 @@ Events:
   depart REL UNIT                  -relation-departed, then UNIT is gone
   add-relation REL APP ENDPOINT    REL enters the model: -relation-created
   remove-relation REL              -relation-departed per unit, -relation-broken, then REL is gone
-  config KEY=VALUE...              sets options (VALUE as JSON if it parses, else text): config-changed
+  config KEY=VALUE...              sets options (VALUE read by the option's type in the charm's
+                                   config.yaml, else as JSON if it parses; KEY=null resets): config-changed
   hook NAME                        a hook with no model change: install, start, update-status, ...
 
 REL is a relation id such as website:3. The model is -model, else
@@ -133,7 +134,7 @@ func parseEvent(name string, args []string) (Event, error) {
 		}
 		config := make(map[string]any, len(kvs))
 		for k, v := range kvs {
-			config[k] = configValue(v)
+			config[k] = cliValue(v) // read by the option's type, see configChanges
 		}
 		return ChangeConfig(config), nil
 	case "hook":

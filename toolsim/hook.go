@@ -1,6 +1,7 @@
 package toolsim
 
 import (
+	"maps"
 	"path"
 	"strings"
 )
@@ -61,6 +62,23 @@ func (h Hook) is(m *Model, key, kind string) bool {
 	return found && hookKey == key
 }
 
+// The model a simulated unit lives in, as Juju tells every hook in
+// JUJU_MODEL_NAME, JUJU_MODEL_UUID and JUJU_VERSION. The version is the
+// one whose hook tools the transcripts in testdata recorded. A Sim's hook
+// variables (Start, SetHookEnv) may set other values.
+const (
+	ModelName   = "toolsim"
+	ModelUUID   = "6f1a9c2e-3b7d-4e8a-9c5f-0d2b4a6e8f10"
+	JujuVersion = "3.5.4"
+)
+
+// modelVars are the variables every hook gets alike.
+var modelVars = map[string]string{
+	"JUJU_MODEL_NAME": ModelName,
+	"JUJU_MODEL_UUID": ModelUUID,
+	"JUJU_VERSION":    JujuVersion,
+}
+
 // Hook variables: those that describe which hook runs. When the
 // environment sets none of them, the tools answer for the model's hook.
 var hookVars = []string{
@@ -96,8 +114,9 @@ func hookFromEnv(getenv func(string) string) (Hook, bool) {
 }
 
 // HookEnv is the environment Juju gives the charm in m's hook:
-// JUJU_UNIT_NAME; JUJU_CHARM_DIR and CHARM_DIR when the model names a
-// charm directory; JUJU_HOOK_NAME and JUJU_DISPATCH_PATH ("hooks/<name>")
+// JUJU_UNIT_NAME; the model's JUJU_MODEL_NAME, JUJU_MODEL_UUID and
+// JUJU_VERSION (see [ModelName], [ModelUUID], [JujuVersion]);
+// JUJU_CHARM_DIR and CHARM_DIR when the model names a charm directory; JUJU_HOOK_NAME and JUJU_DISPATCH_PATH ("hooks/<name>")
 // in a hook; and in a relation hook JUJU_RELATION, JUJU_RELATION_ID (the
 // model's key for the relation), JUJU_REMOTE_UNIT (empty in
 // relation-created and -broken), JUJU_REMOTE_APP (the relation's remote
@@ -107,6 +126,7 @@ func hookFromEnv(getenv func(string) string) (Hook, bool) {
 // JUJU_DEPARTING_UNIT only when it names a unit.
 func (m *Model) HookEnv() map[string]string {
 	env := map[string]string{"JUJU_UNIT_NAME": m.Unit}
+	maps.Copy(env, modelVars)
 	if m.CharmDir != "" {
 		env["JUJU_CHARM_DIR"] = m.CharmDir
 		env["CHARM_DIR"] = m.CharmDir

@@ -116,31 +116,37 @@ func TestValidate(t *testing.T) {
 }
 
 func TestHookEnv(t *testing.T) {
+	// with adds the variables every hook gets to vars.
+	with := func(vars map[string]string) map[string]string {
+		vars["JUJU_MODEL_NAME"], vars["JUJU_MODEL_UUID"], vars["JUJU_VERSION"] = ModelName, ModelUUID, JujuVersion
+		return vars
+	}
 	m := &Model{Unit: "lb/0", CharmDir: "/srv/charm", Relations: map[string]Relation{
 		"proxy:1": {RemoteApp: "web", Units: map[string]map[string]string{"web/0": {}}},
 	}}
-	assert.Equal(t, map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": "/srv/charm", "CHARM_DIR": "/srv/charm"}, m.HookEnv())
+	assert.Equal(t, with(map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": "/srv/charm", "CHARM_DIR": "/srv/charm"}), m.HookEnv())
 
 	m.Hook = Hook{Name: "proxy-relation-departed", RelationID: "1", RemoteUnit: "web/0", DepartingUnit: "web/0"}
-	assert.Equal(t, map[string]string{
+	assert.Equal(t, with(map[string]string{
 		"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": "/srv/charm", "CHARM_DIR": "/srv/charm",
 		"JUJU_HOOK_NAME": "proxy-relation-departed", "JUJU_DISPATCH_PATH": "hooks/proxy-relation-departed",
 		"JUJU_RELATION": "proxy", "JUJU_RELATION_ID": "proxy:1", "JUJU_REMOTE_UNIT": "web/0",
 		"JUJU_REMOTE_APP": "web", "JUJU_DEPARTING_UNIT": "web/0",
-	}, m.HookEnv())
+	}), m.HookEnv())
 
 	m.Hook.DepartingUnit = "" // an agent older than Juju 2.8
 	assert.NotContains(t, m.HookEnv(), "JUJU_DEPARTING_UNIT", "Juju sets it only when it names a unit")
 
 	m.CharmDir, m.Hook = "", Hook{Name: "proxy-relation-broken", RelationID: "proxy:1"}
-	assert.Equal(t, map[string]string{
+	assert.Equal(t, with(map[string]string{
 		"JUJU_UNIT_NAME": "lb/0", "JUJU_HOOK_NAME": "proxy-relation-broken", "JUJU_DISPATCH_PATH": "hooks/proxy-relation-broken",
 		"JUJU_RELATION": "proxy", "JUJU_RELATION_ID": "proxy:1", "JUJU_REMOTE_UNIT": "", "JUJU_REMOTE_APP": "web",
-	}, m.HookEnv())
+	}), m.HookEnv())
 
 	m.Hook = Hook{Name: "upgrade-charm"}
-	assert.Equal(t, map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_HOOK_NAME": "upgrade-charm",
-		"JUJU_DISPATCH_PATH": "hooks/upgrade-charm"}, m.HookEnv())
+	assert.Equal(t, with(map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_HOOK_NAME": "upgrade-charm",
+		"JUJU_DISPATCH_PATH": "hooks/upgrade-charm"}), m.HookEnv())
+
 }
 
 // Without hook variables in the environment, the tools answer for the

@@ -136,11 +136,15 @@ func configGet(inv *invocation, args []string) error {
 			return err
 		}
 	}
+	config, err := inv.model.effectiveConfig()
+	if err != nil {
+		return failure("%v", err)
+	}
 	if key != "" {
-		return out.write(inv, inv.model.Config[key])
+		return out.write(inv, config[key])
 	}
 	settings := map[string]any{}
-	for k, v := range inv.model.Config {
+	for k, v := range config {
 		if v != nil || all {
 			settings[k] = v
 		}

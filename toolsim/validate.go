@@ -35,7 +35,9 @@ var validRelationID = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*:(?:0
 //   - the departing unit is the hook's remote unit or the local unit
 //     (when the local unit is the one leaving), and only
 //     relation-departed names one;
-//   - other hooks, and no hook, name no relation or unit.
+//   - other hooks are hooks Juju runs (install, update-status,
+//     <storage>-storage-attached, ...), and they, like no hook, name no
+//     relation or unit.
 //
 // The remote application's name (beyond being set), its units' names and
 // their data are not checked: they come from the other side, and tests
@@ -81,6 +83,11 @@ func (m *Model) checkHook() []error {
 	}
 	endpoint, kind, isRelation := relationHook(h.Name)
 	if !isRelation {
+		if h.Name != "" {
+			if err := checkHookName(h.Name); err != nil {
+				errs = append(errs, err)
+			}
+		}
 		if h.RelationID != "" || h.RemoteUnit != "" || h.RemoteApp != "" || h.DepartingUnit != "" {
 			add("only relation hooks name a relation_id, remote_unit, remote_app or departing_unit")
 		}

@@ -46,9 +46,11 @@ func proxyLarge(ctx context.Context, unit httprelation.Unit, render func([]httpr
 func TestProxyLarge(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	meta, err := os.ReadFile(filepath.Join("requirer", "metadata.yaml"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "metadata.yaml"), meta, 0o644))
+	for _, name := range []string{"metadata.yaml", "config.yaml"} {
+		data, err := os.ReadFile(filepath.Join("requirer", name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+	}
 	m := httprelationtest.New(t, &toolsim.Model{
 		Unit:      "proxy/0",
 		CharmDir:  dir,
@@ -76,7 +78,7 @@ func TestProxyLarge(t *testing.T) {
 
 	fire(toolsim.Change("reverseproxy:1", "web/7", bag(7, 9090)), 1)
 	assert.Contains(t, rendered[0].Hosts, httprelation.Host{Hostname: "10.0.0.7", PrivateAddress: "10.0.0.7", Port: 9090})
-	fire(toolsim.ChangeConfig(map[string]any{"x": "y"}), 0)
+	fire(toolsim.ChangeConfig(map[string]any{"log-level": "debug"}), 0)
 	fire(toolsim.Depart("reverseproxy:1", "web/3"), 0)
 	assert.Len(t, rendered[0].Hosts, 19)
 	flags, err := m.Flags()

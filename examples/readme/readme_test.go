@@ -1,8 +1,12 @@
 package readme
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -128,4 +132,59 @@ func TestMirrorCheckCatchesDrift(t *testing.T) {
 		assert.Equal(t, []string{drifted}, unmirrored([]string{drifted}, files), "%q", drifted)
 	}
 	assert.Equal(t, []string{"x := 1\n", "y\n"}, goBlocks("# t\n```go\nx := 1\n```\n```sh\nls\n```\n  ```go\ny\n  ```\n"))
+}
+
+// namedTests returns the tests, benchmarks, fuzz targets and examples a
+// Markdown document names in backquotes (`TestX`), each once.
+func namedTests(markdown string) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, m := range namedTest.FindAllStringSubmatch(markdown, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			names = append(names, m[1])
+		}
+	}
+	return names
+}
+
+var namedTest = regexp.MustCompile("`((?:Test|Benchmark|Fuzz|Example)[A-Za-z0-9_]*)`")
+
+// definedTests returns the names of the test functions defined in the
+// _test.go files under root.
+func definedTests(t *testing.T, root string) map[string]bool {
+	t.Helper()
+	defined := map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, decl := range f.Decls {
+			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil {
+				defined[fn.Name.Name] = true
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return defined
+}
+
+// A README claim names the test that proves it; the name must stay true
+// when a test is renamed or removed.
+func TestREADMENamedTestsExist(t *testing.T) {
+	data, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	names := namedTests(string(data))
+	require.NotEmpty(t, names)
+	defined := definedTests(t, "../..")
+	for _, name := range names {
+		assert.True(t, defined[name], "the README names %s, which no _test.go file defines", name)
+	}
+	assert.Equal(t, []string{"TestA", "ExampleB_C"}, namedTests("see `TestA` and `ExampleB_C`, `TestA` again, not TestD or `tested`"),
+		"the pattern finds backquoted names only")
 }

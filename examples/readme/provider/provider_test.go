@@ -39,11 +39,7 @@ func TestPublish(t *testing.T) {
 		t.Helper()
 		ran, err := m.Fire(ctx, ev, publish)
 		require.NoError(t, err)
-		var names []string
-		for _, h := range ran {
-			names = append(names, h.Name)
-		}
-		assert.Equal(t, hooks, names)
+		assert.Equal(t, hooks, ran.Names())
 	}
 	flags := func() []string {
 		t.Helper()
@@ -104,11 +100,7 @@ func TestPublishAsProcesses(t *testing.T) {
 	} {
 		runs, err := sim.Fire(ctx, charmBinary, step.event)
 		require.NoError(t, err, "%v", step.event)
-		var names []string
-		for _, r := range runs {
-			names = append(names, r.Hook.Name)
-		}
-		assert.Equal(t, step.hooks, names)
+		assert.Equal(t, step.hooks, runs.Names())
 		model, err := sim.Model()
 		require.NoError(t, err)
 		assert.Equal(t, step.port, model.Relations["website:3"].Local["port"], "%v", step.event)

@@ -38,11 +38,7 @@ func TestProxy(t *testing.T) {
 		t.Helper()
 		ran, err := m.Fire(ctx, ev, proxy) // the hooks Juju fires for ev, in Juju's order
 		require.NoError(t, err)
-		var names []string
-		for _, h := range ran {
-			names = append(names, h.Name)
-		}
-		assert.Equal(t, hooks, names)
+		assert.Equal(t, hooks, ran.Names())
 	}
 
 	fire(toolsim.Join("reverseproxy:1", "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"}),
