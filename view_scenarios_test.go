@@ -247,3 +247,24 @@ func TestViewSameUnitInTwoRelations(t *testing.T) {
 	c.run(m, plainHook("update-status"))
 	assert.Empty(t, c.reads)
 }
+
+// TestViewClockBefore1970: a clock before the Unix epoch (a test's fake
+// clock at time.Time{}, a machine whose clock was reset) is a clock like
+// any other: the view it writes is used by the next hook, and the
+// interval still counts from the last full read.
+func TestViewClockBefore1970(t *testing.T) {
+	for _, start := range []time.Time{{}, time.Unix(-100, 0)} {
+		w, _ := warmWorld(t)
+		first := w.run(t, nil, viewHook{hook: plainHook("config-changed"), now: start})
+		require.Len(t, first.reads, 4)
+		h := changed("reverseproxy:1", "web/1")
+		next := w.run(t, first.state, viewHook{hook: h, now: start.Add(time.Minute)})
+		assert.Equal(t, []string{"reverseproxy:1 web/1"}, next.reads, "start %v", start)
+		assert.Empty(t, next.warnings, "start %v", start)
+		assert.Equal(t, w.fullRead(t, h), next.services)
+		status := w.run(t, next.state, viewHook{hook: plainHook("update-status"), now: start.Add(2 * time.Minute)})
+		assert.Empty(t, status.reads, "within the interval")
+		status = w.run(t, next.state, viewHook{hook: plainHook("update-status"), now: start.Add(5 * time.Minute)})
+		assert.Len(t, status.reads, 4, "once the interval passed")
+	}
+}
