@@ -2,6 +2,7 @@ package httprelation_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -370,4 +371,45 @@ func TestViewConcurrentCalls(t *testing.T) {
 	require.NoError(t, reg.Save(ctx))
 	c.run(m, plainHook("config-changed"))
 	assert.Empty(t, c.reads, "the view saved by the concurrent hook is whole")
+}
+
+// TestViewFileStoreAheadOfFailedHook: with a FileStore, a hook saves its
+// view and then fails (Juju keeps none of what it did but the file
+// stays); the unit changes again before Juju's retry, which reads it
+// again and answers what a full read does.
+func TestViewFileStoreAheadOfFailedHook(t *testing.T) {
+	ctx := context.Background()
+	m := scenarioModel(t)
+	c := newViewCharm(t, endpoint)
+	store := httprelation.DefaultFileStore(t.TempDir())
+	withFile := func(ctx context.Context, u httprelation.Unit) error {
+		u.Store = store
+		return c.hook(m)(ctx, u)
+	}
+	for _, ev := range []toolsim.Event{
+		toolsim.AddRelation("reverseproxy:4", "web", "website"),
+		toolsim.Join("reverseproxy:4", "web/0", backendBag("10.0.0.1", "80")),
+		toolsim.Join("reverseproxy:4", "web/1", backendBag("10.0.0.2", "80")),
+	} {
+		_, err := m.Fire(ctx, ev, withFile)
+		require.NoError(t, err)
+	}
+	require.NoError(t, m.SetUnitData("reverseproxy:4", "web/0", backendBag("10.0.0.3", "81")))
+	h := changed("reverseproxy:4", "web/0")
+	require.NoError(t, m.SetHook(h))
+	err := m.Run(ctx, func(ctx context.Context, u httprelation.Unit) error {
+		require.NoError(t, withFile(ctx, u)) // the view is saved
+		return errors.New("render failed")   // then the hook fails
+	})
+	require.Error(t, err)
+	saved, err := store.Load(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, saved["view.reverseproxy.0"], "4 web/0 10.0.0.3,81", "the file is ahead of Juju")
+
+	require.NoError(t, m.SetUnitData("reverseproxy:4", "web/0", backendBag("10.0.0.4", "82")))
+	require.NoError(t, m.Run(ctx, withFile)) // Juju's retry; the charm compares with a full read
+	assert.Equal(t, []string{"reverseproxy:4 web/0"}, c.reads)
+	require.NoError(t, m.SetHook(plainHook("config-changed")))
+	require.NoError(t, m.Run(ctx, withFile))
+	assert.Empty(t, c.reads)
 }
