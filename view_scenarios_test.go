@@ -67,11 +67,22 @@ func (c *viewCharm) hook(m *httprelationtest.Model) httprelationtest.HookFunc {
 	}
 }
 
-// fire makes ev happen and runs the charm in each of its hooks.
-func (c *viewCharm) fire(m *httprelationtest.Model, ev toolsim.Event) {
+// fire makes each of events happen and runs the charm in each of their
+// hooks.
+func (c *viewCharm) fire(m *httprelationtest.Model, events ...toolsim.Event) {
 	c.t.Helper()
-	_, err := m.Fire(context.Background(), ev, c.hook(m))
-	require.NoError(c.t, err, "%s", ev)
+	for _, ev := range events {
+		_, err := m.Fire(context.Background(), ev, c.hook(m))
+		require.NoError(c.t, err, "%s", ev)
+	}
+}
+
+// twoWebBackends relates the endpoint to web (reverseproxy:4), whose
+// units web/0 and web/1 join.
+var twoWebBackends = []toolsim.Event{
+	toolsim.AddRelation("reverseproxy:4", "web", "website"),
+	toolsim.Join("reverseproxy:4", "web/0", backendBag("10.0.0.1", "80")),
+	toolsim.Join("reverseproxy:4", "web/1", backendBag("10.0.0.2", "80")),
 }
 
 // run runs hook h, with no change to the model.
@@ -100,9 +111,7 @@ func scenarioModel(t *testing.T) *httprelationtest.Model {
 func TestViewCoalescedChanges(t *testing.T) {
 	m := scenarioModel(t)
 	c := newViewCharm(t, endpoint)
-	c.fire(m, toolsim.AddRelation("reverseproxy:4", "web", "website"))
-	c.fire(m, toolsim.Join("reverseproxy:4", "web/0", backendBag("10.0.0.1", "80")))
-	c.fire(m, toolsim.Join("reverseproxy:4", "web/1", backendBag("10.0.0.2", "80")))
+	c.fire(m, twoWebBackends...)
 	require.NoError(t, m.SetUnitData("reverseproxy:4", "web/0", backendBag("10.0.0.3", "81")))
 	require.NoError(t, m.SetUnitData("reverseproxy:4", "web/0", backendBag("10.0.0.4", "82")))
 	c.run(m, changed("reverseproxy:4", "web/0"))
@@ -118,9 +127,7 @@ func TestViewUnitRejoins(t *testing.T) {
 	for _, skipDeparted := range []bool{false, true} {
 		m := scenarioModel(t)
 		c := newViewCharm(t, endpoint)
-		c.fire(m, toolsim.AddRelation("reverseproxy:4", "web", "website"))
-		c.fire(m, toolsim.Join("reverseproxy:4", "web/0", backendBag("10.0.0.1", "80")))
-		c.fire(m, toolsim.Join("reverseproxy:4", "web/1", backendBag("10.0.0.2", "80")))
+		c.fire(m, twoWebBackends...)
 		if skipDeparted {
 			c.skip = func(h toolsim.Hook) bool { return strings.HasSuffix(h.Name, "-departed") }
 		}
@@ -165,10 +172,9 @@ func TestViewRelationReAdded(t *testing.T) {
 func TestViewHooksThatNameNoUnitOfTheEndpoint(t *testing.T) {
 	m := scenarioModel(t)
 	c := newViewCharm(t, endpoint)
-	c.fire(m, toolsim.AddRelation("reverseproxy:4", "web", "website"))
+	c.fire(m, twoWebBackends[0])
 	assert.Empty(t, c.reads, "relation-created")
-	c.fire(m, toolsim.Join("reverseproxy:4", "web/0", backendBag("10.0.0.1", "80")))
-	c.fire(m, toolsim.Join("reverseproxy:4", "web/1", backendBag("10.0.0.2", "80")))
+	c.fire(m, twoWebBackends[1:]...)
 	c.fire(m, toolsim.AddRelation("website:9", "web", "proxy"))
 	c.fire(m, toolsim.Join("website:9", "web/0", map[string]string{"private-address": "10.0.0.1"}))
 	assert.Empty(t, c.reads, "another endpoint's joined and changed")
@@ -386,11 +392,7 @@ func TestViewFileStoreAheadOfFailedHook(t *testing.T) {
 		u.Store = store
 		return c.hook(m)(ctx, u)
 	}
-	for _, ev := range []toolsim.Event{
-		toolsim.AddRelation("reverseproxy:4", "web", "website"),
-		toolsim.Join("reverseproxy:4", "web/0", backendBag("10.0.0.1", "80")),
-		toolsim.Join("reverseproxy:4", "web/1", backendBag("10.0.0.2", "80")),
-	} {
+	for _, ev := range twoWebBackends {
 		_, err := m.Fire(ctx, ev, withFile)
 		require.NoError(t, err)
 	}
