@@ -415,3 +415,37 @@ func TestViewFileStoreAheadOfFailedHook(t *testing.T) {
 	require.NoError(t, m.Run(ctx, withFile))
 	assert.Empty(t, c.reads)
 }
+
+// TestViewHasNoEffectOnProvides: the option given to a Provides changes
+// neither its calls nor its answers, and keeps nothing in the Registry.
+func TestViewHasNoEffectOnProvides(t *testing.T) {
+	ctx := context.Background()
+	world := &toolsim.Model{Unit: "web/0", PrivateAddress: "10.0.0.9", Relations: map[string]toolsim.Relation{
+		"website:3": {RemoteApp: "haproxy", Units: map[string]map[string]string{"haproxy/0": {"private-address": "10.0.1.1"}}},
+	}}
+	run := func(opts ...httprelation.Option) (bool, []httprelationtest.Call, map[string]string) {
+		m := httprelationtest.New(t, world)
+		reg, err := httprelation.NewRegistry(ctx, &httprelation.MemoryStore{})
+		require.NoError(t, err)
+		p := httprelation.NewProvides(m, "website", append(opts, httprelation.WithLogger(silent))...)
+		require.NoError(t, p.Configure(ctx, 8080))
+		ok, err := p.Available(ctx)
+		require.NoError(t, err)
+		require.NoError(t, p.UpdateFlags(ctx, reg))
+		require.NoError(t, reg.Save(ctx))
+		return ok, m.Calls(), m.Local("website:3")
+	}
+	store := &httprelation.MemoryStore{}
+	reg, err := httprelation.NewRegistry(ctx, store)
+	require.NoError(t, err)
+	plainOK, plainCalls, plainBag := run()
+	viewOK, viewCalls, viewBag := run(httprelation.WithIncrementalView(reg))
+	assert.True(t, plainOK)
+	assert.Equal(t, plainOK, viewOK)
+	assert.Equal(t, plainCalls, viewCalls)
+	assert.Equal(t, plainBag, viewBag)
+	require.NoError(t, reg.Save(ctx))
+	kept, err := store.Load(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, kept)
+}
