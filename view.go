@@ -18,7 +18,7 @@ const (
 	// MaxViewBytes bounds the stored view: a view that would take more
 	// (remote units publishing many or very long names) is not kept and
 	// every hook reads every bag. 1000 units of the usual kind take
-	// about 35 KiB.
+	// about 30 KiB, 60 KiB with DNS hostnames.
 	MaxViewBytes = 512 << 10
 	// DefaultRereadInterval is how long the view goes at least between two
 	// full re-reads, which happen in update-status hooks.
@@ -39,10 +39,12 @@ type viewConfig struct {
 // can have changed since: the hook's own remote unit in a
 // relation-joined or -changed hook, and units listed but not kept (the
 // first hook, or after the store was lost). Units no longer listed and
-// relations gone are dropped; other hooks answer from what is kept. A
-// hook then makes 1 relation-ids, one relation-list per relation and at
-// most one relation-get, whatever the number of units, besides the
-// Registry's state-get and state-set. It has no effect on a [Provides].
+// relations gone are dropped; other hooks answer from what is kept. Once
+// the view holds every listed unit, a relation hook then makes 1
+// relation-ids, one relation-list per relation and at most one
+// relation-get, whatever the number of units, besides the Registry's
+// state-get and state-set, and other hooks make no relation-get but in
+// the full re-reads below. It has no effect on a [Provides].
 //
 // The view is saved by reg.Save, with the hook's flags in one Store
 // write, so with hooktools.StateStore a failing hook commits none of it
@@ -57,9 +59,10 @@ type viewConfig struct {
 // relation-changed hook of the endpoint, call Services, Available or
 // UpdateFlags, and Save reg when the hook succeeds. The dispatch pattern,
 // which runs the same code in every hook, does all of that. A charm that
-// skips those steps in a hook keeps the hosts of that hook's unit as last
-// read until the unit changes again or the next full re-read: every
-// update-status hook once [DefaultRereadInterval] (see
+// skips those steps in a hook, or whose failed hook an operator resolves
+// without a retry (juju resolved --no-retry), keeps the hosts of that
+// hook's unit as last read until the unit changes again or the next full
+// re-read: every update-status hook once [DefaultRereadInterval] (see
 // [WithRereadInterval]) has passed since the last one, and every
 // upgrade-charm hook. Departed and broken hooks and all other hooks may be
 // skipped: the listing checks of the next hook drop what left.

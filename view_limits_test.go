@@ -11,7 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/internal/statekey"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -174,4 +176,63 @@ func (r renamed) RelationIDs(ctx context.Context, endpoint string) ([]string, er
 		endpoint = "reverseproxy"
 	}
 	return r.Model.RelationIDs(ctx, endpoint)
+}
+
+// TestViewAtJujuStateLimits: the largest view kept, of an endpoint whose
+// name has the longest length kept, goes through Juju's state-set checks
+// (keys of at most 256 bytes as the controller counts them, values of at
+// most 64 KiB) and is used by the next hook.
+func TestViewAtJujuStateLimits(t *testing.T) {
+	ctx := context.Background()
+	ep := strings.Repeat("e", 200)
+	long := strings.Repeat("a", 60) + "." + strings.Repeat("b", 60)
+	units := map[string]map[string]string{}
+	for size, u := 0, 0; ; u++ {
+		var entries []string
+		for e := range 10 {
+			entries = append(entries, fmt.Sprintf(`{"hostname":"h%d-%d.%s","private-address":"p%d-%d.%s","port":80}`, u, e, long, u, e, long))
+			size += 2*(len(long)+10) + 6
+		}
+		if size > httprelation.MaxViewBytes-4<<10 {
+			break
+		}
+		bag := backendBag(fmt.Sprintf("10.0.%d.%d", u/250, 1+u%250), "80")
+		bag["extended_data"] = "[" + strings.Join(entries, ",") + "]"
+		units[fmt.Sprintf("web/%d", u)] = bag
+	}
+	rel := ep + ":3"
+	m := httprelationtest.New(t, &toolsim.Model{Unit: "haproxy/0", Hook: plainHook("config-changed"),
+		Relations: map[string]toolsim.Relation{rel: {RemoteApp: "web", Units: units}}})
+	store := hooktools.NewStateStore(m.Tools())
+	hook := func(h toolsim.Hook) (int, []slog.Record) {
+		require.NoError(t, m.SetHook(h))
+		m.ResetCalls()
+		reg, err := httprelation.NewRegistry(ctx, store)
+		require.NoError(t, err)
+		logs := &recordHandler{}
+		got, err := httprelation.NewRequires(m, ep, httprelation.WithLogger(slog.New(logs)), httprelation.WithIncrementalView(reg)).Services(ctx)
+		require.NoError(t, err)
+		reads := m.CallCount(httprelationtest.CallUnitData)
+		full, err := httprelation.NewRequires(m, ep, httprelation.WithLogger(silent)).Services(ctx)
+		require.NoError(t, err)
+		require.Equal(t, full, got)
+		require.NoError(t, reg.Save(ctx), "Juju's state-set takes the view")
+		return reads, logs.all()
+	}
+	reads, logs := hook(plainHook("config-changed"))
+	assert.Equal(t, len(units), reads)
+	assert.Empty(t, logs, "kept, not past the limits")
+	size := 0
+	for k, v := range m.State() {
+		assert.LessOrEqual(t, statekey.Size(k), statekey.MaxSize, k)
+		assert.LessOrEqual(t, len(v), hooktools.MaxStateValueSize, k)
+		size += len(v)
+	}
+	assert.Greater(t, size, httprelation.MaxViewBytes-16<<10, "near the limit")
+	assert.Greater(t, len(m.State()), 8, "in several values")
+
+	require.NoError(t, m.SetUnitData(rel, "web/7", backendBag("10.9.9.9", "81")))
+	reads, logs = hook(toolsim.Hook{Name: ep + "-relation-changed", RelationID: rel, RemoteUnit: "web/7"})
+	assert.Equal(t, 1, reads)
+	assert.Empty(t, logs)
 }

@@ -180,7 +180,7 @@ func TestViewCorruptStateIsReplaced(t *testing.T) {
 		"units when over": func(s map[string]string) {
 			s["view.reverseproxy.0"] = "httprelation-view 1 0 over\n1 web/0 10.0.0.1,80\n"
 		},
-		"negative time": func(s map[string]string) { s["view.reverseproxy.0"] = "httprelation-view 1 -5 kept\n" },
+		"bad time": func(s map[string]string) { s["view.reverseproxy.0"] = "httprelation-view 1 5m kept\n" },
 		"too many parts": func(s map[string]string) {
 			for i := range 30 {
 				s[fmt.Sprintf("view.reverseproxy.%d", i)] = "\n"

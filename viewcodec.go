@@ -129,8 +129,11 @@ func decodeView(text string) (storedView, error) {
 	if f[1] != viewFormat {
 		return storedView{}, fmt.Errorf("%w: format %s, this library reads %s", errViewCorrupt, Quote(f[1]), viewFormat)
 	}
+	// Any time is one a clock can give (a fake clock at time.Time{} is
+	// before 1970): refusing some would make a view that this code wrote
+	// unusable, in every hook.
 	lastFull, err := strconv.ParseInt(f[2], 10, 64)
-	if err != nil || lastFull < 0 {
+	if err != nil {
 		return storedView{}, fmt.Errorf("%w: time %s", errViewCorrupt, Quote(f[2]))
 	}
 	view := storedView{usable: true, lastFull: lastFull, units: map[viewKey][]Host{}}

@@ -18,16 +18,18 @@ const incrementalHelp = `
 With --incremental the command keeps the hosts it read in the charm's
 state (--store) and reads in each hook only what can have changed: the
 hook's remote unit in a relation-joined or -changed hook, and units it
-does not hold yet. A hook then costs one relation-ids, one relation-list
-per relation and at most one relation-get whatever the number of units,
-plus one state-get and, when something changed, one state-set.
+does not hold yet. Once it holds every unit, a hook costs one
+relation-ids, one relation-list per relation and at most one relation-get
+whatever the number of units, plus one state-get and, when something
+changed, one state-set.
 
 It relies on Juju running relation-changed after every change of a remote
 unit's data: run it, and let it succeed, in every <endpoint>-relation-joined
 and -relation-changed hook (a dispatch script that runs it in every hook
-does). A hook that skips it keeps that unit's hosts as last read until the
-unit changes again or the next full re-read: in upgrade-charm, and in
-update-status once 5 minutes have passed since the last one. What it keeps
+does). A hook that skips it, or a failed one resolved with --no-retry,
+keeps that unit's hosts as last read until the unit changes again or the
+next full re-read: in upgrade-charm, and in update-status once 5 minutes
+have passed since the last one. What it keeps
 is saved only when it succeeds, so a failed hook changes nothing and
 Juju's retry reads again; a lost store means reading every unit once.
 Past 5000 units it reads every unit in every hook, with one warning.`
