@@ -5,9 +5,10 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/juju/names/v5"
+
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // ParsePort parses a port as the http interface writes it: ASCII decimal
@@ -124,7 +125,7 @@ func checkDNSName(s string) error {
 				return fmt.Errorf("%w: %s has a label starting with '-'", ErrInvalidAddress, Quote(s))
 			}
 		default:
-			return fmt.Errorf("%w: %s contains %s", ErrInvalidAddress, Quote(s), describeChar(s[i:]))
+			return fmt.Errorf("%w: %s contains %s", ErrInvalidAddress, Quote(s), badchar.Describe(s[i:]))
 		}
 		label++
 		if label > 63 {
@@ -135,18 +136,6 @@ func checkDNSName(s string) error {
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-// describeChar names the character s starts with for an error message: the
-// whole rune, quoted and with its code point, when s starts with valid
-// UTF-8 ('é' (U+00E9), not the 'Ã' of its first byte), else the byte in
-// hex, which is all there is to say about it. s is not empty.
-func describeChar(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError && size == 1 {
-		return fmt.Sprintf("byte 0x%02x", s[0])
-	}
-	return fmt.Sprintf("%q (%U)", r, r)
-}
 
 // MaxAppName is the longest application name Juju creates: juju deploy
 // refuses longer ones (juju/juju#20223), because a Kubernetes service

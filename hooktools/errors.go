@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // Sentinel errors of this package, testable with errors.Is.
@@ -108,6 +109,7 @@ type ParseError struct {
 const maxQuotedOutput = 200
 
 func newParseError(tool string, out []byte, err error) *ParseError {
+	err = badchar.JSON(err, out)
 	s := string(out)
 	if len(s) > maxQuotedOutput {
 		s = s[:maxQuotedOutput] + "..."

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/toolsim"
+)
+
+// These run `http-relation services` under the simulator against inputs
+// of a second, attacker's review of issue 9's classes, beyond those of
+// hostile_tools_e2e_test.go and hostile_data_e2e_test.go.
+
+// TestAttackJSONErrorsNameTheCharacter (class 10): JSON that does not
+// parse, from a tool or in a remote unit's extended_data, is reported
+// naming the offending character as the rune it is.
+func TestAttackJSONErrorsNameTheCharacter(t *testing.T) {
+	t.Parallel()
+	t.Run("tool output", func(t *testing.T) {
+		t.Parallel()
+		faults := map[string]toolsim.Fault{"relation-get web/1": {Stdout: `{"port":"80",é}`}}
+		sim := startHostile(t, hostileWorld(2, faults), true)
+		res := runSim(t, sim, "services", "reverseproxy")
+		assert.Equal(t, 1, res.ExitCode)
+		assert.Empty(t, res.Stdout)
+		assert.Contains(t, res.Stderr, `invalid character 'é' (U+00E9) looking for beginning of object key string`)
+		assert.NotContains(t, res.Stderr, "Ã")
+		assertOneLine(t, res.Stderr)
+	})
+	t.Run("extended_data", func(t *testing.T) {
+		t.Parallel()
+		m := hostileWorld(2, nil)
+		m.Relations["reverseproxy:3"].Units["web/1"]["extended_data"] = "\ufeff[]"
+		sim := startHostile(t, m, true)
+		res := runSim(t, sim, "services", "reverseproxy")
+		require.Equal(t, 0, res.ExitCode, res.Stderr)
+		assert.Contains(t, res.Stdout, `"hostname":"10.0.0.2"`, "the unit's own host is kept")
+		assert.Contains(t, res.Stderr, `invalid character '\\ufeff' (U+FEFF) looking for beginning of value`)
+		assert.NotContains(t, res.Stderr, "ï")
+		assertOneLine(t, res.Stderr)
+	})
+}
