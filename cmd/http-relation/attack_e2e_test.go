@@ -42,3 +42,32 @@ func TestAttackJSONErrorsNameTheCharacter(t *testing.T) {
 		assertOneLine(t, res.Stderr)
 	})
 }
+
+// TestAttackUnreadableAddress (class 6): a hostname or private-address
+// that is not a JSON string drops the unit's top-level host with one
+// warning naming unit and key; the unit is not served at the other
+// address, and its extended_data and the other units are kept.
+func TestAttackUnreadableAddress(t *testing.T) {
+	t.Parallel()
+	faults := map[string]toolsim.Fault{
+		"relation-get web/1": {Stdout: `{"port":"8081","private-address":"10.0.0.2","hostname":{"name":"web.example"}}`},
+		"relation-get web/2": {Stdout: `{"port":"8081","hostname":"web.example","private-address":["10.0.0.3"]}`},
+		"relation-get web/3": {Stdout: `{"port":"8081","private-address":"10.0.0.4","hostname":null,` +
+			`"extended_data":"[{\"hostname\":\"10.0.9.9\",\"port\":80}]"}`},
+	}
+	sim := startHostile(t, hostileWorld(4, faults), true)
+	res := runSim(t, sim, "services", "reverseproxy")
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+	assert.Equal(t, `[{"service_name":"web","hosts":[`+
+		`{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080},`+
+		`{"hostname":"10.0.9.9","private-address":"10.0.9.9","port":80}]}]`+"\n", res.Stdout)
+	lines := stderrLines(res.Stderr)
+	require.Len(t, lines, 3, res.Stderr)
+	for i, want := range []string{
+		`unit=web/1 key=hostname .* error="value is not a string: JSON object"$`,
+		`unit=web/2 key=private-address .* error="value is not a string: JSON array"$`,
+		`unit=web/3 key=hostname value="\\"null\\"" error="value is not a string: JSON null"$`,
+	} {
+		assert.Regexp(t, `^level=WARN msg="httprelation: ignoring invalid remote data" endpoint=reverseproxy relation=reverseproxy:3 `+want, lines[i])
+	}
+}
