@@ -47,9 +47,10 @@ const maxDNSName = 253
 // brackets) or an RFC 1123 DNS name: ASCII letters, digits and hyphens,
 // labels of 1..63 characters not starting or ending with a hyphen, at most
 // 253 characters, no trailing dot, and a last label that starts with a
-// letter. Anything else, including whitespace, quotes and control
-// characters, is rejected: these values end up in proxy configuration
-// files.
+// letter; not "localhost" or another name that every machine resolves
+// to an address of its own. Anything else, including whitespace, quotes
+// and control characters, is rejected: these values end up in proxy
+// configuration files.
 //
 // The last-label rule is what keeps an address from passing as a name.
 // The C resolver (inet_aton, behind getaddrinfo) reads "0x7f000001",
@@ -82,7 +83,29 @@ func CanonicalAddress(s string) (string, error) {
 		return "", err
 	}
 	// ToLower returns s itself when it has no upper-case letter.
-	return strings.ToLower(s), nil
+	name := strings.ToLower(s)
+	if isLoopbackName(name) {
+		return "", fmt.Errorf("%w: %s names an address of this machine, which the resolver answers without DNS", ErrInvalidAddress, Quote(s))
+	}
+	return name, nil
+}
+
+// isLoopbackName reports whether name, in lower case, is one that every
+// stock machine resolves without DNS to an address of its own: RFC 6761
+// has resolvers answer "localhost" and every name under it with the
+// loopback address, and the default /etc/hosts of Debian, Ubuntu and Red
+// Hat map the others to loopback or multicast addresses. A remote unit
+// naming one would point a proxy at the proxy's own machine: an address
+// in disguise, like "0x7f000001".
+func isLoopbackName(name string) bool {
+	switch name {
+	case "localhost", "localhost.localdomain",
+		"localhost4", "localhost4.localdomain4", "localhost6", "localhost6.localdomain6",
+		"ip6-localhost", "ip6-loopback", "ip6-localnet", "ip6-mcastprefix",
+		"ip6-allnodes", "ip6-allrouters", "ip6-allhosts":
+		return true
+	}
+	return strings.HasSuffix(name, ".localhost")
 }
 
 // canonicalIP returns the canonical text of ip, parsed from s: s itself

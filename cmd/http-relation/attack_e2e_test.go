@@ -71,3 +71,34 @@ func TestAttackUnreadableAddress(t *testing.T) {
 		assert.Regexp(t, `^level=WARN msg="httprelation: ignoring invalid remote data" endpoint=reverseproxy relation=reverseproxy:3 `+want, lines[i])
 	}
 }
+
+// TestAttackLoopbackNames (class 1): "localhost", the names under it and
+// the other names every machine answers without DNS are refused as
+// hostname, private-address and in extended_data, like numbers in
+// disguise; configure refuses them as flags.
+func TestAttackLoopbackNames(t *testing.T) {
+	t.Parallel()
+	stdout, warnings := servicesWithWarnings(t, map[string]toolsim.Relation{
+		"reverseproxy:3": relation("web", proxyAddr, map[string]map[string]string{
+			"web/0": withKeys(backend("10.0.0.1", "8080"), "hostname", "localhost"),
+			"web/1": withKeys(enteredScope("LOCALHOST.localdomain"), "port", "80"),
+			"web/2": withKeys(backend("10.0.0.3", "8080"), "extended_data",
+				`[{"hostname":"api.localhost","port":80},{"private-address":"ip6-loopback","port":81},{"hostname":"localhost.example","port":82}]`),
+		}),
+	})
+	assert.Equal(t, `[{"service_name":"web","hosts":[`+
+		`{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":8080},`+
+		`{"hostname":"localhost.example","private-address":"localhost.example","port":82}]}]`+"\n", stdout)
+	matchLines(t, warnings, []string{
+		`unit=web/0 key=hostname value=.*localhost.* error=.*without DNS`,
+		`unit=web/1 key=private-address value=.*LOCALHOST\.localdomain.* error=.*without DNS`,
+		`unit=web/2 key=extended_data .*without DNS.* index=0$`,
+		`unit=web/2 key=extended_data .*without DNS.* index=1$`,
+	})
+
+	sim := startSim(t, providerModel(map[string]toolsim.Relation{"website:1": relation("haproxy", webAddr, nil)}), "web", hook{name: "config-changed"})
+	res := runSim(t, sim, "configure", "website", "--port", "80", "--hostname", "localhost")
+	assert.Equal(t, 2, res.ExitCode, res.Stderr)
+	assert.Contains(t, res.Stderr, "without DNS")
+	assert.Zero(t, countCalls(t, sim)["relation-set"])
+}
