@@ -2,10 +2,14 @@ package hooktools
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/charmkit/httprelation"
 )
 
 // TestClass10ParseErrorsNameTheCharacter: tool output that is not JSON
@@ -46,6 +50,46 @@ func TestClass10ParseErrorsNameTheCharacter(t *testing.T) {
 			for _, latin1 := range []string{"Ã", "ï", "â", "ÿ", "æ", "ð"} {
 				assert.NotContains(t, err.Error(), latin1)
 			}
+		})
+	}
+}
+
+// TestClass8DepartureIsJujusOwnAnswer: only relation-get's answer for a
+// unit whose settings are gone, as Juju gives it (exit status 1, one
+// error line ending `unit "U": settings not found`, U the unit asked
+// for), counts as a unit that left. Any other wording, another unit,
+// another exit status or a second error fails the read.
+func TestClass8DepartureIsJujusOwnAnswer(t *testing.T) {
+	const juju = `ERROR cannot read settings for unit "web/2" in relation "lb:backends web:website": unit "web/2": settings not found`
+	args := []string{"--format=json", "-r=backends:3", "-", "web/2"}
+	for _, tc := range []struct {
+		name   string
+		exit   int
+		stderr string
+		args   []string
+		left   bool
+	}{
+		{"juju's answer", 1, juju + "\n", args, true},
+		{"without a trailing newline", 1, juju, args, true},
+		{"with CRLF", 1, juju + "\r\n", args, true},
+		{"after a warning line", 1, "WARNING agent slow\n" + juju + "\n", args, true},
+		{"exit status 2", 2, juju + "\n", args, false},
+		{"exit status 127", 127, juju + "\n", args, false},
+		{"another unit named", 1, strings.ReplaceAll(juju, "web/2", "web/3") + "\n", args, false},
+		{"the unit as a prefix of another", 1, strings.ReplaceAll(juju, `"web/2"`, `"web/22"`) + "\n", args, false},
+		{"no unit named", 1, "ERROR connection is shut down: settings not found\n", args, false},
+		{"bare", 1, "ERROR settings not found\n", args, false},
+		{"upper case", 1, strings.ToUpper(juju) + "\n", args, false},
+		{"more after it", 1, juju + " (retrying)\n", args, false},
+		{"a second line after it", 1, juju + "\nconnection is shut down\n", args, false},
+		{"a second error after it", 1, juju + "\nERROR connection is shut down\n", args, false},
+		{"a second error before it", 1, "ERROR connection is shut down\n" + juju + "\n", args, false},
+		{"permission denied", 1, "ERROR permission denied\n", args, false},
+		{"no arguments known", 1, juju + "\n", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := &ToolError{Tool: "relation-get", Args: tc.args, ExitCode: tc.exit, Message: toolMessage(tc.stderr)}
+			assert.Equal(t, tc.left, errors.Is(fmt.Errorf("read: %w", err), httprelation.ErrUnitNotFound))
 		})
 	}
 }

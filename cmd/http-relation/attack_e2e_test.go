@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,4 +102,40 @@ func TestAttackLoopbackNames(t *testing.T) {
 	assert.Equal(t, 2, res.ExitCode, res.Stderr)
 	assert.Contains(t, res.Stderr, "without DNS")
 	assert.Zero(t, countCalls(t, sim)["relation-set"])
+}
+
+// TestAttackDepartureWording (class 8): a relation-get failure counts as
+// a unit that left only when it is Juju's own answer for the unit asked
+// for; near misses fail the command with status 1 and print nothing.
+func TestAttackDepartureWording(t *testing.T) {
+	t.Parallel()
+	juju := `ERROR cannot read settings for unit "web/1" in relation "haproxy:reverseproxy web:website": unit "web/1": settings not found` + "\n"
+	for _, tc := range []struct {
+		name string
+		f    toolsim.Fault
+		left bool
+	}{
+		{"juju's answer", toolsim.Fault{Exit: 1, Stderr: juju}, true},
+		{"exit status 2", toolsim.Fault{Exit: 2, Stderr: juju}, false},
+		{"another unit", toolsim.Fault{Exit: 1, Stderr: strings.ReplaceAll(juju, "web/1", "web/0")}, false},
+		{"no unit", toolsim.Fault{Exit: 1, Stderr: "ERROR connection is shut down: settings not found\n"}, false},
+		{"a second error", toolsim.Fault{Exit: 1, Stderr: "ERROR connection is shut down\n" + juju}, false},
+		{"a second line", toolsim.Fault{Exit: 1, Stderr: juju + "while reconnecting\n"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sim := startHostile(t, hostileWorld(3, map[string]toolsim.Fault{"relation-get web/1": tc.f}), true)
+			res := runSim(t, sim, "services", "reverseproxy")
+			if tc.left {
+				require.Equal(t, 0, res.ExitCode, res.Stderr)
+				assert.NotContains(t, res.Stdout, "10.0.0.2")
+				assert.Contains(t, res.Stderr, `msg="httprelation: skipping remote unit that left the relation"`)
+				return
+			}
+			assert.Equal(t, 1, res.ExitCode, res.Stderr)
+			assert.Empty(t, res.Stdout, "no partial list")
+			assert.Contains(t, res.Stderr, `unit "web/1": relation-get --format=json -r=reverseproxy:3 - web/1: exit status `)
+			assertOneLine(t, res.Stderr)
+		})
+	}
 }

@@ -245,7 +245,7 @@ func TestHostileToolsErrorsQuoted(t *testing.T) {
 		sim := startHostile(t, hostileWorld(1, faults), true)
 		res := runSim(t, sim, "services", "reverseproxy")
 		assert.Equal(t, 1, res.ExitCode)
-		assert.Contains(t, res.Stderr, `exit status 1: "forged\rline"`)
+		assert.Contains(t, res.Stderr, `exit status 1: "\x1b[2Jwiped\nERROR forged\rline"`)
 		assertOneLine(t, res.Stderr)
 	})
 	t.Run("relative PATH entry", func(t *testing.T) {
