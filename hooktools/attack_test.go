@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
 )
@@ -90,6 +91,58 @@ func TestClass8DepartureIsJujusOwnAnswer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := &ToolError{Tool: "relation-get", Args: tc.args, ExitCode: tc.exit, Message: toolMessage(tc.stderr)}
 			assert.Equal(t, tc.left, errors.Is(fmt.Errorf("read: %w", err), httprelation.ErrUnitNotFound))
+		})
+	}
+}
+
+// TestClass7NoRepeatsNoOtherSpellings: Juju prints each relation id,
+// unit and key once, and relation numbers without leading zeros. A list
+// with a repeat, a map with a key given twice (by any spelling of it,
+// escapes included) or a relation id Juju would not spell so is a
+// ParseError, not read by a guess (which of two values wins, or whether
+// "backends:03" is the relation of a relation-broken hook "backends:3").
+func TestClass7NoRepeatsNoOtherSpellings(t *testing.T) {
+	ctx := context.Background()
+	reads := map[string]func(acc *Accessor) (any, error){
+		"relation-ids":  func(acc *Accessor) (any, error) { return acc.RelationIDs(ctx, "backends") },
+		"relation-list": func(acc *Accessor) (any, error) { return acc.RelationUnits(ctx, "backends:3") },
+		"relation-get":  func(acc *Accessor) (any, error) { return acc.UnitData(ctx, "backends:3", "web/0") },
+		"state-get":     func(acc *Accessor) (any, error) { return NewStateStore(acc.call.runner).Load(ctx) },
+	}
+	for _, tc := range []struct {
+		tool, out string
+		want      any // nil: a ParseError naming what repeats
+		repeated  string
+	}{
+		{"relation-ids", `["backends:3","backends:3"]`, nil, `"backends:3"`},
+		{"relation-ids", `["backends:3","backends:12","backends:3"]`, nil, `"backends:3"`},
+		{"relation-ids", `["backends:03"]`, nil, `"backends:03"`},
+		{"relation-ids", `["backends:00"]`, nil, `"backends:00"`},
+		{"relation-ids", `["backends:0","backends:10"]`, []string{"backends:0", "backends:10"}, ""},
+		{"relation-list", `["web/0","web/0"]`, nil, `"web/0"`},
+		{"relation-list", `["web/0","web/1","web/2","web/1"]`, nil, `"web/1"`},
+		{"relation-list", `["web/0","web/00"]`, []string{"web/0", "web/00"}, ""}, // the library checks unit names
+		{"relation-get", `{"port":"80","port":"81"}`, nil, `"port"`},
+		{"relation-get", `{"port":"80","p\u006frt":"81"}`, nil, `"port"`},
+		{"relation-get", `{"port":"80","hostname":"a","port":80}`, nil, `"port"`},
+		{"relation-get", `{"port":"80","PORT":"81"}`, map[string]string{"port": "80", "PORT": "81"}, ""},
+		{"relation-get", `{"port":"80","x":"{\"port\":1,\"port\":2}"}`, map[string]string{"port": "80", "x": `{"port":1,"port":2}`}, ""},
+		{"state-get", `{"flag.a":"1","flag.a":"1"}`, nil, `"flag.a"`},
+		{"state-get", `{"flag.a":"1","flag.b":"1"}`, map[string]string{"flag.a": "1", "flag.b": "1"}, ""},
+	} {
+		t.Run(tc.tool+" "+tc.out, func(t *testing.T) {
+			r := &funcRunner{fn: func(_ context.Context, c call) ([]byte, error) {
+				return []byte(tc.out), nil
+			}}
+			got, err := reads[tc.tool](New(r))
+			if tc.want != nil {
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, got)
+				return
+			}
+			pe := requireParseError(t, err, tc.tool)
+			assert.Contains(t, pe.Err.Error(), tc.repeated)
+			assertPrintable(t, err.Error())
 		})
 	}
 }

@@ -139,3 +139,30 @@ func TestAttackDepartureWording(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackRepeatsAndSpellings (class 7): a repeated relation id, unit
+// or key, or a relation number Juju would not write, fails the command:
+// no service list is printed from a guess.
+func TestAttackRepeatsAndSpellings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		key, out, tool, why string
+	}{
+		{"relation-ids", `["reverseproxy:3","reverseproxy:3"]`, "relation-ids", `"reverseproxy:3" is listed twice`},
+		{"relation-ids", `["reverseproxy:03"]`, "relation-ids", `"reverseproxy:03" is not a relation id of reverseproxy`},
+		{"relation-list", `["web/0","web/1","web/0"]`, "relation-list", `"web/0" is listed twice`},
+		{"relation-get web/1", `{"port":"8080","private-address":"10.0.0.2","port":"6379"}`, "relation-get", `key "port" appears twice`},
+		{"relation-get web/1", `{"port":"8080","private-address":"10.0.0.2","p\u006frt":"6379"}`, "relation-get", `key "port" appears twice`},
+	} {
+		t.Run(tc.key+" "+tc.out, func(t *testing.T) {
+			t.Parallel()
+			sim := startHostile(t, hostileWorld(2, map[string]toolsim.Fault{tc.key: {Stdout: tc.out}}), true)
+			res := runSim(t, sim, "services", "reverseproxy")
+			assert.Equal(t, 1, res.ExitCode, res.Stderr)
+			assert.Empty(t, res.Stdout)
+			assert.Regexp(t, `^http-relation: services reverseproxy: .*`+tc.tool+`: cannot parse output `, res.Stderr)
+			assert.Contains(t, res.Stderr, tc.why)
+			assertOneLine(t, res.Stderr)
+		})
+	}
+}
