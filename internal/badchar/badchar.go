@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -22,6 +23,42 @@ func Describe(s string) string {
 		return fmt.Sprintf("byte 0x%02x", s[0])
 	}
 	return fmt.Sprintf("%q (%U)", r, r)
+}
+
+// Escape returns s with every rune that a terminal or a log would not
+// show as plain text of one line written as a Go escape: controls and
+// newlines (\x1b, \n), format characters such as bidi overrides
+// (\u202e) and bytes that are not UTF-8 (\xff). Printable text, non-ASCII
+// included, stays as it is, so a message keeps its wording; a string
+// without such runes is returned as is.
+func Escape(s string) string {
+	var b strings.Builder
+	done := 0 // s[:done] is in b
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		invalid := r == utf8.RuneError && size == 1
+		if !invalid && (r == ' ' || unicode.IsPrint(r)) {
+			i += size
+			continue
+		}
+		b.WriteString(s[done:i])
+		if invalid {
+			const hex = "0123456789abcdef"
+			b.WriteString(`\x`)
+			b.WriteByte(hex[s[i]>>4])
+			b.WriteByte(hex[s[i]&0xf])
+		} else {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+		done = i
+	}
+	if done == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
+	return b.String()
 }
 
 // JSON returns err, an error of json.Unmarshal on data, with the

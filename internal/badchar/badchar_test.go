@@ -47,3 +47,21 @@ func TestJSONKeepsOtherErrors(t *testing.T) {
 		assert.Same(t, tc.err, JSON(tc.err, tc.data), "%v", tc.err)
 	}
 }
+
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text, 'quoted' and \"double\"": "plain text, 'quoted' and \"double\"",
+		"wéb 日本 🙂 é\u0301":                    "wéb 日本 🙂 é\u0301",
+		"a\x1b[2Jb":                           `a\x1b[2Jb`,
+		"line\nERROR forged\r":                `line\nERROR forged\r`,
+		"x\u202ey\u2028z\ufeff":               `x\u202ey\u2028z\ufeff`,
+		"\xff\xc3 and \ufffd":                 `\xff\xc3 and ` + "\ufffd",
+		"\x00\x7f\u0085":                      `\x00\x7f\u0085`,
+		"":                                    "",
+	} {
+		assert.Equal(t, want, Escape(in), "%q", in)
+		assert.Equal(t, Escape(in), Escape(Escape(in)), "escaping twice changes nothing more: %q", in)
+	}
+	s := "nothing to escape"
+	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = Escape(s) }))
+}
