@@ -146,3 +146,70 @@ func TestClass7NoRepeatsNoOtherSpellings(t *testing.T) {
 		})
 	}
 }
+
+// listOfSize is a JSON list of distinct names made by name, size bytes
+// long in all (padded with spaces, which JSON allows).
+func listOfSize(size int, name func(i int) string) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := 0; ; i++ {
+		item := `"` + name(i) + `"`
+		if i > 0 {
+			item = "," + item
+		}
+		if b.Len()+len(item)+1 > size {
+			break
+		}
+		b.WriteString(item)
+	}
+	b.WriteString(strings.Repeat(" ", size-b.Len()-1))
+	b.WriteString("]")
+	return b.String()
+}
+
+// TestClass5ListCap: relation-ids and relation-list answers are read up
+// to MaxListOutput: decoded, a list costs many times its bytes (a 16 MiB
+// relation-list of short unit names took http-relation services to
+// 230 MB before any bag was read), and Juju's lists of ids and unit
+// names are far shorter. One byte more fails the read with
+// ErrOutputTooLarge.
+func TestClass5ListCap(t *testing.T) {
+	ctx := context.Background()
+	unit := func(i int) string { return fmt.Sprintf("web/%d", i) }
+	id := func(i int) string { return fmt.Sprintf("backends:%d", i) }
+	for _, tc := range []struct {
+		tool string
+		size int
+		ok   bool
+	}{
+		{"relation-list", MaxListOutput, true},
+		{"relation-list", MaxListOutput + 1, false},
+		{"relation-list", 16 << 20, false},
+		{"relation-ids", MaxListOutput, true},
+		{"relation-ids", MaxListOutput + 1, false},
+	} {
+		t.Run(fmt.Sprintf("%s %d", tc.tool, tc.size), func(t *testing.T) {
+			name := unit
+			if tc.tool == "relation-ids" {
+				name = id
+			}
+			out := listOfSize(tc.size, name)
+			require.Len(t, out, tc.size)
+			acc := New(&funcRunner{fn: func(context.Context, call) ([]byte, error) { return []byte(out), nil }})
+			var list []string
+			var err error
+			if tc.tool == "relation-ids" {
+				list, err = acc.RelationIDs(ctx, "backends")
+			} else {
+				list, err = acc.RelationUnits(ctx, "backends:1")
+			}
+			if tc.ok {
+				require.NoError(t, err)
+				assert.Greater(t, len(list), MaxListOutput/20)
+				return
+			}
+			require.ErrorIs(t, err, ErrOutputTooLarge)
+			assert.ErrorContains(t, err, fmt.Sprintf("more than %d bytes", MaxListOutput))
+		})
+	}
+}

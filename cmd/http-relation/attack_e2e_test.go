@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -186,4 +187,44 @@ func TestAttackStoredViewSpelling(t *testing.T) {
 		`{"hostname":"10.0.0.2","private-address":"10.0.0.2","port":80},`+
 		`{"hostname":"web.example","private-address":"10.0.0.1","port":80}]}]`+"\n", res.Stdout)
 	assert.Equal(t, 2, countCalls(t, sim)["relation-get"], "every unit read again")
+}
+
+// TestAttackHugeLists (class 5): a relation-list or relation-ids answer
+// over hooktools.MaxListOutput fails the command at once with status 1,
+// before a unit is read; one at the cap is read.
+func TestAttackHugeLists(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		key  string
+		size int
+		ok   bool
+	}{
+		{"relation-list", hooktools.MaxListOutput + 1, false},
+		{"relation-list", 16 << 20, false},
+		{"relation-ids", hooktools.MaxListOutput + 1, false},
+		{"relation-list", hooktools.MaxListOutput, true},
+	} {
+		t.Run(fmt.Sprintf("%s %d", tc.key, tc.size), func(t *testing.T) {
+			t.Parallel()
+			item := "web/0"
+			if tc.key == "relation-ids" {
+				item = "reverseproxy:3"
+			}
+			// Spaces pad the list to its size: JSON allows them between
+			// elements, and the answer stays Juju's list of one.
+			head := `["` + item + `"`
+			f := toolsim.Fault{Stdout: head + strings.Repeat(" ", tc.size-len(head)-1) + "]"}
+			sim := startHostile(t, hostileWorld(2, map[string]toolsim.Fault{tc.key: f}), false)
+			res := runSim(t, sim, "services", "reverseproxy")
+			if tc.ok {
+				require.Equal(t, 0, res.ExitCode, res.Stderr)
+				assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]`+"\n", res.Stdout)
+				return
+			}
+			assert.Equal(t, 1, res.ExitCode, res.Stderr)
+			assert.Empty(t, res.Stdout)
+			assert.Contains(t, res.Stderr, fmt.Sprintf("%s: hook tool output too large: more than %d bytes", tc.key, hooktools.MaxListOutput))
+			assertOneLine(t, res.Stderr)
+		})
+	}
 }
