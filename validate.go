@@ -187,11 +187,12 @@ func Quote(s string) string {
 	return strconv.Quote(s[:maxQuoted]) + fmt.Sprintf("...(%d bytes)", len(s))
 }
 
-// quoteKey renders a bag key for a message: as is when it is a plain key
-// (ASCII letters, digits, '-', '_', '.'), as every key of the interface
-// is, else with [Quote], since a remote unit chooses its keys too.
+// quoteKey renders a bag key for a message: as is when it is a short
+// plain key (ASCII letters, digits, '-', '_', '.'), as every key of the
+// interface is, else with [Quote], since a remote unit chooses its keys
+// too.
 func quoteKey(k string) string {
-	if k == "" {
+	if k == "" || len(k) > maxQuoted {
 		return Quote(k)
 	}
 	for i := 0; i < len(k); i++ {

@@ -228,3 +228,34 @@ func TestAttackHugeLists(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackWarningFlood (classes 5 and 9): the warnings of one read are
+// capped, 8 per unit and 64 in all, and a key is cut in them, so what
+// the remote side publishes cannot make the command write megabytes or
+// thousands of lines (200 units of a 1 MiB key holding a number wrote
+// 210 MB to stderr, at a peak RSS of 447 MB).
+func TestAttackWarningFlood(t *testing.T) {
+	t.Parallel()
+	head := `{"port":"8080","private-address":"10.9.0.1","`
+	bigKey := toolsim.Fault{Stdout: head, Fill: hooktools.MaxBagOutput - len(head) - 10, StdoutEnd: `":1}`}
+	m := hostileWorld(30, map[string]toolsim.Fault{"relation-get web/1": bigKey})
+	var entries []string
+	for i := range 256 {
+		entries = append(entries, fmt.Sprintf(`{"hostname":"bad host %d","port":80}`, i))
+	}
+	rel := m.Relations["reverseproxy:3"]
+	rel.Units["web/0"]["extended_data"] = "[" + strings.Join(entries, ",") + "]"
+	for i := 2; i < 30; i++ {
+		rel.Units[fmt.Sprintf("web/%d", i)] = map[string]string{"private-address": "10.0.0.1", "hostname": "a b", "port": "http"}
+	}
+	sim := startHostile(t, m, false)
+	res := runSim(t, sim, "services", "reverseproxy")
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	assert.Contains(t, res.Stdout, `"hostname":"10.9.0.1"`, "web/1's host is served")
+	lines := stderrLines(res.Stderr)
+	require.Len(t, lines, 65)
+	assert.Less(t, len(res.Stderr), 64<<10)
+	assert.Equal(t, 8, strings.Count(res.Stderr, "unit=web/0 "), "8 of web/0's 256")
+	assert.Contains(t, res.Stderr, `unit=web/1 key="xxxxxxxx`)
+	assert.Regexp(t, `^level=WARN msg="httprelation: more warnings about remote data, not logged one by one" endpoint=reverseproxy not_logged=249$`, lines[64]) // 248 of web/0, 1 past 64
+}
