@@ -121,3 +121,39 @@ func TestEntryErrorCutsTheKey(t *testing.T) {
 	e := &httprelation.EntryError{Key: "port", Value: "x", Index: -1, Err: httprelation.ErrInvalidPort}
 	assert.Equal(t, `port = "x": invalid port`, e.Error(), "a plain key stays as it is")
 }
+
+// TestServicesMalformedNameWarningsAreBounded: unit names that Juju
+// cannot produce are warned about one by one up to 64 per read, then
+// counted in one warning, as the warnings about remote data are: a tool
+// listing thousands of them cannot have every hook write thousands of
+// lines.
+func TestServicesMalformedNameWarningsAreBounded(t *testing.T) {
+	for _, n := range []int{64, 65, 1000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			m := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+			units := []string{"web/0"}
+			for i := range n {
+				units = append(units, fmt.Sprintf("WEB/%d", i))
+			}
+			tools := hostileTools{Model: m, units: map[string][]string{"backends:1": append(units, "web/1")}}
+			got, records, err := hostileServices(t, tools)
+			require.NoError(t, err)
+			assert.Equal(t, []httprelation.Service{
+				{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
+				{Name: "web", Hosts: []httprelation.Host{hostileTop, hostileWeb1}},
+			}, got)
+			logged := min(n, 64)
+			for i, r := range records[:logged] {
+				assert.Equal(t, "httprelation: skipping remote unit with a malformed name", r["msg"])
+				assert.Equal(t, httprelation.Quote(fmt.Sprintf("WEB/%d", i)), r["unit"], "in listing order")
+			}
+			if n == logged {
+				require.Len(t, records, logged)
+				return
+			}
+			require.Len(t, records, logged+1)
+			assert.Equal(t, "httprelation: more remote units with a malformed name, not logged one by one", records[logged]["msg"])
+			assert.EqualValues(t, n-logged, records[logged]["not_logged"])
+		})
+	}
+}

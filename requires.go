@@ -108,6 +108,7 @@ func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error
 		return hc, nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
 	}
 	var refs []UnitRef
+	malformed := 0 // warned about one by one up to maxReadWarnings
 	for _, id := range ids {
 		units, err := liveUnits(ctx, r.acc, hc, id)
 		if err != nil {
@@ -115,13 +116,19 @@ func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error
 		}
 		for _, u := range units {
 			if !validUnitName(u) {
-				r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit with a malformed name",
-					slog.String("endpoint", r.endpoint), slog.String("relation", id),
-					slog.String("unit", Quote(u)))
+				if malformed++; malformed <= maxReadWarnings {
+					r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit with a malformed name",
+						slog.String("endpoint", r.endpoint), slog.String("relation", id),
+						slog.String("unit", Quote(u)))
+				}
 				continue
 			}
 			refs = append(refs, UnitRef{RelationID: id, Unit: u})
 		}
+	}
+	if malformed > maxReadWarnings {
+		r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: more remote units with a malformed name, not logged one by one",
+			slog.String("endpoint", r.endpoint), slog.Int("not_logged", malformed-maxReadWarnings))
 	}
 	return hc, refs, nil
 }
