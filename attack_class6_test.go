@@ -1,7 +1,6 @@
 package httprelation_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,18 +80,12 @@ func TestServicesUnreadableAddressDropsHost(t *testing.T) {
 					"web/0": {"private-address": "10.0.0.1", "port": "80"},
 					"web/1": {"private-address": "10.0.0.2", "port": "8081"},
 				})))
-				r := &reads{Model: m, answers: map[string]readAnswer{"web/1": tc.answer}}
-				var acc httprelation.Accessor = r
-				if bulk {
-					acc = bulkReads{r}
-				}
-				logger, logged := captureLog(t)
-				got, err := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
+				got, records, err := servicesRead(t, m, map[string]readAnswer{"web/1": tc.answer}, bulk)
 				require.NoError(t, err)
 				hosts := append([]httprelation.Host{h("10.0.0.1", "10.0.0.1", 80)}, tc.hosts...)
 				assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: hosts}}, got)
 				var keys []string
-				for _, r := range logged() {
+				for _, r := range records {
 					assert.Equal(t, "web/1", r["unit"])
 					keys = append(keys, r["key"].(string))
 				}

@@ -1,7 +1,6 @@
 package httprelation_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -69,15 +68,9 @@ func TestServicesWarningsAreBounded(t *testing.T) {
 						units[unit] = tc.bag(i)
 					}
 				}
-				r := &reads{Model: httprelationtest.New(t, proxy(web(units))), answers: answers}
-				var acc httprelation.Accessor = r
-				if bulk {
-					acc = bulkReads{r} // hands units over last to first
-				}
-				logger, logged := captureLog(t)
-				_, err := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
+				_, records, err := servicesRead(t, httprelationtest.New(t, proxy(web(units))), answers, bulk)
 				require.NoError(t, err)
-				byReader[b] = logged()
+				byReader[b] = records
 				for _, r := range byReader[b] {
 					delete(r, "time")
 				}
