@@ -27,6 +27,9 @@ var (
 // UnitData returns it together with the bag, and a [BulkReader] hands both
 // to its callback. The bag holds every key that could be read; Problems
 // names each of the others, with its value as the source gave it.
+// [Requires.Services] takes a hostname, private-address or port left out
+// for an invalid one: the unit's top-level host is dropped, not served
+// at the address that could be read.
 type PartialBagError struct {
 	// Problems has one entry per value left out. Each Err wraps
 	// ErrNotString; Index is -1.

@@ -78,12 +78,13 @@ func (r *Requires) unitWarning(ref UnitRef, msg string, err error) warning {
 }
 
 // entryWarning is the warning for one bad entry of a remote unit's bag.
+// The key is cut as values are: a remote unit (or a tool) chose it too.
 func (r *Requires) entryWarning(ref UnitRef, p *EntryError) warning {
 	attrs := []slog.Attr{
 		slog.String("endpoint", r.endpoint),
 		slog.String("relation", ref.RelationID),
 		slog.String("unit", ref.Unit),
-		slog.String("key", p.Key),
+		slog.String("key", cut(p.Key)),
 		slog.String("value", Quote(p.Value)),
 		slog.Any("error", p.Err),
 	}
@@ -99,12 +100,27 @@ type warning struct {
 	attrs []slog.Attr
 }
 
+// Warnings about remote data are capped, per unit and per read: each may
+// cost a juju-log call, and a remote application (or a broken tool)
+// could otherwise have every hook write thousands of them, and hold them
+// all in memory until the read ends. What is left out is counted in one
+// last warning.
+const (
+	maxUnitWarnings = 8
+	maxReadWarnings = 64
+)
+
 // unitWarnings holds the warnings about the units of one read, so that
 // they are logged in the order of the units (the order tools answer in
-// varies) and only once the read succeeds. Values are already quoted and
-// cut, so holding them costs little whatever the units publish.
+// varies) and only once the read succeeds: the first maxUnitWarnings of
+// each unit, and of those the first maxReadWarnings in unit order. Values
+// are already quoted and cut, so holding them costs little whatever the
+// units publish.
 type unitWarnings struct {
-	pending []indexedWarning
+	endpoint string
+	pending  []indexedWarning
+	perUnit  map[int]int
+	leftOut  int
 }
 
 type indexedWarning struct {
@@ -113,13 +129,51 @@ type indexedWarning struct {
 }
 
 func (w *unitWarnings) add(unit int, wa warning) {
+	if w.perUnit == nil {
+		w.perUnit = make(map[int]int)
+	}
+	if w.perUnit[unit] >= maxUnitWarnings {
+		w.leftOut++
+		return
+	}
+	w.perUnit[unit]++
 	w.pending = append(w.pending, indexedWarning{unit: unit, warning: wa})
+	if len(w.pending) >= 2*maxReadWarnings {
+		w.keepFirst()
+	}
 }
 
-// log writes the warnings, unit by unit, each unit's in the order found.
-func (w *unitWarnings) log(ctx context.Context, l *slog.Logger) {
+// keepFirst keeps the first maxReadWarnings warnings in unit order, each
+// unit's in the order found. A warning it drops is not among the first
+// of any larger set either, so which are logged does not depend on the
+// order units are read in.
+func (w *unitWarnings) keepFirst() {
 	slices.SortStableFunc(w.pending, func(a, b indexedWarning) int { return a.unit - b.unit })
+	if n := len(w.pending) - maxReadWarnings; n > 0 {
+		w.leftOut += n
+		clear(w.pending[maxReadWarnings:])
+		w.pending = w.pending[:maxReadWarnings]
+	}
+}
+
+// log writes the warnings kept, unit by unit, each unit's in the order
+// found, then one counting those left out.
+func (w *unitWarnings) log(ctx context.Context, l *slog.Logger) {
+	w.keepFirst()
 	for _, p := range w.pending {
 		l.LogAttrs(ctx, slog.LevelWarn, p.msg, p.attrs...)
 	}
+	if w.leftOut > 0 {
+		l.LogAttrs(ctx, slog.LevelWarn, "httprelation: more warnings about remote data, not logged one by one",
+			slog.String("endpoint", w.endpoint), slog.Int("not_logged", w.leftOut))
+	}
+}
+
+// cut shortens a key chosen by a remote unit for a warning, as Quote
+// does, without quoting it: the log handler quotes what needs it.
+func cut(k string) string {
+	if len(k) <= maxQuoted {
+		return k
+	}
+	return k[:maxQuoted] + fmt.Sprintf("...(%d bytes)", len(k))
 }

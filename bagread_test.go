@@ -48,6 +48,21 @@ func (b bulkReads) ReadUnits(ctx context.Context, refs []httprelation.UnitRef, f
 	return nil
 }
 
+// servicesRead runs Services over m, with answers for some units, the
+// units read one by one or, with bulk, in one bulk read handed over last
+// to first, and returns what it logged too.
+func servicesRead(t *testing.T, m *httprelationtest.Model, answers map[string]readAnswer, bulk bool) ([]httprelation.Service, []map[string]any, error) {
+	t.Helper()
+	r := &reads{Model: m, answers: answers}
+	var acc httprelation.Accessor = r
+	if bulk {
+		acc = bulkReads{r}
+	}
+	logger, logged := captureLog(t)
+	got, err := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
+	return got, logged(), err
+}
+
 func notString(key, value, kind string) *httprelation.EntryError {
 	return &httprelation.EntryError{Key: key, Value: value, Index: -1, Err: fmt.Errorf("%w: JSON %s", httprelation.ErrNotString, kind)}
 }
@@ -111,13 +126,7 @@ func TestServicesUnreadableUnits(t *testing.T) {
 				m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
 					"web/0": good, "web/1": good, "web/2": {"private-address": "10.0.0.3", "port": "http"},
 				})))
-				r := &reads{Model: m, answers: map[string]readAnswer{"web/1": tt.answer}}
-				var acc httprelation.Accessor = r
-				if bulk {
-					acc = bulkReads{r}
-				}
-				logger, logged := captureLog(t)
-				got, err := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
+				got, records, err := servicesRead(t, m, map[string]readAnswer{"web/1": tt.answer}, bulk)
 				if tt.fails != "" {
 					require.ErrorContains(t, err, tt.fails)
 					assert.Nil(t, got)
@@ -126,7 +135,6 @@ func TestServicesUnreadableUnits(t *testing.T) {
 				require.NoError(t, err)
 				hosts := append([]httprelation.Host{h("10.0.0.1", "10.0.0.1", 80)}, tt.hosts...)
 				assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: hosts}}, got)
-				records := logged()
 				// web/1's warnings, then web/2's bad port: unit order.
 				require.Len(t, records, len(tt.warnings)+1, "%v", records)
 				for i, want := range tt.warnings {

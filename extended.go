@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // ErrInvalidExtendedData reports an extended_data value that is not a JSON
@@ -68,7 +70,7 @@ func appendExtendedHosts(hosts []Host, problems []*EntryError, ext string) ([]Ho
 	}
 	if data := []byte(ext); !json.Valid(data) {
 		// Unmarshal checks validity first and says where it fails.
-		err := json.Unmarshal(data, new(json.RawMessage))
+		err := badchar.JSON(json.Unmarshal(data, new(json.RawMessage)), data)
 		return hosts, extendedProblem(problems, ext, fmt.Errorf("%w: not a JSON array: %v", ErrInvalidExtendedData, err))
 	}
 	w := jsonWalker{s: ext}

@@ -25,7 +25,11 @@ type ChangeCounter interface {
 // UpdateFlags, in any order and number, read and log bad remote entries
 // once per hook.
 type hookMemo[T any] struct {
-	mu    sync.Mutex
+	once sync.Once
+	// turn holds a token while a caller checks the answer or loads it,
+	// so that concurrent first calls share one read; unlike a mutex, it
+	// can be waited for until the caller's context ends.
+	turn  chan struct{}
 	ok    bool
 	count uint64
 	val   T
@@ -33,11 +37,21 @@ type hookMemo[T any] struct {
 
 // get returns the kept answer unless there is none or the accessor is a
 // ChangeCounter whose count moved since; then it calls load and keeps a
-// successful answer. The lock is held during load, so concurrent first
-// calls share one read.
+// successful answer. A caller that finds another one loading waits for
+// it, or for the end of its own context, whichever comes first.
 func (m *hookMemo[T]) get(ctx context.Context, acc Accessor, load func(context.Context) (T, error)) (T, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.once.Do(func() { m.turn = make(chan struct{}, 1) })
+	select {
+	case m.turn <- struct{}{}:
+	default:
+		select {
+		case m.turn <- struct{}{}:
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+	}
+	defer func() { <-m.turn }()
 	var count uint64
 	if cc, ok := acc.(ChangeCounter); ok {
 		count = cc.ChangeCount()

@@ -56,7 +56,8 @@ func (r *Requires) Available(ctx context.Context) (bool, error) {
 // than the accessor reads; an error is returned only when the accessor
 // fails otherwise, and then at once, without waiting for the reads still
 // running. Warnings come in the order of the units, however the accessor
-// orders its reads. The relations are read, and bad entries logged, once
+// orders its reads: at most 8 per unit and 64 per read, then one that
+// counts those left out, since each may cost a juju-log call. The relations are read, and bad entries logged, once
 // per hook: later calls return a copy of the first answer.
 func (r *Requires) Services(ctx context.Context) ([]Service, error) {
 	services, err := r.services.get(ctx, r.acc, r.readServices)
@@ -74,7 +75,7 @@ func (r *Requires) readServices(ctx context.Context) ([]Service, error) {
 		return nil, err
 	}
 	byApp := make(map[string][]Host)
-	var warnings unitWarnings
+	warnings := unitWarnings{endpoint: r.endpoint}
 	err = r.readUnits(ctx, refs, &warnings, func(i int, bag map[string]string, problems []*EntryError) {
 		app := AppName(refs[i].Unit)
 		byApp[app] = r.parseBag(byApp[app], refs[i], i, bag, problems, &warnings)
@@ -107,6 +108,7 @@ func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error
 		return hc, nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
 	}
 	var refs []UnitRef
+	malformed := 0 // warned about one by one up to maxReadWarnings
 	for _, id := range ids {
 		units, err := liveUnits(ctx, r.acc, hc, id)
 		if err != nil {
@@ -114,13 +116,19 @@ func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error
 		}
 		for _, u := range units {
 			if !validUnitName(u) {
-				r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit with a malformed name",
-					slog.String("endpoint", r.endpoint), slog.String("relation", id),
-					slog.String("unit", Quote(u)))
+				if malformed++; malformed <= maxReadWarnings {
+					r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit with a malformed name",
+						slog.String("endpoint", r.endpoint), slog.String("relation", id),
+						slog.String("unit", Quote(u)))
+				}
 				continue
 			}
 			refs = append(refs, UnitRef{RelationID: id, Unit: u})
 		}
+	}
+	if malformed > maxReadWarnings {
+		r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: more remote units with a malformed name, not logged one by one",
+			slog.String("endpoint", r.endpoint), slog.Int("not_logged", malformed-maxReadWarnings))
 	}
 	return hc, refs, nil
 }

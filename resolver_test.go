@@ -77,6 +77,7 @@ func dnsNamesOfTables() []string {
 		candidates = append(candidates, c.in, c.want)
 	}
 	candidates = append(candidates, exactKeyNames...)
+	candidates = append(candidates, nearLoopbackNames...)
 	var names []string
 	for _, s := range candidates {
 		if _, err := netip.ParseAddr(s); err != nil && httprelation.CheckAddress(s) == nil {

@@ -96,7 +96,11 @@ func appendUnitHosts(hosts []Host, problems []*EntryError, bag map[string]string
 // Host exists, so that sorting and de-duplication see one spelling per
 // target.
 func appendTopLevelHost(hosts []Host, problems []*EntryError, bag map[string]string, rawPort string) ([]Host, []*EntryError) {
-	bad := false
+	// An address the reader could not read (a problem handed in, see
+	// PartialBagError) is as bad as an invalid one: the host must not
+	// fall back to the other address, which would be a guess.
+	unread := addressUnread(problems)
+	bad := unread
 	port, err := ParsePort(rawPort)
 	if err != nil {
 		problems = append(problems, &EntryError{Key: KeyPort, Value: rawPort, Index: -1, Err: err})
@@ -116,7 +120,7 @@ func appendTopLevelHost(hosts []Host, problems []*EntryError, bag map[string]str
 	switch {
 	case rawPriv != "" && rawPriv == rawHostname:
 		priv = hostname
-	case rawPriv != "" || rawHostname == "":
+	case rawPriv != "" || rawHostname == "" && !unread:
 		if priv, err = CanonicalAddress(rawPriv); err != nil {
 			problems = append(problems, &EntryError{Key: KeyPrivateAddress, Value: rawPriv, Index: -1, Err: err})
 			bad = true
@@ -126,6 +130,17 @@ func appendTopLevelHost(hosts []Host, problems []*EntryError, bag map[string]str
 		return hosts, problems
 	}
 	return append(hosts, newHost(hostname, priv, port)), problems
+}
+
+// addressUnread reports whether problems, those of reading a bag, name
+// its hostname or private-address.
+func addressUnread(problems []*EntryError) bool {
+	for _, p := range problems {
+		if p.Index < 0 && (p.Key == KeyHostname || p.Key == KeyPrivateAddress) {
+			return true
+		}
+	}
+	return false
 }
 
 // newHost applies the interface's address rule to checked, canonical

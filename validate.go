@@ -5,9 +5,10 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/juju/names/v5"
+
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // ParsePort parses a port as the http interface writes it: ASCII decimal
@@ -46,9 +47,10 @@ const maxDNSName = 253
 // brackets) or an RFC 1123 DNS name: ASCII letters, digits and hyphens,
 // labels of 1..63 characters not starting or ending with a hyphen, at most
 // 253 characters, no trailing dot, and a last label that starts with a
-// letter. Anything else, including whitespace, quotes and control
-// characters, is rejected: these values end up in proxy configuration
-// files.
+// letter; not "localhost" or another name that every machine resolves
+// to an address of its own. Anything else, including whitespace, quotes
+// and control characters, is rejected: these values end up in proxy
+// configuration files.
 //
 // The last-label rule is what keeps an address from passing as a name.
 // The C resolver (inet_aton, behind getaddrinfo) reads "0x7f000001",
@@ -81,7 +83,29 @@ func CanonicalAddress(s string) (string, error) {
 		return "", err
 	}
 	// ToLower returns s itself when it has no upper-case letter.
-	return strings.ToLower(s), nil
+	name := strings.ToLower(s)
+	if isLoopbackName(name) {
+		return "", fmt.Errorf("%w: %s names an address of this machine, which the resolver answers without DNS", ErrInvalidAddress, Quote(s))
+	}
+	return name, nil
+}
+
+// isLoopbackName reports whether name, in lower case, is one that every
+// stock machine resolves without DNS to an address of its own: RFC 6761
+// has resolvers answer "localhost" and every name under it with the
+// loopback address, and the default /etc/hosts of Debian, Ubuntu and Red
+// Hat map the others to loopback or multicast addresses. A remote unit
+// naming one would point a proxy at the proxy's own machine: an address
+// in disguise, like "0x7f000001".
+func isLoopbackName(name string) bool {
+	switch name {
+	case "localhost", "localhost.localdomain",
+		"localhost4", "localhost4.localdomain4", "localhost6", "localhost6.localdomain6",
+		"ip6-localhost", "ip6-loopback", "ip6-localnet", "ip6-mcastprefix",
+		"ip6-allnodes", "ip6-allrouters", "ip6-allhosts":
+		return true
+	}
+	return strings.HasSuffix(name, ".localhost")
 }
 
 // canonicalIP returns the canonical text of ip, parsed from s: s itself
@@ -124,7 +148,7 @@ func checkDNSName(s string) error {
 				return fmt.Errorf("%w: %s has a label starting with '-'", ErrInvalidAddress, Quote(s))
 			}
 		default:
-			return fmt.Errorf("%w: %s contains %s", ErrInvalidAddress, Quote(s), describeChar(s[i:]))
+			return fmt.Errorf("%w: %s contains %s", ErrInvalidAddress, Quote(s), badchar.Describe(s[i:]))
 		}
 		label++
 		if label > 63 {
@@ -135,18 +159,6 @@ func checkDNSName(s string) error {
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-// describeChar names the character s starts with for an error message: the
-// whole rune, quoted and with its code point, when s starts with valid
-// UTF-8 ('é' (U+00E9), not the 'Ã' of its first byte), else the byte in
-// hex, which is all there is to say about it. s is not empty.
-func describeChar(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError && size == 1 {
-		return fmt.Sprintf("byte 0x%02x", s[0])
-	}
-	return fmt.Sprintf("%q (%U)", r, r)
-}
 
 // MaxAppName is the longest application name Juju creates: juju deploy
 // refuses longer ones (juju/juju#20223), because a Kubernetes service
@@ -175,11 +187,12 @@ func Quote(s string) string {
 	return strconv.Quote(s[:maxQuoted]) + fmt.Sprintf("...(%d bytes)", len(s))
 }
 
-// quoteKey renders a bag key for a message: as is when it is a plain key
-// (ASCII letters, digits, '-', '_', '.'), as every key of the interface
-// is, else with [Quote], since a remote unit chooses its keys too.
+// quoteKey renders a bag key for a message: as is when it is a short
+// plain key (ASCII letters, digits, '-', '_', '.'), as every key of the
+// interface is, else with [Quote], since a remote unit chooses its keys
+// too.
 func quoteKey(k string) string {
-	if k == "" {
+	if k == "" || len(k) > maxQuoted {
 		return Quote(k)
 	}
 	for i := 0; i < len(k); i++ {

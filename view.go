@@ -163,7 +163,7 @@ func (r *Requires) viewServices(ctx context.Context) ([]Service, error) {
 	}
 	// A unit skipped by the read (it left, or its bag is too large) is
 	// kept without hosts, which is what a full read makes of it.
-	var warnings unitWarnings
+	warnings := unitWarnings{endpoint: r.endpoint}
 	err = r.readUnits(ctx, toRead, &warnings, func(j int, bag map[string]string, problems []*EntryError) {
 		kept[readAt[j]] = r.parseBag(nil, toRead[j], j, bag, problems, &warnings)
 	})

@@ -165,8 +165,9 @@ func decodeView(text string) (storedView, error) {
 	return view, nil
 }
 
-// decodeUnit checks the hosts as if they came from a remote unit: the
-// store is outside this process, and hosts end up in proxy configuration.
+// decodeUnit checks the hosts as if they came from a remote unit, and
+// that they are canonical as written: the store is outside this process,
+// and hosts end up in proxy configuration.
 // The unit's name needs no check: a kept unit is used only when the
 // listing, whose names are checked, names it.
 func decodeUnit(line string) (viewKey, []Host, error) {
@@ -199,8 +200,15 @@ func decodeHost(field string) (Host, error) {
 		h.PrivateAddress = f[1]
 	}
 	for _, a := range []string{h.Hostname, h.PrivateAddress} {
-		if err := CheckAddress(a); err != nil {
+		// The view is written canonical: another spelling was not written
+		// here, and kept as is it would not merge with a fresh read of
+		// the same target.
+		canonical, err := CanonicalAddress(a)
+		if err != nil {
 			return Host{}, err
+		}
+		if canonical != a {
+			return Host{}, fmt.Errorf("%w: %s is not written canonically", ErrInvalidAddress, Quote(a))
 		}
 	}
 	return h, nil

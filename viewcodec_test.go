@@ -35,14 +35,14 @@ func TestViewCodecRoundTrip(t *testing.T) {
 			{{Hostname: "web1.example", PrivateAddress: "10.0.0.1", Port: 80}, {Hostname: "10.9.0.1", PrivateAddress: "10.9.0.1", Port: 81}},
 			{{Hostname: "2001:db8::1", PrivateAddress: "2001:db8::1", Port: 443}},
 			nil,
-			{{Hostname: "::ffff:10.0.0.3", PrivateAddress: "10.0.0.3", Port: 65535}},
+			{{Hostname: "fd00::3", PrivateAddress: "10.0.0.3", Port: 65535}},
 			nil,
 		},
 	}
 	text, size := s.encode()
 	assert.Equal(t, len(text), size)
 	assert.Equal(t, "httprelation-view 1 1740830400 kept\n"+
-		"3 blog-a/0 ::ffff:10.0.0.3,10.0.0.3,65535\n"+
+		"3 blog-a/0 fd00::3,10.0.0.3,65535\n"+
 		"3 web/10 2001:db8::1,443\n"+
 		"3 web/2\n"+
 		"12 web/1 web1.example,10.0.0.1,80 10.9.0.1,81\n", text, "relations in number order")

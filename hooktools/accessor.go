@@ -102,7 +102,7 @@ func (a *Accessor) RelationIDs(ctx context.Context, endpoint string) ([]string, 
 		return nil, err
 	}
 	ids, err := a.relationIDs.get(ctx, endpoint, func() ([]string, error) {
-		out, err := a.call.run(ctx, "relation-ids", []string{endpoint, "--format=json"}, nil)
+		out, err := a.call.runLimited(ctx, "relation-ids", []string{endpoint, "--format=json"}, nil, MaxListOutput)
 		if err != nil {
 			return nil, err
 		}

@@ -258,7 +258,7 @@ func TestToolErrorIs(t *testing.T) {
 		{`invalid value "bogus" for option -r: invalid relation id`, false, false},
 		{"permission denied", false, false},
 	} {
-		err := fmt.Errorf("wrapped: %w", &ToolError{Tool: "relation-get", ExitCode: 1, Message: tc.msg})
+		err := fmt.Errorf("wrapped: %w", &ToolError{Tool: "relation-get", Args: []string{"-r=a:1", "-", "web/9"}, ExitCode: 1, Message: tc.msg})
 		assert.Equal(t, tc.relation, errors.Is(err, httprelation.ErrRelationNotFound), tc.msg)
 		assert.Equal(t, tc.unitNF, errors.Is(err, httprelation.ErrUnitNotFound), tc.msg)
 		assert.False(t, errors.Is(err, ErrBadOutput))

@@ -124,9 +124,10 @@ func (c caller) runString(ctx context.Context, tool string, args ...string) (str
 	return s, nil
 }
 
-// runList runs a tool whose JSON output is a list of strings.
+// runList runs a tool whose JSON output is a list of strings, of at most
+// MaxListOutput bytes.
 func (c caller) runList(ctx context.Context, tool string, args ...string) ([]string, error) {
-	out, err := c.run(ctx, tool, args, nil)
+	out, err := c.runLimited(ctx, tool, args, nil, MaxListOutput)
 	if err != nil {
 		return nil, err
 	}

@@ -37,16 +37,34 @@ func decodeList(tool string, out []byte) ([]string, error) {
 		}
 		list[i] = *s
 	}
+	if s, ok := repeated(list); ok {
+		return nil, newParseError(tool, out, fmt.Errorf("%s is listed twice", httprelation.Quote(s)))
+	}
 	return list, nil
 }
 
+// repeated returns an element that list holds twice, if any. Juju lists
+// each relation and unit once: a repeat is not its answer.
+func repeated(list []string) (string, bool) {
+	sorted := slices.Clone(list)
+	slices.Sort(sorted)
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return sorted[i], true
+		}
+	}
+	return "", false
+}
+
 // checkRelationIDs checks that relation-ids ENDPOINT answered ids of that
-// endpoint, "ENDPOINT:N", as Juju prints them: anything else would be
-// passed on to later tools and into errors and logs.
+// endpoint, "ENDPOINT:N", as Juju prints them, N without leading zeros:
+// anything else would be passed on to later tools and into errors and
+// logs, and "website:03" would not match the relation "website:3" of a
+// relation-broken hook.
 func checkRelationIDs(endpoint string, ids []string, out []byte) error {
 	for _, id := range ids {
 		n, ok := strings.CutPrefix(id, endpoint+":")
-		if !ok || n == "" || httprelation.RelationNumber(n) != n {
+		if !ok || n == "" || httprelation.RelationNumber(n) != n || len(n) > 1 && n[0] == '0' {
 			return newParseError("relation-ids", out, fmt.Errorf("%s is not a relation id of %s", httprelation.Quote(id), endpoint))
 		}
 	}
@@ -90,6 +108,11 @@ func decodeStringMap(tool string, out []byte, nullOK bool) (map[string]string, [
 	if raw == nil && !nullOK {
 		return nil, nil, newParseError(tool, out, errors.New("null, not an object (Juju prints {} for an empty bag)"))
 	}
+	if len(raw) != countMembers(out) {
+		// Which of two values wins is the decoder's choice, not Juju's:
+		// its maps have each key once.
+		return nil, nil, newParseError(tool, out, fmt.Errorf("key %s appears twice", httprelation.Quote(repeatedKey(out))))
+	}
 	m := make(map[string]string, len(raw))
 	var problems []*httprelation.EntryError
 	for k, v := range raw {
@@ -129,4 +152,30 @@ func checkNotBlank(tool string, out []byte) error {
 		return newParseError(tool, out, errors.New("empty output"))
 	}
 	return nil
+}
+
+// repeatedKey returns the first top-level key that the JSON object out,
+// which decoded, holds twice (as decoded: "p\u006frt" is "port").
+func repeatedKey(out []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(out))
+	if _, err := dec.Token(); err != nil {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return key
+		}
+		seen[key] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return ""
+		}
+	}
+	return ""
 }

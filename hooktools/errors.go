@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // Sentinel errors of this package, testable with errors.Is.
@@ -64,17 +65,29 @@ func (e *ToolError) Error() string {
 // Is maps Juju's messages to the library's sentinel errors, since the
 // exit code alone does not tell a missing relation from a bad flag. Only
 // the message's ending counts, as Juju words it: "...: relation not
-// found" (an unknown -r), "...: settings not found" (a unit that left).
-// Any other failure, "cannot read settings ...: connection is shut down"
-// for one, is not a missing relation or unit.
+// found" (an unknown -r), and for a unit that left, relation-get's own
+// answer (see unitLeft). Any other failure, "cannot read settings ...:
+// connection is shut down" for one, is not a missing relation or unit.
 func (e *ToolError) Is(target error) bool {
 	switch target {
 	case httprelation.ErrRelationNotFound:
 		return strings.HasSuffix(e.Message, "relation not found")
 	case httprelation.ErrUnitNotFound:
-		return strings.HasSuffix(e.Message, "settings not found")
+		return e.unitLeft()
 	}
 	return false
+}
+
+// unitLeft reports whether the tool failed as Juju's relation-get does
+// for a unit whose settings are gone: exit status 1 and one error line
+// ending in `unit "U": settings not found`, U being the unit asked for,
+// its last argument. Taking a failure for a departure would serve a
+// partial list as a whole one, so anything less exact is a failure.
+func (e *ToolError) unitLeft() bool {
+	if e.ExitCode != 1 || len(e.Args) == 0 || strings.ContainsAny(e.Message, "\r\n") {
+		return false
+	}
+	return strings.HasSuffix(e.Message, "unit "+strconv.Quote(e.Args[len(e.Args)-1])+": settings not found")
 }
 
 // maxArgShown caps each argument a ToolError prints: a relation-set
@@ -108,6 +121,7 @@ type ParseError struct {
 const maxQuotedOutput = 200
 
 func newParseError(tool string, out []byte, err error) *ParseError {
+	err = badchar.JSON(err, out)
 	s := string(out)
 	if len(s) > maxQuotedOutput {
 		s = s[:maxQuotedOutput] + "..."

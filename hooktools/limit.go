@@ -23,6 +23,14 @@ const (
 	// cost far more memory decoded than their bytes; the http interface
 	// uses a handful.
 	MaxBagKeys = 4096
+	// MaxListOutput caps one relation-ids or relation-list answer: 1 MiB,
+	// some 13,000 unit names of the longest form Juju allows (an
+	// application name of 63 characters and a unit number of 9 digits)
+	// and about 100,000 of usual ones. Decoded, a list costs many times
+	// its bytes, and every unit listed is then read: a larger answer
+	// fails the read with ErrOutputTooLarge, so that a broken tool
+	// cannot take the hook's memory by its list alone.
+	MaxListOutput = 1 << 20
 	// MaxOutput caps what is read of any other tool's output: 16 MiB, far
 	// above what Juju prints (relation-list of thousands of units, the
 	// 2 MiB of charm state Juju allows by default), so that a broken tool
@@ -32,8 +40,8 @@ const (
 )
 
 // ErrOutputTooLarge reports a tool that printed more than its cap
-// (MaxBagOutput for relation-get, MaxOutput otherwise); what it printed
-// is not used.
+// (MaxBagOutput for relation-get, MaxListOutput for relation-ids and
+// relation-list, MaxOutput otherwise); what it printed is not used.
 var ErrOutputTooLarge = errors.New("hook tool output too large")
 
 // maxCachedBags bounds the bytes of bags an Accessor keeps for reuse

@@ -52,7 +52,8 @@ func TestClass5BagCap(t *testing.T) {
 }
 
 // TestClass5OtherToolsCap: every other tool's output is capped at
-// MaxOutput, as too large, not as a bag too large; a runner that cannot
+// MaxOutput (relation-list's at MaxListOutput, see TestClass5ListCap),
+// as too large, not as a bag too large; a runner that cannot
 // stop a tool early is held to the same caps once it returns.
 func TestClass5OtherToolsCap(t *testing.T) {
 	dir := toolDir(t, "relation-list", "state-get")

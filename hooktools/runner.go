@@ -161,11 +161,12 @@ func isExecutable(path string) bool {
 const maxMessage = 4096
 
 // toolMessage extracts Juju's error message from a tool's stderr: from
-// the last line that starts with "ERROR " (without that prefix) to the
-// end, which keeps multi-line messages whole; or else all of stderr.
+// the first line that starts with "ERROR " (without that prefix) to the
+// end, which keeps multi-line messages whole and drops no later error;
+// or else all of stderr.
 func toolMessage(stderr string) string {
 	msg := strings.TrimSpace(stderr)
-	if i := strings.LastIndex("\n"+msg, "\nERROR "); i >= 0 {
+	if i := strings.Index("\n"+msg, "\nERROR "); i >= 0 {
 		msg = msg[i+len("ERROR "):]
 	}
 	if len(msg) > maxMessage {

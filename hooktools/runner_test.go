@@ -240,7 +240,7 @@ func TestToolMessage(t *testing.T) {
 		"":                          "",
 		"something odd\n":           "something odd",
 		"WARNING x\nERROR yaml: unmarshal errors:\n  line 1": "yaml: unmarshal errors:\n  line 1",
-		"ERROR first\nERROR second\n":                        "second",
+		"ERROR first\nERROR second\n":                        "first\nERROR second",
 	} {
 		assert.Equal(t, want, toolMessage(stderr), "%q", stderr)
 	}

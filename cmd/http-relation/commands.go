@@ -31,7 +31,8 @@ requires endpoint offer: one per application, hosts de-duplicated and sorted:
   [{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]
 
 "[]" when there are none. Invalid remote entries are skipped with a
-warning on stderr; the good ones are still printed and the status is 0.
+warning on stderr (at most 8 per unit and 64 in all, then one counting
+the others); the good ones are still printed and the status is 0.
 So is a remote unit whose data is larger than %d MiB or holds more than
 %d keys, and a unit that left the relation while it was read.
 The unit leaving in a relation-departed hook and the relation of a

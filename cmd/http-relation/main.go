@@ -24,6 +24,7 @@ import (
 	"syscall"
 
 	"github.com/charmkit/httprelation/hooktools"
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // Exit statuses, the same convention as Juju's own hook tools.
@@ -110,7 +111,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		if usage.cmd != "" {
 			name += " " + usage.cmd
 		}
-		fmt.Fprintf(stderr, "%s: %s\nRun '%s -h' for usage.\n", name, usage.msg, name)
+		// The message may repeat the command line (the flag package
+		// names an unknown flag as given): escaped, it stays one line.
+		fmt.Fprintf(stderr, "%s: %s\nRun '%s -h' for usage.\n", name, badchar.Escape(usage.msg), name)
 		return exitUsage
 	default:
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)

@@ -64,7 +64,7 @@ func goldenCases(t *testing.T) map[string]struct {
 		"two-services": {
 			services: []httprelation.Service{
 				{Name: "api-v2", Hosts: []httprelation.Host{host("10.0.1.5", 9000)}},
-				{Name: "website", Hosts: []httprelation.Host{host("10.0.0.10", 8080), host("localhost", 8081)}},
+				{Name: "website", Hosts: []httprelation.Host{host("10.0.0.10", 8080), host("blog.internal", 8081)}},
 			},
 			fe: frontend{Bind: "127.0.0.1", Port: 8000},
 		},

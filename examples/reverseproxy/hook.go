@@ -194,7 +194,7 @@ func parseSettings(out []byte) (settings, error) {
 		num, ok := v.(json.Number)
 		port, err := strconv.Atoi(string(num))
 		if !ok || err != nil {
-			return settings{}, fmt.Errorf("%w: frontend-port must be an integer, got %v", errBadConfig, v)
+			return settings{}, fmt.Errorf("%w: frontend-port must be an integer, got %s", errBadConfig, httprelation.Quote(fmt.Sprint(v)))
 		}
 		if err := httprelation.CheckPort(port); err != nil {
 			return settings{}, fmt.Errorf("%w: frontend-port %d: %w", errBadConfig, port, err)

@@ -1,0 +1,67 @@
+package badchar
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDescribe(t *testing.T) {
+	for in, want := range map[string]string{
+		"é":            `'é' (U+00E9)`,
+		"\xff":         "byte 0xff",
+		"\xe2\x82":     "byte 0xe2",
+		"\u202e":       `'\u202e' (U+202E)`,
+		"\ufffd":       `'�' (U+FFFD)`,
+		"\x00rest":     `'\x00' (U+0000)`,
+		"\xed\xa0\x80": "byte 0xed",
+	} {
+		assert.Equal(t, want, Describe(in), "%q", in)
+	}
+}
+
+// TestJSONKeepsOtherErrors: only a syntax error naming a character is
+// rewritten; the result still unwraps to the *json.SyntaxError.
+func TestJSONKeepsOtherErrors(t *testing.T) {
+	data := []byte(`[é]`)
+	err := json.Unmarshal(data, new(any))
+	got := JSON(err, data)
+	var se *json.SyntaxError
+	require.ErrorAs(t, got, &se)
+	assert.Equal(t, se.Offset, int64(2))
+	assert.Equal(t, `invalid character 'é' (U+00E9) looking for beginning of value`, got.Error())
+
+	for _, tc := range []struct {
+		data []byte
+		err  error
+	}{
+		{[]byte(`[1`), json.Unmarshal([]byte(`[1`), new(any))},   // unexpected end: no character
+		{[]byte(`"x"`), json.Unmarshal([]byte(`"x"`), new(int))}, // a type error
+		{[]byte(`[é]`), errors.New("not from json")},             // not a syntax error
+		{[]byte(`x`), &json.SyntaxError{Offset: 5}},              // an offset past the data
+		{[]byte(`[x]`), json.Unmarshal([]byte(`[é]`), new(any))}, // the text disagrees with the data
+	} {
+		assert.Same(t, tc.err, JSON(tc.err, tc.data), "%v", tc.err)
+	}
+}
+
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text, 'quoted' and \"double\"": "plain text, 'quoted' and \"double\"",
+		"wéb 日本 🙂 é\u0301":                    "wéb 日本 🙂 é\u0301",
+		"a\x1b[2Jb":                           `a\x1b[2Jb`,
+		"line\nERROR forged\r":                `line\nERROR forged\r`,
+		"x\u202ey\u2028z\ufeff":               `x\u202ey\u2028z\ufeff`,
+		"\xff\xc3 and \ufffd":                 `\xff\xc3 and ` + "\ufffd",
+		"\x00\x7f\u0085":                      `\x00\x7f\u0085`,
+		"":                                    "",
+	} {
+		assert.Equal(t, want, Escape(in), "%q", in)
+		assert.Equal(t, Escape(in), Escape(Escape(in)), "escaping twice changes nothing more: %q", in)
+	}
+	s := "nothing to escape"
+	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = Escape(s) }))
+}
