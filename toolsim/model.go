@@ -254,8 +254,13 @@ func relationNumber(id string) (int, bool) {
 
 // FindRelation returns the model's key for the relation an id names
 // ("website:3", or just "3"): only the number counts, as with the tools'
-// -r.
+// -r. An id that is a key of the model names that relation at once: this
+// is every call a charm makes, and a lookup by number scans every
+// relation, which made a hook over 1000 relations quadratic.
 func (m *Model) FindRelation(id string) (string, bool) {
+	if _, ok := m.Relations[id]; ok {
+		return id, true
+	}
 	n, ok := relationNumber(id)
 	if !ok {
 		return "", false
@@ -264,7 +269,8 @@ func (m *Model) FindRelation(id string) (string, bool) {
 }
 
 // relationKey finds the relation with number n; should a model name the
-// same number twice, the smallest key wins so answers stay stable.
+// same number twice (Validate refuses that), the smallest key wins so
+// answers stay stable.
 func (m *Model) relationKey(n int) (string, bool) {
 	found := ""
 	for key := range m.Relations {
