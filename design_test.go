@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -137,5 +138,19 @@ func TestSecurityClaimsNameRealTests(t *testing.T) {
 	}
 	for _, name := range named {
 		assert.True(t, defined[name], "SECURITY.md names %s, which no test file defines", name)
+	}
+}
+
+// TestSimulatorLinksNoNetworkStack: every simulated hook tool call is a
+// hook-tool-sim process, so what that binary links is paid on every call.
+// charm/v12 brings net, net/http and cgo with it, and linking it once
+// made a benchmarked hook cost 60 % more CPU.
+func TestSimulatorLinksNoNetworkStack(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./cmd/hook-tool-sim").Output()
+	require.NoError(t, err)
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, "github.com/charmkit/httprelation/toolsim")
+	for _, heavy := range []string{"net", "net/http", "runtime/cgo", "github.com/juju/charm/v12"} {
+		assert.NotContains(t, deps, heavy)
 	}
 }

@@ -9,11 +9,24 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
-	"github.com/juju/charm/v12"
 	"gopkg.in/yaml.v2"
 )
+
+// charmOption is one option of a charm's config.yaml.
+type charmOption struct {
+	Type        string `yaml:"type"`
+	Description string `yaml:"description"`
+	Default     any    `yaml:"default"`
+}
+
+// charmOptions are the options a charm declares, read as Juju reads
+// config.yaml. The simulator reads it itself, not through charm/v12:
+// every hook tool is a hook-tool-sim process, and linking charm/v12 (and
+// the network and cgo packages it brings) doubled what each call costs.
+type charmOptions map[string]charmOption
 
 // charmConfig reads the options the charm in dir declares, as Juju does
 // when it deploys it: config.yaml, or else the config section of
@@ -21,25 +34,33 @@ import (
 // directory (one with metadata.yaml or charmcraft.yaml) without either
 // declares no options. It returns nil when dir is "" or holds no charm:
 // the model's config is then taken as it is.
-func charmConfig(dir string) (*charm.Config, error) {
+func charmConfig(dir string) (charmOptions, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
+	path := filepath.Join(dir, "config.yaml")
+	data, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-		cfg, err := charm.ReadConfig(strings.NewReader(string(data)))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "config.yaml"), err)
-		}
-		return cfg, nil
+		return readCharmOptions(path, data)
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
-	craft, err := os.ReadFile(filepath.Join(dir, "charmcraft.yaml"))
+	path = filepath.Join(dir, "charmcraft.yaml")
+	craft, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-		return craftConfig(filepath.Join(dir, "charmcraft.yaml"), craft)
+		var doc struct {
+			Config yaml.MapSlice `yaml:"config"`
+		}
+		if err := yaml.Unmarshal(craft, &doc); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		section, err := yaml.Marshal(doc.Config)
+		if err != nil {
+			return nil, fmt.Errorf("%s: config: %w", path, err)
+		}
+		return readCharmOptions(path+": config", section)
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
@@ -49,30 +70,95 @@ func charmConfig(dir string) (*charm.Config, error) {
 		}
 		return nil, err
 	}
-	return charm.NewConfig(), nil
+	return charmOptions{}, nil
 }
 
-// craftConfig reads the config section of a charmcraft.yaml; none means
-// no options.
-func craftConfig(path string, data []byte) (*charm.Config, error) {
+// readCharmOptions parses config.yaml's text as Juju does: a type is one
+// of string, int, float, boolean, secret (string when left out), and a
+// default must be of its option's type.
+func readCharmOptions(path string, data []byte) (charmOptions, error) {
 	var doc struct {
-		Config any `yaml:"config"`
+		Options charmOptions `yaml:"options"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if doc.Config == nil {
-		return charm.NewConfig(), nil
+	opts := charmOptions{}
+	for name, opt := range doc.Options {
+		if opt.Type == "" {
+			opt.Type = "string"
+		}
+		switch opt.Type {
+		case "string", "int", "float", "boolean", "secret":
+		default:
+			return nil, fmt.Errorf("%s: option %q has unknown type %q", path, name, opt.Type)
+		}
+		def, err := opt.coerce(name, opt.Default)
+		if err != nil {
+			return nil, fmt.Errorf("%s: invalid config default: %w", path, err)
+		}
+		opt.Default = def
+		opts[name] = opt
 	}
-	section, err := yaml.Marshal(doc.Config)
+	return opts, nil
+}
+
+// coerce checks that v is of the option's type, as juju config does, and
+// returns it as Juju stores it: int64 for int, float64 for float.
+func (opt charmOption) coerce(name string, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch opt.Type {
+	case "string", "secret":
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case "int":
+		switch n := v.(type) {
+		case int:
+			return int64(n), nil
+		case int64:
+			return n, nil
+		}
+	case "float":
+		switch n := v.(type) {
+		case float64:
+			return n, nil
+		case int:
+			return float64(n), nil
+		case int64:
+			return float64(n), nil
+		}
+	case "boolean":
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("option %q expected %s, got %#v", name, opt.Type, v)
+}
+
+// parse reads an option's value from text, as juju config reads its
+// command line.
+func (opt charmOption) parse(name, text string) (any, error) {
+	var (
+		v   any
+		err error
+	)
+	switch opt.Type {
+	case "int":
+		v, err = strconv.ParseInt(text, 10, 64)
+	case "float":
+		v, err = strconv.ParseFloat(text, 64)
+	case "boolean":
+		v, err = strconv.ParseBool(text)
+	default:
+		return text, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: config: %w", path, err)
+		return nil, fmt.Errorf("option %q expected %s, got %q", name, opt.Type, text)
 	}
-	cfg, err := charm.ReadConfig(strings.NewReader(string(section)))
-	if err != nil {
-		return nil, fmt.Errorf("%s: config: %w", path, err)
-	}
-	return cfg, nil
+	return v, nil
 }
 
 // effectiveConfig is what config-get answers from: the charm's defaults
@@ -86,8 +172,8 @@ func (m *Model) effectiveConfig() (map[string]any, error) {
 		return nil, fmt.Errorf("cannot read the charm's config: %w", err)
 	}
 	settings := map[string]any{}
-	if cfg != nil {
-		maps.Copy(settings, cfg.DefaultSettings())
+	for name, opt := range cfg {
+		settings[name] = opt.Default
 	}
 	for k, v := range m.Config {
 		if _, declared := settings[k]; v != nil || !declared {
@@ -119,39 +205,38 @@ func configChanges(dir string, changes map[string]any) (map[string]any, error) {
 		}
 		if cfg == nil || v == nil {
 			if cfg != nil {
-				if _, ok := cfg.Options[k]; !ok {
+				if _, ok := cfg[k]; !ok {
 					return nil, unknownOption(k, cfg)
 				}
 			}
 			out[k] = v
 			continue
 		}
-		opt, ok := cfg.Options[k]
+		opt, ok := cfg[k]
 		if !ok {
 			return nil, unknownOption(k, cfg)
 		}
 		if n, ok := v.(json.Number); ok {
 			v = string(n) // a model file's number: its text, read by the option's type
 		}
-		var settings charm.Settings
 		if s, isText := v.(string); isText && opt.Type != "string" && opt.Type != "secret" {
-			settings, err = cfg.ParseSettingsStrings(map[string]string{k: s})
+			v, err = opt.parse(k, s)
 		} else {
-			settings, err = cfg.ValidateSettings(charm.Settings{k: v})
+			v, err = opt.coerce(k, v)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidModel, err)
 		}
-		out[k] = settings[k]
+		out[k] = v
 	}
 	return out, nil
 }
 
 // unknownOption is the error for an option the charm does not declare.
-func unknownOption(name string, cfg *charm.Config) error {
+func unknownOption(name string, cfg charmOptions) error {
 	declared := "none"
-	if len(cfg.Options) > 0 {
-		declared = strings.Join(slices.Sorted(maps.Keys(cfg.Options)), ", ")
+	if len(cfg) > 0 {
+		declared = strings.Join(slices.Sorted(maps.Keys(cfg)), ", ")
 	}
 	return fmt.Errorf("%w: unknown option %q: the charm declares %s", ErrInvalidModel, name, declared)
 }

@@ -169,3 +169,26 @@ func TestFireConfigCommandFollowsTheCharm(t *testing.T) {
 
 // jsonNumber is a number as a model file holds it.
 func jsonNumber(s string) json.Number { return json.Number(s) }
+
+// config.yaml is read as Juju reads it: known types only (string when
+// left out), defaults of their option's type, ints as int64.
+func TestReadCharmOptions(t *testing.T) {
+	opts, err := readCharmOptions("config.yaml", []byte("options:\n  a: {default: x}\n  n: {type: int, default: 3}\n"+
+		"  f: {type: float, default: 2}\n  b: {type: boolean, default: false}\n  s: {type: secret}\n"))
+	require.NoError(t, err)
+	assert.Equal(t, charmOptions{
+		"a": {Type: "string", Default: "x"}, "n": {Type: "int", Default: int64(3)},
+		"f": {Type: "float", Default: 2.0}, "b": {Type: "boolean", Default: false}, "s": {Type: "secret"},
+	}, opts)
+	for text, want := range map[string]string{
+		"options:\n  n: {type: integer}\n":             `option "n" has unknown type "integer"`,
+		"options:\n  n: {type: int, default: x}\n":     `invalid config default: option "n" expected int, got "x"`,
+		"options:\n  n: {type: int, default: 1.5}\n":   `option "n" expected int, got 1.5`,
+		"options:\n  b: {type: boolean, default: 1}\n": `option "b" expected boolean, got 1`,
+		"options:\n  s: {default: 8080}\n":             `option "s" expected string, got 8080`,
+		"options: [port]\n":                            "cannot unmarshal",
+	} {
+		_, err := readCharmOptions("config.yaml", []byte(text))
+		assert.ErrorContains(t, err, want, "%q", text)
+	}
+}
