@@ -57,8 +57,9 @@ func (r *Requires) Available(ctx context.Context) (bool, error) {
 // fails otherwise, and then at once, without waiting for the reads still
 // running. Warnings come in the order of the units, however the accessor
 // orders its reads: at most 8 per unit and 64 per read, then one that
-// counts those left out, since each may cost a juju-log call. The relations are read, and bad entries logged, once
-// per hook: later calls return a copy of the first answer.
+// counts those left out, since each may cost a juju-log call. The
+// relations are read, and bad entries logged, once per hook: later calls
+// return a copy of the first answer.
 func (r *Requires) Services(ctx context.Context) ([]Service, error) {
 	services, err := r.services.get(ctx, r.acc, r.readServices)
 	return cloneServices(services), err
