@@ -156,9 +156,6 @@ func FuzzFileStoreDecode(f *testing.F) {
 
 		verdict, want := stateFileVerdict(data)
 		got, err := store.Load(ctx)
-		if verdict == fileEither && err != nil {
-			verdict = fileCorrupt
-		}
 		if verdict == fileCorrupt {
 			require.ErrorIs(t, err, httprelation.ErrCorruptState)
 			require.Contains(t, err.Error(), path, "the error names the file")
@@ -186,28 +183,57 @@ type fileVerdict int
 const (
 	fileCorrupt fileVerdict = iota
 	fileClean
-	fileEither // holds U+FFFD, written as such and maybe also by a lossy decode
 )
 
-// stateFileVerdict judges a state file from the outside: encoding/json
-// replaces what it cannot keep with U+FFFD, so a decoded string holding
-// U+FFFD that the file never spelled is a loss; invalid UTF-8 can only sit
-// inside a string of a valid JSON text, so it is always one.
+// stateFileVerdict judges a state file from the outside. encoding/json
+// replaces what it cannot keep with U+FFFD, one per loss, so a string
+// token is lossy when its decoded form holds more U+FFFD than its raw
+// spelling writes, as the rune itself or as a \ufffd escape. Every string
+// token counts, a key's and a value's, and one that a later duplicate key
+// overwrites too: the file was not written by Save.
 func stateFileVerdict(data []byte) (fileVerdict, map[string]string) {
 	var want map[string]string
 	if json.Unmarshal(data, &want) != nil || want == nil || !utf8.Valid(data) {
 		return fileCorrupt, nil
 	}
-	replaced := false
-	for k, v := range want {
-		replaced = replaced || strings.ContainsRune(k, utf8.RuneError) || strings.ContainsRune(v, utf8.RuneError)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for start := int64(0); ; {
+		tok, err := dec.Token()
+		if err != nil {
+			break // io.EOF: Unmarshal already vouched for the syntax
+		}
+		end := dec.InputOffset()
+		if s, ok := tok.(string); ok {
+			raw := bytes.TrimLeft(data[start:end], " \t\r\n,:")
+			if strings.Count(s, "\uFFFD") > spelledReplacements(raw) {
+				return fileCorrupt, nil
+			}
+		}
+		start = end
 	}
-	switch {
-	case !replaced:
-		return fileClean, want
-	case bytes.Contains(data, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(data), []byte(`\ufffd`)):
-		return fileEither, want
-	default:
-		return fileCorrupt, nil
+	return fileClean, want
+}
+
+// spelledReplacements counts the U+FFFD that a quoted JSON string writes on
+// purpose: the rune itself or a \ufffd escape (an escaped backslash before
+// "ufffd" is neither).
+func spelledReplacements(quoted []byte) int {
+	n := 0
+	for i := 0; i < len(quoted); {
+		switch {
+		case quoted[i] == '\\' && i+5 < len(quoted) && quoted[i+1] == 'u':
+			if strings.EqualFold(string(quoted[i+2:i+6]), "fffd") {
+				n++
+			}
+			i += 6
+		case quoted[i] == '\\':
+			i += 2
+		case bytes.HasPrefix(quoted[i:], []byte("\uFFFD")):
+			n++
+			i += len("\uFFFD")
+		default:
+			i++
+		}
 	}
+	return n
 }
