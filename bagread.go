@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"unicode/utf8"
+
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // readUnits reads the bag of every ref and hands each usable one to use,
@@ -84,8 +87,8 @@ func (r *Requires) entryWarning(ref UnitRef, p *EntryError) warning {
 		slog.String("endpoint", r.endpoint),
 		slog.String("relation", ref.RelationID),
 		slog.String("unit", ref.Unit),
-		slog.String("key", cut(p.Key)),
-		slog.String("value", Quote(p.Value)),
+		slog.String("key", logText(p.Key)),
+		slog.String("value", logText(p.Value)),
 		slog.Any("error", p.Err),
 	}
 	if p.Index >= 0 {
@@ -169,11 +172,18 @@ func (w *unitWarnings) log(ctx context.Context, l *slog.Logger) {
 	}
 }
 
-// cut shortens a key chosen by a remote unit for a warning, as Quote
-// does, without quoting it: the log handler quotes what needs it.
-func cut(k string) string {
-	if len(k) <= maxQuoted {
-		return k
+// logText renders a key or value chosen by a remote unit for a warning
+// attribute: cut to 64 bytes, as Quote cuts, and with control, format and
+// non-UTF-8 characters escaped (badchar.Escape), so that no handler can
+// be made to write a forged line. It is not quoted: handlers quote what
+// is not plain text, and a second layer of quotes would only be noise.
+func logText(s string) string {
+	if len(s) > maxQuoted {
+		n := maxQuoted
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n] + fmt.Sprintf("...(%d bytes)", len(s))
 	}
-	return k[:maxQuoted] + fmt.Sprintf("...(%d bytes)", len(k))
+	return badchar.Escape(s)
 }

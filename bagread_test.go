@@ -83,21 +83,21 @@ func TestServicesUnreadableUnits(t *testing.T) {
 	}{{
 		name:     "port as a JSON number",
 		answer:   readAnswer{map[string]string{"private-address": "10.0.0.2"}, &httprelation.PartialBagError{Problems: []*httprelation.EntryError{notString("port", "8080", "number")}}},
-		warnings: []map[string]any{{"msg": "httprelation: ignoring invalid remote data", "key": "port", "value": `"8080"`, "error": "value is not a string: JSON number"}},
+		warnings: []map[string]any{{"msg": "httprelation: ignoring invalid remote data", "key": "port", "value": "8080", "error": "value is not a string: JSON number"}},
 	}, {
 		name:   "two values left out, the host kept",
 		answer: readAnswer{map[string]string{"private-address": "10.0.0.2", "port": "81"}, &httprelation.PartialBagError{Problems: []*httprelation.EntryError{notString("b", "true", "boolean"), notString("a", `{"x":1}`, "object")}}},
 		hosts:  []httprelation.Host{h("10.0.0.2", "10.0.0.2", 81)},
 		warnings: []map[string]any{
-			{"msg": "httprelation: ignoring invalid remote data", "key": "b", "value": `"true"`},
-			{"msg": "httprelation: ignoring invalid remote data", "key": "a", "value": `"{\"x\":1}"`},
+			{"msg": "httprelation: ignoring invalid remote data", "key": "b", "value": "true"},
+			{"msg": "httprelation: ignoring invalid remote data", "key": "a", "value": `{"x":1}`},
 		},
 	}, {
 		name:   "value left out next to a bad port",
 		answer: readAnswer{map[string]string{"private-address": "10.0.0.2", "port": "http"}, &httprelation.PartialBagError{Problems: []*httprelation.EntryError{notString("hostname", "null", "null")}}},
 		warnings: []map[string]any{
-			{"msg": "httprelation: ignoring invalid remote data", "key": "hostname", "value": `"null"`},
-			{"msg": "httprelation: ignoring invalid remote data", "key": "port", "value": `"http"`},
+			{"msg": "httprelation: ignoring invalid remote data", "key": "hostname", "value": "null"},
+			{"msg": "httprelation: ignoring invalid remote data", "key": "port", "value": "http"},
 		},
 	}, {
 		name:     "bag too large",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,4 +66,42 @@ func TestLogHandlerTruncates(t *testing.T) {
 	msg := r.seen()[0].Args[2]
 	assert.Less(t, len(msg), maxArgLen)
 	assert.True(t, strings.HasSuffix(msg, "é..."))
+}
+
+// TestLogHandlerQuotesHostileAttrs: the library hands untrusted keys and
+// values to the logger unquoted, so this handler is what keeps them one
+// token of one line. Each must come back whole through strconv.Unquote.
+func TestLogHandlerQuotesHostileAttrs(t *testing.T) {
+	hostile := []string{
+		"a\nlevel=ERROR forged",
+		"x\r\n",
+		"\x1b[2J\x1b[31mred",
+		"trailing space ",
+		"k=v",
+		`"already quoted"`,
+		`back\slash"`,
+		"bidi \u202egnp.exe",
+		"zero\u200bwidth",
+		"nbsp\u00a0here",
+		"bad \xff utf8",
+		"tab\tin",
+		"",
+	}
+	for _, v := range hostile {
+		t.Run(strconv.Quote(v), func(t *testing.T) {
+			r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return nil, nil }}
+			slog.New(NewLogHandler(r)).Warn("m", slog.String(v, v))
+			msg := r.seen()[0].Args[2]
+			require.NotContains(t, msg, "\n")
+			require.NotContains(t, msg, "\r")
+			require.NotContains(t, msg, "\x1b")
+			attr, ok := strings.CutPrefix(msg, "m ")
+			require.True(t, ok, msg)
+			quoted := strconv.Quote(v)
+			assert.Equal(t, quoted+"="+quoted, attr, "key and value each quoted")
+		})
+	}
+	r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return nil, nil }}
+	slog.New(NewLogHandler(r)).Warn("m", "key", "plain-value.1")
+	assert.Equal(t, "m key=plain-value.1", r.seen()[0].Args[2], "plain text stays as it is")
 }
