@@ -120,7 +120,7 @@ func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error
 				if malformed++; malformed <= maxReadWarnings {
 					r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit with a malformed name",
 						slog.String("endpoint", r.endpoint), slog.String("relation", id),
-						slog.String("unit", Quote(u)))
+						slog.String("unit", logText(u)))
 				}
 				continue
 			}

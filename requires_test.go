@@ -254,7 +254,7 @@ func TestServicesSkipsMalformedUnitNames(t *testing.T) {
 			records := logged()
 			require.Len(t, records, 1)
 			assert.Equal(t, "WARN", records[0]["level"])
-			assert.Equal(t, httprelation.Quote(bad), records[0]["unit"])
+			assert.Equal(t, wantLogValue(bad), records[0]["unit"])
 			assert.Equal(t, "reverseproxy:1", records[0]["relation"])
 		})
 	}

@@ -143,7 +143,7 @@ func (r *Requires) viewServices(ctx context.Context) ([]Service, error) {
 		}
 	} else {
 		r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: endpoint name unusable in stored keys; reading every unit",
-			slog.String("endpoint", Quote(r.endpoint)))
+			slog.String("endpoint", logText(r.endpoint)))
 	}
 	now := v.now()
 	full := !keysOK || !stored.usable || stored.over || len(refs) > MaxViewUnits ||
