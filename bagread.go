@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/charmkit/httprelation/internal/badchar"
 )
@@ -179,11 +178,7 @@ func (w *unitWarnings) log(ctx context.Context, l *slog.Logger) {
 // is not plain text, and a second layer of quotes would only be noise.
 func logText(s string) string {
 	if len(s) > maxQuoted {
-		n := maxQuoted
-		for n > 0 && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		s = s[:n] + fmt.Sprintf("...(%d bytes)", len(s))
+		s = badchar.Prefix(s, maxQuoted) + fmt.Sprintf("...(%d bytes)", len(s))
 	}
 	return badchar.Escape(s)
 }

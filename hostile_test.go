@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -91,11 +90,7 @@ func hostileServices(t *testing.T, acc httprelation.Accessor) ([]httprelation.Se
 // a terminal would not print escaped by badchar.Escape.
 func wantLogValue(v string) string {
 	if len(v) > 64 {
-		n := 64
-		for !utf8.RuneStart(v[n]) {
-			n--
-		}
-		v = v[:n] + fmt.Sprintf("...(%d bytes)", len(v))
+		v = badchar.Prefix(v, 64) + fmt.Sprintf("...(%d bytes)", len(v))
 	}
 	return badchar.Escape(v)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // LogHandler is an slog.Handler that sends each record to Juju's log
@@ -140,9 +142,5 @@ func truncate(s string, n int) string {
 		return s
 	}
 	const more = "..."
-	n -= len(more)
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + more
+	return badchar.Prefix(s, n-len(more)) + more
 }

@@ -61,6 +61,22 @@ func Escape(s string) string {
 	return b.String()
 }
 
+// Prefix returns the first n bytes of s, or fewer so as not to split a
+// rune: it backs off to the start of a rune cut in the middle, by at most
+// utf8.UTFMax-1 bytes. Bytes that are not UTF-8 are cut where n falls, so
+// text made of nothing but continuation bytes still keeps n of them.
+func Prefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			return s[:i]
+		}
+	}
+	return s[:n]
+}
+
 // JSON returns err, an error of json.Unmarshal on data, with the
 // character it complains about named by Describe. encoding/json names the
 // byte where decoding stopped as if it were a rune of its own, so a

@@ -3,6 +3,7 @@ package badchar
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -64,4 +65,30 @@ func TestEscape(t *testing.T) {
 	}
 	s := "nothing to escape"
 	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = Escape(s) }))
+}
+
+func TestPrefix(t *testing.T) {
+	tests := []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exact", 5, "exact"},
+		{"abcdef", 3, "abc"},
+		{"aé", 2, "a"},                              // é is 2 bytes: not split
+		{"aébc", 3, "aé"},                           // the cut falls after é
+		{"a€", 3, "a"},                              // € is 3 bytes
+		{"a😀", 4, "a"},                              // 😀 is 4 bytes: back off 3
+		{"😀😀", 5, "😀"},                              // the second rune is cut after its first byte
+		{"\x81\x81\x81\x81\x81", 3, "\x81\x81\x81"}, // continuation bytes only: cut where n falls
+		{"ab\xff\xfe", 3, "ab\xff"},                 // invalid bytes are runes of their own
+		{"abc", 0, ""},
+	}
+	for _, tt := range tests {
+		got := Prefix(tt.s, tt.n)
+		assert.Equal(t, tt.want, got, "Prefix(%q, %d)", tt.s, tt.n)
+		assert.LessOrEqual(t, len(got), tt.n)
+		assert.True(t, strings.HasPrefix(tt.s, got))
+	}
 }
