@@ -17,9 +17,10 @@ var (
 	// bag as Juju keeps it.
 	ErrNotString = errors.New("value is not a string")
 	// ErrDataTooLarge reports a unit's data bag larger than the accessor
-	// reads (hooktools.MaxBagOutput for hook tools): reading it whole
-	// would let a remote unit decide how much memory every hook of ours
-	// takes.
+	// reads ([MaxBagBytes] and [MaxBagKeys] for hook tools): reading it
+	// whole would let a remote unit decide how much memory every hook of
+	// ours takes. [Provides.Publish] wraps it too, for a write that would
+	// make the local bag one that a requirer skips.
 	ErrDataTooLarge = errors.New("unit data too large")
 )
 

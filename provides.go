@@ -205,8 +205,16 @@ var reservedKeys = []string{KeyHostname, KeyPrivateAddress, KeyPort, KeyExtended
 // could not pass them otherwise) and must not be one of the keys Configure
 // owns (hostname, private-address, port, extended_data): use Configure for
 // those so that they are validated. A bad key wraps [ErrInvalidKey] and
-// nothing is written. Failures and the broken relation are handled as in
-// [Provides.Configure].
+// nothing is written.
+//
+// The bag must stay one that a requirer reads: the keys Publish writes,
+// together with those already in the bag that neither Configure nor Juju
+// owns, may take at most [MaxBagBytes] less 80 KiB, and [MaxBagKeys] less
+// 16 keys, leaving the rest to Configure and Juju. Publish reads the local
+// bag of each relation (one relation-get per relation, unless data only
+// deletes) and, if any would go over, writes nothing and wraps
+// [ErrDataTooLarge], naming the limit. Other failures and the broken
+// relation are handled as in [Provides.Configure].
 func (p *Provides) Publish(ctx context.Context, data map[string]string) error {
 	for _, k := range slices.Sorted(maps.Keys(data)) {
 		if err := checkKey(k); err != nil {
@@ -215,6 +223,10 @@ func (p *Provides) Publish(ctx context.Context, data map[string]string) error {
 		if slices.Contains(reservedKeys, k) {
 			return fmt.Errorf("publish %s: %w: %s is written by Configure", p.endpoint, ErrInvalidKey, Quote(k))
 		}
+	}
+	// What the call alone writes is checked before any tool runs.
+	if err := checkPublished(nil, data); err != nil {
+		return fmt.Errorf("publish %s: %w", p.endpoint, err)
 	}
 	return p.publish(ctx, "publish", maps.Clone(data))
 }
@@ -238,9 +250,26 @@ func (p *Provides) publish(ctx context.Context, op string, data map[string]strin
 	if len(data) == 0 {
 		return nil
 	}
-	_, ids, err := liveRelations(ctx, p.acc, p.endpoint)
+	hc, ids, err := liveRelations(ctx, p.acc, p.endpoint)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", op, p.endpoint, err)
+	}
+	if grows(data) {
+		// Something grows: each relation's bag must stay within what a
+		// requirer reads once it is applied. Deleting needs no check.
+		var errs []error
+		for _, id := range ids {
+			bag, err := readLocalBag(ctx, p.acc, hc, id)
+			if err == nil {
+				err = checkPublished(bag, data)
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("relation %s: %w", Quote(id), err))
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return fmt.Errorf("%s %s: nothing written: %w", op, p.endpoint, err)
+		}
 	}
 	// Each relation gets its own copy, so an accessor that keeps or alters
 	// the map it is given cannot leak into the next relation.
@@ -248,6 +277,16 @@ func (p *Provides) publish(ctx context.Context, op string, data map[string]strin
 		return fmt.Errorf("%s %s: %w", op, p.endpoint, err)
 	}
 	return nil
+}
+
+// grows reports whether data writes a value rather than only deleting.
+func grows(data map[string]string) bool {
+	for _, v := range data {
+		if v != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // checkKey accepts what relation-set can take as "key=value": printable

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/charmkit/httprelation"
 )
 
 // Caps on what is read of a tool's output. A bag is what a remote
@@ -17,12 +19,12 @@ const (
 	// warning naming relation and unit. The http interface needs a few
 	// hundred bytes per unit; 1 MiB leaves room for large raw keys such
 	// as haproxy's services stanza. Juju sets no limit of its own.
-	MaxBagOutput = 1 << 20
+	MaxBagOutput = httprelation.MaxBagBytes
 	// MaxBagKeys caps the keys of one relation-get answer: a bag with
 	// more is too large, as one over MaxBagOutput is. Many tiny keys
 	// cost far more memory decoded than their bytes; the http interface
 	// uses a handful.
-	MaxBagKeys = 4096
+	MaxBagKeys = httprelation.MaxBagKeys
 	// MaxListOutput caps one relation-ids or relation-list answer: 1 MiB,
 	// some 13,000 unit names of the longest form Juju allows (an
 	// application name of 63 characters and a unit number of 9 digits)
