@@ -2,9 +2,11 @@ package hooktools
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -21,7 +23,18 @@ type LogHandler struct {
 	prefix string
 	// attrs holds the attributes from WithAttrs, already formatted.
 	attrs string
+	// stalled is shared with the handlers WithAttrs and WithGroup derive:
+	// once juju-log has run into the per-call deadline, it is not waited
+	// on again, so a hung juju-log costs a hook one deadline, not one per
+	// warning.
+	stalled *atomic.Bool
 }
+
+// ErrLogStalled is returned by LogHandler.Handle, without running
+// juju-log, once an earlier juju-log call of the handler ran into the
+// per-call deadline. Records are then dropped; slog.Logger discards the
+// error, and a new handler (the next hook) tries juju-log again.
+var ErrLogStalled = errors.New("juju-log stalled earlier; record dropped")
 
 var _ slog.Handler = (*LogHandler)(nil)
 
@@ -31,7 +44,7 @@ var _ slog.Handler = (*LogHandler)(nil)
 //	logger := slog.New(hooktools.NewLogHandler(hooktools.ExecRunner{}))
 func NewLogHandler(r Runner, opts ...Option) *LogHandler {
 	c := newConfig(opts)
-	return &LogHandler{call: caller{runner: r, timeout: c.timeout}, level: c.logLevel}
+	return &LogHandler{call: caller{runner: r, timeout: c.timeout}, level: c.logLevel, stalled: new(atomic.Bool)}
 }
 
 // WithLogLevel sets the lowest level a LogHandler sends to Juju; nil
@@ -65,7 +78,14 @@ func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
 		// juju-log would take the message for a flag.
 		args = append(args, "--")
 	}
+	if h.stalled.Load() {
+		return ErrLogStalled
+	}
 	_, err := h.call.run(ctx, "juju-log", append(args, msg), nil)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		// The per-call deadline, not the caller's context, ended it.
+		h.stalled.Store(true)
+	}
 	return err
 }
 

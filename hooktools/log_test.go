@@ -3,6 +3,7 @@ package hooktools
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -104,4 +105,33 @@ func TestLogHandlerQuotesHostileAttrs(t *testing.T) {
 	r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return nil, nil }}
 	slog.New(NewLogHandler(r)).Warn("m", "key", "plain-value.1")
 	assert.Equal(t, "m key=plain-value.1", r.seen()[0].Args[2], "plain text stays as it is")
+}
+
+// TestLogHandlerStopsWaitingOnAStalledJujuLog: a juju-log that hangs costs
+// the hook one per-call deadline, not one per record, across the handlers
+// a logger derives; the hook's own context ending is not a stall.
+func TestLogHandlerStopsWaitingOnAStalledJujuLog(t *testing.T) {
+	hang := &funcRunner{fn: func(ctx context.Context, c call) ([]byte, error) {
+		<-ctx.Done()
+		return nil, fmt.Errorf("%s: %w", c.Tool, ctx.Err())
+	}}
+	h := NewLogHandler(hang, WithTimeout(20*time.Millisecond))
+	logger := slog.New(h).With("unit", "web/0").WithGroup("g")
+	for i := range 5 {
+		logger.Warn("bad entry", "i", i)
+	}
+	assert.Len(t, hang.seen(), 1, "juju-log is run once, then not waited on")
+	err := h.Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelWarn, "again", 0))
+	require.ErrorIs(t, err, ErrLogStalled)
+	assert.Len(t, hang.seen(), 1)
+
+	h = NewLogHandler(hang, WithTimeout(time.Hour))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = h.Handle(ctx, slog.NewRecord(time.Now(), slog.LevelWarn, "hook ended", 0))
+	require.ErrorIs(t, err, context.Canceled)
+	ok := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return nil, nil }}
+	h.call.runner = ok
+	require.NoError(t, h.Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelWarn, "still sent", 0)))
+	assert.Len(t, ok.seen(), 1, "a cancelled hook context is no stall")
 }
