@@ -20,14 +20,11 @@ const (
 	MaxBagKeys = 4096
 )
 
-// jujuKeys are the keys Juju writes to every unit's bag by itself.
-var jujuKeys = []string{"ingress-address", "egress-subnets", "private-address"}
-
-// What Publish leaves of the limits for the keys it does not own, so that
-// a later Configure, which checks only its own keys, cannot take the bag
-// over: Configure writes at most 64 KiB of extended_data and a few
-// hundred bytes more, and Juju's own keys are small (egress-subnets is a
-// list of CIDRs).
+// What Publish leaves of the limits for Configure's own keys, which
+// Configure checks by themselves: at most 64 KiB of extended_data, two
+// addresses of at most 253 bytes and a port, well within 16 KiB more.
+// Every other key counts, Juju's own (ingress-address, egress-subnets)
+// included, at its real size.
 const (
 	publishBytes = MaxBagBytes - maxExtendedData - 16<<10
 	publishKeys  = MaxBagKeys - 16
@@ -48,13 +45,28 @@ func readLocalBag(ctx context.Context, acc Accessor, hc HookContext, id string) 
 	return bag, nil
 }
 
-// checkPublished applies changes to bag as relation-set would and fails,
-// wrapping ErrDataTooLarge, when the keys neither Configure nor Juju own
-// would take more than their share of the limits. bag may be nil.
+// checkPublished fails, wrapping ErrDataTooLarge, when applying changes
+// to bag as relation-set would leaves the keys Configure does not own over
+// their share of the limits and larger than they were: a write that
+// shrinks an oversized bag is let through. bag may be nil.
 func checkPublished(bag, changes map[string]string) error {
-	keys, size := 0, len("{}")
+	oldKeys, oldSize := bagShare(bag, nil)
+	keys, size := bagShare(bag, changes)
+	if keys > publishKeys && keys > oldKeys {
+		return fmt.Errorf("%w: %d keys besides Configure's, more than %d (a requirer reads %d keys in all)", ErrDataTooLarge, keys, publishKeys, MaxBagKeys)
+	}
+	if size > publishBytes && size > oldSize {
+		return fmt.Errorf("%w: %d bytes besides Configure's keys, more than %d (a requirer reads %d bytes in all)", ErrDataTooLarge, size, publishBytes, MaxBagBytes)
+	}
+	return nil
+}
+
+// bagShare counts the keys of bag after changes that Configure does not
+// own, and their bytes as relation-get --format=json prints them.
+func bagShare(bag, changes map[string]string) (keys, size int) {
+	size = len("{}")
 	count := func(k, v string) {
-		if v == "" || slices.Contains(reservedKeys, k) || slices.Contains(jujuKeys, k) {
+		if v == "" || slices.Contains(reservedKeys, k) {
 			return
 		}
 		keys++
@@ -72,11 +84,5 @@ func checkPublished(bag, changes map[string]string) error {
 	for k, v := range changes {
 		count(k, v)
 	}
-	if keys > publishKeys {
-		return fmt.Errorf("%w: %d published keys, more than %d (a requirer reads %d keys in all; Configure and Juju keep the rest)", ErrDataTooLarge, keys, publishKeys, MaxBagKeys)
-	}
-	if size > publishBytes {
-		return fmt.Errorf("%w: %d bytes of published keys, more than %d (a requirer reads %d bytes in all; Configure and Juju keep the rest)", ErrDataTooLarge, size, publishBytes, MaxBagBytes)
-	}
-	return nil
+	return keys, size
 }

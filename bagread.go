@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 
 	"github.com/charmkit/httprelation/internal/badchar"
 )
@@ -115,9 +116,9 @@ const (
 // unitWarnings holds the warnings about the units of one read, so that
 // they are logged in the order of the units (the order tools answer in
 // varies) and only once the read succeeds: the first maxUnitWarnings of
-// each unit, and of those the first maxReadWarnings in unit order. Values
-// are already quoted and cut, so holding them costs little whatever the
-// units publish.
+// each unit, and of those the first maxReadWarnings in unit order. Keys
+// and values are already escaped and cut, so holding them costs little
+// whatever the units publish.
 type unitWarnings struct {
 	endpoint string
 	pending  []indexedWarning
@@ -172,13 +173,17 @@ func (w *unitWarnings) log(ctx context.Context, l *slog.Logger) {
 }
 
 // logText renders a key or value chosen by a remote unit for a warning
-// attribute: cut to 64 bytes, as Quote cuts, and with control, format and
-// non-UTF-8 characters escaped (badchar.Escape), so that no handler can
-// be made to write a forged line. It is not quoted: handlers quote what
-// is not plain text, and a second layer of quotes would only be noise.
+// attribute: cut to 64 bytes, as Quote cuts, with backslashes doubled and
+// control, format and non-UTF-8 characters escaped (badchar.Escape), so
+// that no handler can be made to write a forged line and an escape reads
+// back as one. It is not quoted: handlers quote what is not plain text,
+// and a second layer of quotes would only be noise.
 func logText(s string) string {
-	if len(s) > maxQuoted {
-		s = badchar.Prefix(s, maxQuoted) + fmt.Sprintf("...(%d bytes)", len(s))
+	n := len(s)
+	s = badchar.Prefix(s, maxQuoted)
+	s = badchar.Escape(strings.ReplaceAll(s, `\`, `\\`))
+	if n > maxQuoted {
+		s += fmt.Sprintf("...(%d bytes)", n)
 	}
-	return badchar.Escape(s)
+	return s
 }

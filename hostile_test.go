@@ -85,14 +85,16 @@ func hostileServices(t *testing.T, acc httprelation.Accessor) ([]httprelation.Se
 }
 
 // wantLogValue is how a warning shows a value a remote unit wrote: as it
-// is when it is short printable text (a handler quotes it if it must),
-// else cut to 64 bytes on a rune boundary, with its length, and with what
-// a terminal would not print escaped by badchar.Escape.
+// is when it is short printable text without a backslash (a handler quotes
+// it if it must), else cut to 64 bytes on a rune boundary, with its
+// length, backslashes doubled and what a terminal would not print escaped
+// by badchar.Escape.
 func wantLogValue(v string) string {
+	shown := badchar.Escape(strings.ReplaceAll(badchar.Prefix(v, 64), `\`, `\\`))
 	if len(v) > 64 {
-		v = badchar.Prefix(v, 64) + fmt.Sprintf("...(%d bytes)", len(v))
+		shown += fmt.Sprintf("...(%d bytes)", len(v))
 	}
-	return badchar.Escape(v)
+	return shown
 }
 
 // checkHostileRecord asserts what every warning about untrusted data must

@@ -207,13 +207,16 @@ var reservedKeys = []string{KeyHostname, KeyPrivateAddress, KeyPort, KeyExtended
 // those so that they are validated. A bad key wraps [ErrInvalidKey] and
 // nothing is written.
 //
-// The bag must stay one that a requirer reads: the keys Publish writes,
-// together with those already in the bag that neither Configure nor Juju
-// owns, may take at most [MaxBagBytes] less 80 KiB, and [MaxBagKeys] less
-// 16 keys, leaving the rest to Configure and Juju. Publish reads the local
+// The bag must stay one that a requirer reads: after the write, every key
+// but the four Configure owns (Juju's ingress-address and egress-subnets
+// included) may take at most [MaxBagBytes] less 80 KiB, and [MaxBagKeys]
+// less 16 keys, leaving the rest to Configure. Publish reads the local
 // bag of each relation (one relation-get per relation, unless data only
-// deletes) and, if any would go over, writes nothing and wraps
-// [ErrDataTooLarge], naming the limit. Other failures and the broken
+// deletes) and, if a write would leave any bag over that share and larger
+// than it was, writes nothing and wraps [ErrDataTooLarge], naming the
+// limit. A write that shrinks the bag is let through, and so is every
+// deletion; a bag too large to read at all can only be shrunk with
+// [Provides.Unpublish]. Other failures and the broken
 // relation are handled as in [Provides.Configure].
 func (p *Provides) Publish(ctx context.Context, data map[string]string) error {
 	for _, k := range slices.Sorted(maps.Keys(data)) {

@@ -25,8 +25,9 @@ func manyKeys(prefix string, n int, v string) map[string]string {
 }
 
 // TestPublishKeepsTheBagReadable: Publish never leaves a bag that a
-// requirer would skip whole, counting what the bag already holds, and
-// never refuses a write that shrinks it. The process-level proof, with
+// requirer would skip whole, counting what the bag already holds (Juju's
+// own keys too, not Configure's), and never refuses a write that shrinks
+// it. The process-level proof, with
 // Configure's largest bag on top, is TestProcessPublishKeepsTheBagReadable
 // (hooktools).
 func TestPublishKeepsTheBagReadable(t *testing.T) {
@@ -38,16 +39,20 @@ func TestPublishKeepsTheBagReadable(t *testing.T) {
 		refused  string // "" when accepted; else in the error
 		noCalls  bool   // refused before any hook tool runs
 	}{
-		{name: "one value over the bag", data: map[string]string{"services": kib(1024)}, refused: "bytes of published keys", noCalls: true},
-		{name: "values that escaping makes too large", data: map[string]string{"services": strings.Repeat("<", 200<<10)}, refused: "bytes of published keys", noCalls: true},
-		{name: "too many keys in one call", data: manyKeys("k", httprelation.MaxBagKeys, "v"), refused: "published keys", noCalls: true},
-		{name: "a key added to a full bag", existing: map[string]string{"a": kib(600)}, data: map[string]string{"b": kib(400)}, refused: "bytes of published keys"},
-		{name: "keys added to many", existing: manyKeys("old", 4000, "v"), data: manyKeys("new", 100, "v"), refused: "published keys"},
+		{name: "one value over the bag", data: map[string]string{"services": kib(1024)}, refused: "bytes besides Configure's keys", noCalls: true},
+		{name: "values that escaping makes too large", data: map[string]string{"services": strings.Repeat("<", 200<<10)}, refused: "bytes besides Configure's keys", noCalls: true},
+		{name: "too many keys in one call", data: manyKeys("k", httprelation.MaxBagKeys, "v"), refused: "keys besides Configure's", noCalls: true},
+		{name: "a key added to a full bag", existing: map[string]string{"a": kib(600)}, data: map[string]string{"b": kib(400)}, refused: "bytes besides Configure's keys"},
+		{name: "keys added to many", existing: manyKeys("old", 4000, "v"), data: manyKeys("new", 100, "v"), refused: "keys besides Configure's"},
 		{name: "a key replaced by a larger one that fits", existing: map[string]string{"a": kib(600)}, data: map[string]string{"a": kib(900)}},
 		{name: "a key deleted to make room", existing: map[string]string{"a": kib(600)}, data: map[string]string{"a": "", "b": kib(900)}},
-		{name: "Juju's and Configure's keys take no share", existing: map[string]string{"extended_data": kib(64), "egress-subnets": kib(8)}, data: map[string]string{"b": kib(900)}},
+		{name: "Configure's keys take no share", existing: map[string]string{"extended_data": kib(64), "hostname": kib(1)}, data: map[string]string{"b": kib(900)}},
+		{name: "Juju's keys count", existing: map[string]string{"egress-subnets": kib(100)}, data: map[string]string{"b": kib(900)}, refused: "bytes besides Configure's keys"},
+		{name: "Juju's keys written through Publish count", data: map[string]string{"egress-subnets": kib(3000), "ingress-address": kib(3000)}, refused: "bytes besides Configure's keys", noCalls: true},
 		{name: "deleting from a full bag", existing: map[string]string{"a": kib(1000)}, data: map[string]string{"a": ""}},
-		{name: "a small write to a bag already too large", existing: map[string]string{"a": kib(1000)}, data: map[string]string{"b": "x"}, refused: "bytes of published keys"},
+		{name: "a small write to a bag already over its share", existing: map[string]string{"a": kib(1000)}, data: map[string]string{"b": "x"}, refused: "bytes besides Configure's keys"},
+		{name: "shrinking a bag that stays over its share", existing: map[string]string{"a": kib(600), "b": kib(400)}, data: map[string]string{"b": kib(350)}},
+		{name: "fewer keys in a bag that stays over its share", existing: manyKeys("old", 4090, "v"), data: map[string]string{"old0": "", "old1": "", "new": "v"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

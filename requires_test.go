@@ -320,3 +320,30 @@ func TestServicesCallCounts(t *testing.T) {
 		assert.NotEqual(t, "UnitData", c.Method, "units are listed before bags are read: %v", m.Calls())
 	}
 }
+
+// TestWarningsTellEscapesFromBackslashes: a warning shows a remote value
+// escaped, not quoted, so a newline and a backslash followed by "n" must
+// still read differently, and a value that merely ends like a cut must
+// not gain a length.
+func TestWarningsTellEscapesFromBackslashes(t *testing.T) {
+	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
+		"web/0": {"private-address": "10.0.0.1", "port": "80"},
+		"web/1": {"private-address": "10.0.0.2", "port": "8\n0"},
+		"web/2": {"private-address": "10.0.0.3", "port": `8\n0`},
+		"web/3": {"private-address": "10.0.0.4", "port": `\\x1b`},
+		"web/4": {"private-address": "10.0.0.5", "port": "80...(9000 bytes)"},
+	})))
+	logger, logged := captureLog(t)
+	_, err := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
+	require.NoError(t, err)
+	shown := map[string]any{}
+	for _, r := range logged() {
+		shown[r["unit"].(string)] = r["value"]
+	}
+	assert.Equal(t, map[string]any{
+		"web/1": `8\n0`,
+		"web/2": `8\\n0`,
+		"web/3": `\\\\x1b`,
+		"web/4": "80...(9000 bytes)",
+	}, shown)
+}

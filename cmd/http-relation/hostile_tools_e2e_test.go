@@ -127,7 +127,7 @@ func TestHostileToolsNonStringValues(t *testing.T) {
 		`unit=web/2 key=hostname value=true error="value is not a string: JSON boolean"$`,
 		`unit=web/3 key=extended_data value="\[\{\\"hostname\\":\\"10\.0\.0\.99\\",\\"port\\":80\}\]" error="value is not a string: JSON array"$`,
 		`unit=web/3 key=x value=null error="value is not a string: JSON null"$`,
-		`unit=web/4 key="k\\\\nlevel=ERROR forged" value="\{\\"a\\":\\"\\\\u001b\[2J\\"\}" error="value is not a string: JSON object"$`,
+		`unit=web/4 key="k\\\\nlevel=ERROR forged" value="\{\\"a\\":\\"\\\\\\\\u001b\[2J\\"\}" error="value is not a string: JSON object"$`,
 	}
 	lines := stderrLines(res.Stderr)
 	require.Len(t, lines, len(want), "stderr: %s", res.Stderr)

@@ -62,17 +62,21 @@ func Escape(s string) string {
 }
 
 // Prefix returns the first n bytes of s, or fewer so as not to split a
-// rune: it backs off to the start of a rune cut in the middle, by at most
-// utf8.UTFMax-1 bytes. Bytes that are not UTF-8 are cut where n falls, so
-// text made of nothing but continuation bytes still keeps n of them.
+// rune: when a valid rune starts before n and ends after it, the cut
+// moves back to its start (at most utf8.UTFMax-1 bytes). Bytes that are
+// not UTF-8 are cut where n falls.
 func Prefix(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
 	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
-		if utf8.RuneStart(s[i]) {
+		if !utf8.RuneStart(s[i]) {
+			continue
+		}
+		if r, size := utf8.DecodeRuneInString(s[i:]); i < n && i+size > n && !(r == utf8.RuneError && size == 1) {
 			return s[:i]
 		}
+		break
 	}
 	return s[:n]
 }

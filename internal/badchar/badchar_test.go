@@ -84,6 +84,9 @@ func TestPrefix(t *testing.T) {
 		{"\x81\x81\x81\x81\x81", 3, "\x81\x81\x81"}, // continuation bytes only: cut where n falls
 		{"ab\xff\xfe", 3, "ab\xff"},                 // invalid bytes are runes of their own
 		{"abc", 0, ""},
+		{"ab\x80c", 2, "ab"},           // a stray continuation byte after n: nothing before it is split
+		{"a\u00e9\x80x", 3, "a\u00e9"}, // the same after a whole two-byte rune
+		{"ab\xe2\x82", 3, "ab\xe2"},    // a rune cut short in s itself is no rune: cut where n falls
 	}
 	for _, tt := range tests {
 		got := Prefix(tt.s, tt.n)
