@@ -50,39 +50,49 @@ func readLocalBag(ctx context.Context, acc Accessor, hc HookContext, id string) 
 // their share of the limits and larger than they were: a write that
 // shrinks an oversized bag is let through. bag may be nil.
 func checkPublished(bag, changes map[string]string) error {
-	oldKeys, oldSize := bagShare(bag, nil)
-	keys, size := bagShare(bag, changes)
-	if keys > publishKeys && keys > oldKeys {
-		return fmt.Errorf("%w: %d keys besides Configure's, more than %d (a requirer reads %d keys in all)", ErrDataTooLarge, keys, publishKeys, MaxBagKeys)
+	empty := bagShare{size: len("{}")}
+	before, after := empty, empty
+	for k, v := range bag {
+		n := entrySize(k, v)
+		before.add(n)
+		if _, changed := changes[k]; !changed {
+			after.add(n)
+		}
 	}
-	if size > publishBytes && size > oldSize {
-		return fmt.Errorf("%w: %d bytes besides Configure's keys, more than %d (a requirer reads %d bytes in all)", ErrDataTooLarge, size, publishBytes, MaxBagBytes)
+	for k, v := range changes {
+		after.add(entrySize(k, v))
+	}
+	if after.keys > publishKeys && after.keys > before.keys {
+		return fmt.Errorf("%w: %d keys besides Configure's, more than %d (a requirer reads %d keys in all)", ErrDataTooLarge, after.keys, publishKeys, MaxBagKeys)
+	}
+	if after.size > publishBytes && after.size > before.size {
+		return fmt.Errorf("%w: %d bytes besides Configure's keys, more than %d (a requirer reads %d bytes in all)", ErrDataTooLarge, after.size, publishBytes, MaxBagBytes)
 	}
 	return nil
 }
 
-// bagShare counts the keys of bag after changes that Configure does not
-// own, and their bytes as relation-get --format=json prints them.
-func bagShare(bag, changes map[string]string) (keys, size int) {
-	size = len("{}")
-	count := func(k, v string) {
-		if v == "" || slices.Contains(reservedKeys, k) {
-			return
-		}
-		keys++
-		// Marshaling a string cannot fail; its length is what relation-get
-		// prints for it, escapes included.
-		ek, _ := json.Marshal(k)
-		ev, _ := json.Marshal(v)
-		size += len(ek) + len(ev) + len(":,")
+// bagShare counts the keys of a bag that Configure does not own, and
+// their bytes as relation-get --format=json prints them.
+type bagShare struct{ keys, size int }
+
+// add counts an entry of n bytes; a negative n is an entry that does not
+// count.
+func (b *bagShare) add(n int) {
+	if n >= 0 {
+		b.keys++
+		b.size += n
 	}
-	for k, v := range bag {
-		if _, changed := changes[k]; !changed {
-			count(k, v)
-		}
+}
+
+// entrySize is what key k with value v adds to relation-get's JSON, comma
+// included, or -1 when it does not count: deleted, or one of Configure's.
+func entrySize(k, v string) int {
+	if v == "" || slices.Contains(reservedKeys, k) {
+		return -1
 	}
-	for k, v := range changes {
-		count(k, v)
-	}
-	return keys, size
+	// Marshaling a string cannot fail; its length is what relation-get
+	// prints for it, escapes included.
+	ek, _ := json.Marshal(k)
+	ev, _ := json.Marshal(v)
+	return len(ek) + len(ev) + len(":,")
 }

@@ -176,10 +176,11 @@ func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[s
 		if err != nil {
 			return bagRead{}, err
 		}
-		if n := countMembers(out); n > MaxBagKeys {
+		n := countMembers(out)
+		if n > MaxBagKeys {
 			return bagRead{}, fmt.Errorf("%w: relation-get: %d keys, more than %d", httprelation.ErrDataTooLarge, n, MaxBagKeys)
 		}
-		bag, problems, err := decodeStringMap("relation-get", out, false)
+		bag, problems, err := decodeStringMap("relation-get", out, n, false)
 		return bagRead{bag: bag, problems: problems, size: len(out)}, err
 	})
 	if err != nil {

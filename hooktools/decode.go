@@ -96,8 +96,9 @@ func (v *bagValue) UnmarshalJSON(data []byte) error {
 // null when nothing is stored; relation-get prints {} for an empty bag).
 // A value that is not a string is left out of the map and reported as a
 // problem naming its key, in key order; the caller decides what that
-// costs.
-func decodeStringMap(tool string, out []byte, nullOK bool) (map[string]string, []*httprelation.EntryError, error) {
+// costs. members is countMembers(out), which the caller has already
+// needed for its own cap.
+func decodeStringMap(tool string, out []byte, members int, nullOK bool) (map[string]string, []*httprelation.EntryError, error) {
 	if err := checkNotBlank(tool, out); err != nil {
 		return nil, nil, err
 	}
@@ -108,7 +109,7 @@ func decodeStringMap(tool string, out []byte, nullOK bool) (map[string]string, [
 	if raw == nil && !nullOK {
 		return nil, nil, newParseError(tool, out, errors.New("null, not an object (Juju prints {} for an empty bag)"))
 	}
-	if len(raw) != countMembers(out) {
+	if len(raw) != members {
 		// Which of two values wins is the decoder's choice, not Juju's:
 		// its maps have each key once.
 		return nil, nil, newParseError(tool, out, fmt.Errorf("key %s appears twice", httprelation.Quote(repeatedKey(out))))

@@ -64,6 +64,9 @@ func (h *LogHandler) Enabled(_ context.Context, level slog.Level) bool {
 
 // Handle implements slog.Handler with one juju-log call.
 func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if h.stalled.Load() {
+		return ErrLogStalled
+	}
 	var b strings.Builder
 	// No argument can carry a NUL byte.
 	b.WriteString(strings.ReplaceAll(r.Message, "\x00", `\x00`))
@@ -77,9 +80,6 @@ func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if strings.HasPrefix(msg, "-") {
 		// juju-log would take the message for a flag.
 		args = append(args, "--")
-	}
-	if h.stalled.Load() {
-		return ErrLogStalled
 	}
 	_, err := h.call.run(ctx, "juju-log", append(args, msg), nil)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {

@@ -45,7 +45,7 @@ func (s *StateStore) Load(ctx context.Context) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, problems, err := decodeStringMap("state-get", out, true)
+	m, problems, err := decodeStringMap("state-get", out, countMembers(out), true)
 	if err != nil {
 		return nil, err
 	}

@@ -147,19 +147,25 @@ func (m *Model) Log() []string {
 // Warnings returns the messages of the WARNING lines of [Model.Log]: the
 // library's notes about remote data it skipped, among others.
 func (m *Model) Warnings() []string {
-	return Warnings(m.Snapshot())
+	return Warnings(&toolsim.Model{Log: m.Log()})
 }
 
 // Status returns the workload status the charm set with status-set, or
 // nil.
 func (m *Model) Status() *toolsim.Status {
-	return m.Snapshot().Status
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.model.Status == nil {
+		return nil
+	}
+	st := *m.model.Status
+	return &st
 }
 
 // Flags returns the flags the charm state holds, as a Registry loaded
 // from it lists them.
 func (m *Model) Flags() ([]string, error) {
-	return Flags(m.Snapshot())
+	return Flags(&toolsim.Model{State: m.State()})
 }
 
 // Flags returns the flags that the charm state of model holds, sorted, as

@@ -203,18 +203,13 @@ func configChanges(dir string, changes map[string]any) (map[string]any, error) {
 				v = string(raw) // parsed by its option's type below
 			}
 		}
+		opt, declared := cfg[k]
+		if cfg != nil && !declared {
+			return nil, unknownOption(k, cfg)
+		}
 		if cfg == nil || v == nil {
-			if cfg != nil {
-				if _, ok := cfg[k]; !ok {
-					return nil, unknownOption(k, cfg)
-				}
-			}
 			out[k] = v
 			continue
-		}
-		opt, ok := cfg[k]
-		if !ok {
-			return nil, unknownOption(k, cfg)
 		}
 		if n, ok := v.(json.Number); ok {
 			v = string(n) // a model file's number: its text, read by the option's type

@@ -112,6 +112,9 @@ func (s *Sim) Fire(ctx context.Context, charm string, ev Event) (HookRuns, error
 			}
 			return runs, &HookError{Hook: step.Hook, Result: res}
 		}
+		if step.after == nil {
+			continue // nothing changes once this hook succeeded
+		}
 		after, err := s.update(step.After)
 		if err != nil {
 			return runs, fmt.Errorf("fire %s: %w", ev, err)

@@ -72,7 +72,8 @@ func runServices(ctx context.Context, c *cli, endpoint string, timeout time.Dura
 }
 
 func (c *cli) services(ctx context.Context, endpoint string, timeout time.Duration, inc *incremental) ([]httprelation.Service, error) {
-	acc, err := c.accessor(hooktools.WithTimeout(timeout))
+	deadline := hooktools.WithTimeout(timeout)
+	acc, err := c.accessor(deadline)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +81,7 @@ func (c *cli) services(ctx context.Context, endpoint string, timeout time.Durati
 		return nil, err
 	}
 	if inc.on {
-		return c.incrementalServices(ctx, acc, endpoint, *inc.store, hooktools.WithTimeout(timeout))
+		return c.incrementalServices(ctx, acc, endpoint, *inc.store, deadline)
 	}
 	return httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
 }

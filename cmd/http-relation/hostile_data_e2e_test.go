@@ -26,10 +26,7 @@ func servicesWithWarnings(t *testing.T, rels map[string]toolsim.Relation) (strin
 		hook{name: "reverseproxy-relation-changed", relation: "reverseproxy:3", remoteUnit: "web/0"})
 	res := runSim(t, sim, "services", "reverseproxy")
 	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
-	var lines []string
-	if s := strings.TrimSuffix(res.Stderr, "\n"); s != "" {
-		lines = strings.Split(s, "\n")
-	}
+	lines := stderrLines(res.Stderr)
 	for _, l := range lines {
 		assert.True(t, strings.HasPrefix(l, "level=WARN "), "not a warning: %q", l)
 	}
