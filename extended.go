@@ -51,7 +51,7 @@ const (
 // the Python interface layer's json module does: encoding/json would also
 // take "PORT", "Port" or "private-addreſs" (U+017F) for these, and so read
 // a different port or address than every other peer.
-var entryFields = [numFields]string{KeyHostname, KeyPrivateAddress, KeyPort}
+var entryFields = [numFields]string{keyHostname, keyPrivateAddress, keyPort}
 
 // appendExtendedHosts adds the hosts of an extended_data value. A value
 // that is not a JSON array (or is too large) is one problem for the whole
@@ -94,7 +94,7 @@ func appendExtendedHosts(hosts []Host, problems []*EntryError, ext string) ([]Ho
 		start := w.pos
 		h, err := w.entry()
 		if err != nil {
-			problems = append(problems, &EntryError{Key: KeyExtendedData, Value: ext[start:w.pos], Index: n, Err: err})
+			problems = append(problems, &EntryError{Key: keyExtendedData, Value: ext[start:w.pos], Index: n, Err: err})
 			continue
 		}
 		hosts = append(hosts, h)
@@ -107,7 +107,7 @@ func appendExtendedHosts(hosts []Host, problems []*EntryError, ext string) ([]Ho
 
 // extendedProblem reports the whole extended_data value as bad.
 func extendedProblem(problems []*EntryError, ext string, err error) []*EntryError {
-	return append(problems, &EntryError{Key: KeyExtendedData, Value: ext, Index: -1, Err: err})
+	return append(problems, &EntryError{Key: keyExtendedData, Value: ext, Index: -1, Err: err})
 }
 
 // jsonWalker reads a JSON text that json.Valid accepted, in place. It
@@ -293,13 +293,13 @@ func entryHost(raw [numFields]string) (Host, error) {
 	return newHost(hostname, priv, port), nil
 }
 
-// ownedAddress is CanonicalAddress of a value cut out of extended_data,
+// ownedAddress is canonicalAddress of a value cut out of extended_data,
 // copied when it is still a piece of that value; "" stays "".
 func ownedAddress(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	canonical, err := CanonicalAddress(s)
+	canonical, err := canonicalAddress(s)
 	if err != nil || canonical != s {
 		return canonical, err
 	}
@@ -318,7 +318,7 @@ func parseJSONPort(raw string) (int, error) {
 	}
 	s, ok := unquote(raw)
 	if !ok {
-		return 0, fmt.Errorf("%w: %s is not a JSON string", ErrInvalidPort, Quote(raw))
+		return 0, fmt.Errorf("%w: %s is not a JSON string", ErrInvalidPort, badchar.Quote(raw))
 	}
 	return ParsePort(s)
 }

@@ -3,20 +3,26 @@
 // serves, and a requirer (a reverse proxy, a load balancer, a REST client)
 // collects those endpoints grouped by remote application.
 //
-// The library never talks to Juju directly. Everything goes through an
-// [Accessor]; package hooktools implements it over Juju's hook tools and
-// package httprelationtest implements it in memory for unit tests.
+// Charm code works on a [Unit]: package hooktools wires one from Juju's
+// hook tools in one call, package httprelationtest from an in-memory model
+// in tests. A provider publishes its port from its hook:
 //
-// A provider publishes its port from a hook handler:
-//
-//	website := httprelation.NewProvides(acc, "website")
-//	if err := website.Configure(ctx, 8080); err != nil {
+//	unit, err := hooktools.NewUnit()
+//	if err != nil {
+//		return err // hooktools.ErrNotInHook outside Juju
+//	}
+//	website, err := unit.OpenProvides("website") // checked against metadata.yaml
+//	if err != nil {
 //		return err
 //	}
+//	return website.Configure(ctx, 8080)
 //
 // A requirer reads the services behind its relation:
 //
-//	proxy := httprelation.NewRequires(acc, "reverseproxy")
+//	proxy, err := unit.OpenRequires("reverseproxy")
+//	if err != nil {
+//		return err
+//	}
 //	services, err := proxy.Services(ctx)
 //	if err != nil {
 //		return err
@@ -28,23 +34,31 @@
 //	}
 //
 // Everything a remote unit writes is untrusted: ports and addresses are
-// validated, and a bad entry is logged and skipped without costing the good
-// entries next to it.
+// validated, and a bad entry is logged and skipped without costing the
+// good entries next to it.
+//
+// The library never talks to Juju directly: everything goes through an
+// [Accessor]. Tools such as a command-line front end that have no charm
+// metadata to check against use [NewProvides] and [NewRequires] with one.
 package httprelation
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
+
+	"github.com/charmkit/httprelation/internal/badchar"
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
 // Keys of the unit data bags that the http interface uses.
 const (
-	KeyHostname       = "hostname"
-	KeyPrivateAddress = "private-address"
-	KeyPort           = "port"
-	KeyIngressAddress = "ingress-address"
-	KeyExtendedData   = "extended_data"
+	keyHostname       = "hostname"
+	keyPrivateAddress = "private-address"
+	keyPort           = "port"
+	keyExtendedData   = "extended_data"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of these where
@@ -59,14 +73,6 @@ var (
 	// ErrInvalidKey reports a relation data key that is empty or not
 	// printable ASCII.
 	ErrInvalidKey = errors.New("invalid relation data key")
-	// ErrNoEndpoint reports an endpoint that the charm metadata does not
-	// declare.
-	ErrNoEndpoint = errors.New("no such endpoint")
-	// ErrNotHTTP reports an endpoint whose interface is not "http".
-	ErrNotHTTP = errors.New("endpoint interface is not http")
-	// ErrWrongRole reports a provides endpoint used as requires, or the
-	// reverse.
-	ErrWrongRole = errors.New("endpoint has the wrong role")
 	// ErrRelationNotFound reports a relation id that Juju does not know.
 	// Accessors wrap it.
 	ErrRelationNotFound = errors.New("relation not found")
@@ -75,13 +81,14 @@ var (
 	ErrUnitNotFound = errors.New("unit not found")
 )
 
-// Accessor is the only way the library touches Juju. Implementations:
-// hooktools.Accessor (real hook tools) and httprelationtest.Model (in
-// memory). Relation ids have Juju's "endpoint:N" form, unit names
-// "app/N".
+// Accessor is the only way the library touches Juju. hooktools implements
+// it over Juju's hook tools; httprelationtest runs that implementation over
+// simulated tools. Relation ids have Juju's "endpoint:N" form, unit names
+// "app/N". An Accessor must be safe for concurrent use: a requirer reads
+// several bags at once.
 //
-// Implementations report what Juju reports; the library itself applies the
-// departed and broken hook rules (see [HookContext]) so that every
+// Implementations report what Juju reports; the library itself applies
+// the departed and broken hook rules (see [HookContext]) so that every
 // implementation gets them right.
 type Accessor interface {
 	// HookContext describes the hook that is running.
@@ -107,34 +114,6 @@ type Accessor interface {
 	IngressAddress(ctx context.Context, relationID string) (string, error)
 }
 
-// UnitRef names one unit's data bag in one relation.
-type UnitRef struct {
-	RelationID string
-	Unit       string
-}
-
-// BulkReader is implemented by accessors that read many data bags faster
-// together than one by one; hooktools.Accessor runs the reads concurrently.
-// When an Accessor implements it, the library reads all remote bags of a
-// call with one ReadUnits.
-//
-// The bags are handed over one by one rather than returned together, so
-// that a reader and the library hold only the bags in flight, however
-// many units there are and whatever they publish.
-type BulkReader interface {
-	// ReadUnits reads the bag of every ref and calls fn with each: the
-	// ref's index in refs and what UnitData would return for it. fn is
-	// called at most once per ref, in any order, never twice at once; it
-	// may keep the bag.
-	//
-	// When fn returns an error, ReadUnits starts no more reads, cancels
-	// those in flight, and returns that error as soon as they have
-	// stopped; the refs not read by then never reach fn. Otherwise it
-	// returns nil once fn has seen every ref, or ctx's error when ctx
-	// ended first.
-	ReadUnits(ctx context.Context, refs []UnitRef, fn func(i int, bag map[string]string, err error) error) error
-}
-
 // HookContext describes the hook being run.
 type HookContext struct {
 	// Unit is the local unit, e.g. "haproxy/0".
@@ -157,7 +136,7 @@ type HookContext struct {
 // relation-broken hook is running. Juju may still list such a relation; it
 // counts as gone.
 func (h HookContext) IsBroken(relationID string) bool {
-	return relationID != "" && sameRelation(h.RelationID, relationID) &&
+	return relationID != "" && juju.SameRelation(h.RelationID, relationID) &&
 		strings.HasSuffix(h.HookName, "-relation-broken")
 }
 
@@ -168,7 +147,7 @@ func (h HookContext) IsBroken(relationID string) bool {
 // Juju 3 no longer lists that unit; older tooling did. Either way it
 // counts as gone.
 func (h HookContext) IsDeparting(relationID, unit string) bool {
-	if unit == "" || !sameRelation(h.RelationID, relationID) {
+	if unit == "" || !juju.SameRelation(h.RelationID, relationID) {
 		return false
 	}
 	if h.DepartingUnit == "" && !strings.HasSuffix(h.HookName, "-relation-departed") {
@@ -177,35 +156,68 @@ func (h HookContext) IsDeparting(relationID, unit string) bool {
 	return unit == h.RemoteUnit || unit == h.DepartingUnit
 }
 
-// sameRelation compares relation ids by their number, as Juju does ("3"
-// and "website:3" name the same relation).
-func sameRelation(a, b string) bool {
-	return RelationNumber(a) == RelationNumber(b) && RelationNumber(a) != ""
+// Option configures a [Provides] or [Requires].
+type Option func(*options)
+
+type options struct {
+	logger *slog.Logger
+	view   *viewConfig // WithIncrementalView; Requires only
 }
 
-// RelationNumber returns the number of a relation id ("website:3" → "3",
-// "3" → "3"), or "" when id is not of that form.
-func RelationNumber(id string) string {
-	if i := strings.LastIndexByte(id, ':'); i >= 0 {
-		id = id[i+1:]
-	}
-	if id == "" || len(id) > 18 {
-		return ""
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < '0' || id[i] > '9' {
-			return ""
+// WithLogger sends the library's warnings (skipped remote entries, for
+// instance) to l instead of slog.Default(). A [Unit] passes its Logger
+// this way.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.logger = l
 		}
 	}
-	return id
 }
 
-// AppName returns the application of a unit name ("web/0" → "web"), or ""
-// when unit is not of that form.
-func AppName(unit string) string {
-	app, num, ok := strings.Cut(unit, "/")
-	if !ok || app == "" || num == "" {
-		return ""
+func buildOptions(opts []Option) options {
+	o := options{logger: slog.Default()}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
 	}
-	return app
+	return o
+}
+
+// liveRelations lists the relations of endpoint minus the one whose
+// relation-broken hook is running: Juju still lists it, but it is gone.
+// Both sides start here, so the hook rules live in one place.
+func liveRelations(ctx context.Context, acc Accessor, endpoint string) (HookContext, []string, error) {
+	hc, err := acc.HookContext(ctx)
+	if err != nil {
+		return HookContext{}, nil, fmt.Errorf("hook context: %w", err)
+	}
+	all, err := acc.RelationIDs(ctx, endpoint)
+	if err != nil {
+		return HookContext{}, nil, fmt.Errorf("relation ids: %w", err)
+	}
+	ids := make([]string, 0, len(all))
+	for _, id := range all {
+		if !hc.IsBroken(id) {
+			ids = append(ids, id)
+		}
+	}
+	return hc, ids, nil
+}
+
+// liveUnits lists the remote units of a relation minus the one leaving in
+// the running relation-departed hook, which older tooling still lists.
+func liveUnits(ctx context.Context, acc Accessor, hc HookContext, id string) ([]string, error) {
+	units, err := acc.RelationUnits(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("relation %s: units: %w", badchar.Quote(id), err)
+	}
+	live := units[:0:0]
+	for _, u := range units {
+		if !hc.IsDeparting(id, u) {
+			live = append(live, u)
+		}
+	}
+	return live, nil
 }

@@ -8,8 +8,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
-	"github.com/juju/names/v5"
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
 // Requires is the requirer side of an http endpoint: a reverse proxy, a
@@ -18,8 +19,7 @@ import (
 // A Requires lives for one hook, as the dispatch pattern builds it: the
 // first of Services, Available and UpdateFlags reads the relations and
 // logs their bad entries, and later calls in the same hook answer from
-// that read (see [ChangeCounter] for accessors whose data changes under
-// it). Build a new Requires in every hook.
+// that read. Open a new Requires in every hook.
 type Requires struct {
 	acc      Accessor
 	endpoint string
@@ -28,15 +28,13 @@ type Requires struct {
 	services hookMemo[[]Service]
 }
 
-// NewRequires returns the requirer side of endpoint, reading through acc.
-// It makes no call.
+// NewRequires returns the requirer side of endpoint, reading through acc,
+// without checking it against charm metadata: charm code uses
+// [Unit.OpenRequires]. It makes no call.
 func NewRequires(acc Accessor, endpoint string, opts ...Option) *Requires {
 	o := buildOptions(opts)
 	return &Requires{acc: acc, endpoint: endpoint, log: o.logger, view: o.view}
 }
-
-// Endpoint returns the endpoint name given to NewRequires.
-func (r *Requires) Endpoint() string { return r.endpoint }
 
 // Available reports whether at least one remote unit serves a usable host,
 // which is what the "<endpoint>.available" flag means on this side. It
@@ -44,6 +42,17 @@ func (r *Requires) Endpoint() string { return r.endpoint }
 func (r *Requires) Available(ctx context.Context) (bool, error) {
 	services, err := r.Services(ctx)
 	return len(services) > 0, err
+}
+
+// UpdateFlags sets AvailableFlag(endpoint) while Services is non-empty and
+// clears it otherwise: unlike the Python layer, the flag drops when the
+// last unit with a port leaves, even if other units remain.
+func (r *Requires) UpdateFlags(ctx context.Context, reg *Registry) error {
+	ok, err := r.Available(ctx)
+	if err != nil {
+		return err
+	}
+	return reg.toggle(AvailableFlag(r.endpoint), ok)
 }
 
 // Services returns one [Service] per remote application on the endpoint,
@@ -61,7 +70,7 @@ func (r *Requires) Available(ctx context.Context) (bool, error) {
 // relations are read, and bad entries logged, once per hook: later calls
 // return a copy of the first answer.
 func (r *Requires) Services(ctx context.Context) ([]Service, error) {
-	services, err := r.services.get(ctx, r.acc, r.readServices)
+	services, err := r.services.get(ctx, r.readServices)
 	return cloneServices(services), err
 }
 
@@ -78,7 +87,7 @@ func (r *Requires) readServices(ctx context.Context) ([]Service, error) {
 	byApp := make(map[string][]Host)
 	warnings := unitWarnings{endpoint: r.endpoint}
 	err = r.readUnits(ctx, refs, &warnings, func(i int, bag map[string]string, problems []*EntryError) {
-		app := AppName(refs[i].Unit)
+		app := juju.AppName(refs[i].Unit)
 		byApp[app] = r.parseBag(byApp[app], refs[i], i, bag, problems, &warnings)
 	})
 	if err != nil {
@@ -92,7 +101,7 @@ func (r *Requires) readServices(ctx context.Context) ([]Service, error) {
 // for each of its bad entries, problems found while reading it included:
 // the one place where a bag read becomes hosts and warnings, for full
 // reads and the incremental view alike.
-func (r *Requires) parseBag(hosts []Host, ref UnitRef, i int, bag map[string]string, problems []*EntryError, warnings *unitWarnings) []Host {
+func (r *Requires) parseBag(hosts []Host, ref unitRef, i int, bag map[string]string, problems []*EntryError, warnings *unitWarnings) []Host {
 	hosts, problems = appendUnitHosts(hosts, problems, bag)
 	for _, p := range problems {
 		warnings.add(i, r.entryWarning(ref, p))
@@ -103,12 +112,12 @@ func (r *Requires) parseBag(hosts []Host, ref UnitRef, i int, bag map[string]str
 // listUnits lists the remote units of every live relation of the endpoint.
 // The application of a unit comes from its name, so RemoteApp is never
 // called.
-func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error) {
+func (r *Requires) listUnits(ctx context.Context) (HookContext, []unitRef, error) {
 	hc, ids, err := liveRelations(ctx, r.acc, r.endpoint)
 	if err != nil {
 		return hc, nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
 	}
-	var refs []UnitRef
+	var refs []unitRef
 	malformed := 0 // warned about one by one up to maxReadWarnings
 	for _, id := range ids {
 		units, err := liveUnits(ctx, r.acc, hc, id)
@@ -116,7 +125,7 @@ func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error
 			return hc, nil, fmt.Errorf("httprelation: endpoint %s: %w", r.endpoint, err)
 		}
 		for _, u := range units {
-			if !validUnitName(u) {
+			if !juju.ValidUnitName(u) {
 				if malformed++; malformed <= maxReadWarnings {
 					r.log.LogAttrs(ctx, slog.LevelWarn, "httprelation: skipping remote unit with a malformed name",
 						slog.String("endpoint", r.endpoint), slog.String("relation", id),
@@ -124,7 +133,7 @@ func (r *Requires) listUnits(ctx context.Context) (HookContext, []UnitRef, error
 				}
 				continue
 			}
-			refs = append(refs, UnitRef{RelationID: id, Unit: u})
+			refs = append(refs, unitRef{RelationID: id, Unit: u})
 		}
 	}
 	if malformed > maxReadWarnings {
@@ -159,13 +168,57 @@ func compareHost(a, b Host) int {
 	return cmp.Compare(a.Port, b.Port)
 }
 
-// validUnitName reports whether unit is a unit name Juju can create:
-// Juju's own rule (names.IsValidUnit: "app/N" with a valid application
-// name and N a number without leading zeros), an application name of at
-// most [MaxAppName] characters and N of at most 9 digits. Other names
-// cannot come from Juju and would end up in proxy configuration as
-// service names.
-func validUnitName(unit string) bool {
-	app, num, _ := strings.Cut(unit, "/")
-	return len(app) <= MaxAppName && len(num) <= 9 && names.IsValidUnit(unit)
+// hookMemo keeps one successful answer, so that Services, Available and
+// UpdateFlags, in any order and number, read and log bad remote entries
+// once per hook.
+type hookMemo[T any] struct {
+	once sync.Once
+	// turn holds a token while a caller checks the answer or loads it,
+	// so that concurrent first calls share one read; unlike a mutex, it
+	// can be waited for until the caller's context ends.
+	turn chan struct{}
+	ok   bool
+	val  T
+}
+
+// get returns the kept answer, or calls load and keeps a successful
+// answer. A caller that finds another one loading waits for it, or for
+// the end of its own context, whichever comes first.
+func (m *hookMemo[T]) get(ctx context.Context, load func(context.Context) (T, error)) (T, error) {
+	m.once.Do(func() { m.turn = make(chan struct{}, 1) })
+	select {
+	case m.turn <- struct{}{}:
+	default:
+		select {
+		case m.turn <- struct{}{}:
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+	}
+	defer func() { <-m.turn }()
+	if m.ok {
+		return m.val, nil
+	}
+	val, err := load(ctx)
+	if err != nil {
+		m.ok = false
+		var zero T
+		return zero, err
+	}
+	m.ok, m.val = true, val
+	return val, nil
+}
+
+// cloneServices copies services deeply, so that a caller editing its
+// answer cannot change what later calls in the hook return.
+func cloneServices(services []Service) []Service {
+	if services == nil {
+		return nil
+	}
+	out := make([]Service, len(services))
+	for i, s := range services {
+		out[i] = Service{Name: s.Name, Hosts: slices.Clone(s.Hosts)}
+	}
+	return out
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // Service is one remote application and the hosts its units serve on. The
@@ -13,7 +15,7 @@ type Service struct {
 	// Name is the remote application's name.
 	Name string `json:"service_name"`
 	// Hosts are de-duplicated and sorted by hostname, private address,
-	// port. Their addresses are canonical (see [CanonicalAddress]), so two
+	// port. Their addresses are canonical (see [canonicalAddress]), so two
 	// spellings of one target are one host.
 	Hosts []Host `json:"hosts"`
 }
@@ -59,32 +61,32 @@ func (e *EntryError) Error() string {
 	if e.Index >= 0 {
 		key = fmt.Sprintf("%s[%d]", key, e.Index)
 	}
-	return fmt.Sprintf("%s = %s: %v", key, Quote(e.Value), e.Err)
+	return fmt.Sprintf("%s = %s: %v", key, badchar.Quote(e.Value), e.Err)
 }
 
 // Unwrap lets callers test the reason with errors.Is.
 func (e *EntryError) Unwrap() error { return e.Err }
 
-// ParseUnitData returns the hosts one remote unit's data bag offers: its
+// parseUnitData returns the hosts one remote unit's data bag offers: its
 // top-level hostname/private-address/port, then its extended_data entries,
 // in that order and not yet de-duplicated, with canonical addresses (see
-// [CanonicalAddress]). Every rejected value is
+// [canonicalAddress]). Every rejected value is
 // reported in problems and skipped; everything else is kept. A bag without
 // a port offers no top-level host and that is not a problem: units set
 // their port after joining.
-func ParseUnitData(bag map[string]string) (hosts []Host, problems []*EntryError) {
+func parseUnitData(bag map[string]string) (hosts []Host, problems []*EntryError) {
 	return appendUnitHosts(nil, nil, bag)
 }
 
-// appendUnitHosts is ParseUnitData appending to caller-owned slices, so
+// appendUnitHosts is parseUnitData appending to caller-owned slices, so
 // that Requires.Services parses a thousand bags without a thousand
 // allocations.
 func appendUnitHosts(hosts []Host, problems []*EntryError, bag map[string]string) ([]Host, []*EntryError) {
 	// "" is how Juju spells "unset", as for hostname below.
-	if port := bag[KeyPort]; port != "" {
+	if port := bag[keyPort]; port != "" {
 		hosts, problems = appendTopLevelHost(hosts, problems, bag, port)
 	}
-	if ext := bag[KeyExtendedData]; ext != "" {
+	if ext := bag[keyExtendedData]; ext != "" {
 		hosts, problems = appendExtendedHosts(hosts, problems, ext)
 	}
 	return hosts, problems
@@ -103,26 +105,26 @@ func appendTopLevelHost(hosts []Host, problems []*EntryError, bag map[string]str
 	bad := unread
 	port, err := ParsePort(rawPort)
 	if err != nil {
-		problems = append(problems, &EntryError{Key: KeyPort, Value: rawPort, Index: -1, Err: err})
+		problems = append(problems, &EntryError{Key: keyPort, Value: rawPort, Index: -1, Err: err})
 		bad = true
 	}
-	rawHostname, rawPriv := bag[KeyHostname], bag[KeyPrivateAddress]
+	rawHostname, rawPriv := bag[keyHostname], bag[keyPrivateAddress]
 	var hostname, priv string
 	if rawHostname != "" {
-		if hostname, err = CanonicalAddress(rawHostname); err != nil {
-			problems = append(problems, &EntryError{Key: KeyHostname, Value: rawHostname, Index: -1, Err: err})
+		if hostname, err = canonicalAddress(rawHostname); err != nil {
+			problems = append(problems, &EntryError{Key: keyHostname, Value: rawHostname, Index: -1, Err: err})
 			bad = true
 		}
 	}
 	// An empty private-address is fine next to a hostname (see newHost);
 	// with neither address the bag is broken, not early (Juju always sets
-	// private-address), and CanonicalAddress says so.
+	// private-address), and canonicalAddress says so.
 	switch {
 	case rawPriv != "" && rawPriv == rawHostname:
 		priv = hostname
 	case rawPriv != "" || rawHostname == "" && !unread:
-		if priv, err = CanonicalAddress(rawPriv); err != nil {
-			problems = append(problems, &EntryError{Key: KeyPrivateAddress, Value: rawPriv, Index: -1, Err: err})
+		if priv, err = canonicalAddress(rawPriv); err != nil {
+			problems = append(problems, &EntryError{Key: keyPrivateAddress, Value: rawPriv, Index: -1, Err: err})
 			bad = true
 		}
 	}
@@ -136,7 +138,7 @@ func appendTopLevelHost(hosts []Host, problems []*EntryError, bag map[string]str
 // its hostname or private-address.
 func addressUnread(problems []*EntryError) bool {
 	for _, p := range problems {
-		if p.Index < 0 && (p.Key == KeyHostname || p.Key == KeyPrivateAddress) {
+		if p.Index < 0 && (p.Key == keyHostname || p.Key == keyPrivateAddress) {
 			return true
 		}
 	}

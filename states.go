@@ -2,6 +2,9 @@ package httprelation
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/charmkit/httprelation/internal/badchar"
 	"github.com/charmkit/httprelation/internal/statekey"
 )
 
@@ -31,29 +35,12 @@ const (
 
 // maxNameLen bounds a flag name or change-detector key. The key stored
 // for it must also fit Juju's state key limit as Juju counts it (see
-// ValidateFlag).
+// validateFlag).
 const maxNameLen = 200
 
-// maxPasses bounds Dispatch: handlers that keep inventing new flag states
-// would otherwise never settle.
-const maxPasses = 100
-
-var (
-	// ErrInvalidFlag reports a flag name or change-detector key that some
-	// Store could not keep; see [ValidateFlag] for the rule.
-	ErrInvalidFlag = errors.New("invalid flag name")
-	// ErrDispatchLoop reports handlers that kept changing flags for more
-	// passes than Dispatch allows.
-	ErrDispatchLoop = errors.New("handlers did not settle")
-	// ErrCorruptState reports stored state that cannot be decoded. It is
-	// never silently replaced by empty state, because that would re-run
-	// every one-off handler of the charm.
-	ErrCorruptState = errors.New("corrupt state")
-)
-
-// HandlerFunc is the body of a handler registered with [Registry.When] or
-// [Registry.WhenNot].
-type HandlerFunc func(ctx context.Context) error
+// ErrInvalidFlag reports a flag name or change-detector key that some
+// Store could not keep; see [Registry.Set] for the rule.
+var ErrInvalidFlag = errors.New("invalid flag name")
 
 // Registry holds named flags, the Go form of charms.reactive's flags, and
 // the handlers that react to them. It is loaded once per hook from a Store
@@ -70,13 +57,6 @@ type Registry struct {
 	handlers []handler
 }
 
-type handler struct {
-	name    string
-	when    []string
-	whenNot []string
-	fn      HandlerFunc
-}
-
 // NewRegistry loads the flags and change-detector hashes kept in store.
 func NewRegistry(ctx context.Context, store Store) (*Registry, error) {
 	if store == nil {
@@ -91,11 +71,11 @@ func NewRegistry(ctx context.Context, store Store) (*Registry, error) {
 	return &Registry{store: store, values: values, saved: maps.Clone(data)}, nil
 }
 
-// ValidateFlag reports whether name is usable as a flag name or
+// validateFlag reports whether name is usable as a flag name or
 // change-detector key, wrapping ErrInvalidFlag when it is not. The rule is
-// what every Store of this module keeps unchanged (MemoryStore, FileStore
-// and hooktools.StateStore over Juju's state-set, through YAML on stdin or
-// key=value arguments):
+// what every Store of this module keeps unchanged (MemoryStore,
+// statefile.File and hooktools' store over Juju's state-set, through YAML
+// on stdin or key=value arguments):
 //
 //   - 1 to 200 bytes of printable ASCII ('!' to '~'): no whitespace,
 //     control bytes or non-ASCII, which hook-tool arguments and log lines
@@ -109,29 +89,34 @@ func NewRegistry(ctx context.Context, store Store) (*Registry, error) {
 // Quotes, ':', '#', a leading '-' and YAML words such as "yes" or "null"
 // are fine: the stored key always starts with the prefix, and
 // hooktools quotes every key it writes.
-func ValidateFlag(name string) error {
+func validateFlag(name string) error {
 	if name == "" || len(name) > maxNameLen {
-		return fmt.Errorf("%w: %s: must be 1 to %d bytes", ErrInvalidFlag, Quote(name), maxNameLen)
+		return fmt.Errorf("%w: %s: must be 1 to %d bytes", ErrInvalidFlag, badchar.Quote(name), maxNameLen)
 	}
 	for i := 0; i < len(name); i++ {
 		if name[i] <= ' ' || name[i] > '~' {
-			return fmt.Errorf("%w: %s: byte %d (%#02x) is not printable ASCII or is whitespace", ErrInvalidFlag, Quote(name), i, name[i])
+			return fmt.Errorf("%w: %s: byte %d (%#02x) is not printable ASCII or is whitespace", ErrInvalidFlag, badchar.Quote(name), i, name[i])
 		}
 		if name[i] == '=' {
-			return fmt.Errorf("%w: %s: holds '=', which state-set's key=value arguments split on", ErrInvalidFlag, Quote(name))
+			return fmt.Errorf("%w: %s: holds '=', which state-set's key=value arguments split on", ErrInvalidFlag, badchar.Quote(name))
 		}
 	}
 	// Both prefixes are five bytes with one '.', so one check covers both.
 	if size := statekey.Size(flagPrefix + name); size > statekey.MaxSize {
 		return fmt.Errorf("%w: %s: stored as a %d-byte key once Juju escapes '.' and '$' (three bytes each), above its limit of %d",
-			ErrInvalidFlag, Quote(name), size, statekey.MaxSize)
+			ErrInvalidFlag, badchar.Quote(name), size, statekey.MaxSize)
 	}
 	return nil
 }
 
 // Set raises a flag. Setting a flag that is already set changes nothing.
+//
+// A flag name, like a key of [Registry.Changed], is 1 to 200 bytes of
+// printable ASCII without whitespace or '=', whose stored key ("flag." and
+// the name) fits Juju's 256-byte state key limit once Juju escapes each
+// '.' and '$' to three bytes; anything else wraps ErrInvalidFlag.
 func (r *Registry) Set(name string) error {
-	if err := ValidateFlag(name); err != nil {
+	if err := validateFlag(name); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -142,7 +127,7 @@ func (r *Registry) Set(name string) error {
 
 // Clear lowers a flag. Clearing a flag that is not set changes nothing.
 func (r *Registry) Clear(name string) error {
-	if err := ValidateFlag(name); err != nil {
+	if err := validateFlag(name); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -153,7 +138,7 @@ func (r *Registry) Clear(name string) error {
 
 // Has reports whether a flag is set; an invalid name is never set.
 func (r *Registry) Has(name string) bool {
-	if ValidateFlag(name) != nil {
+	if validateFlag(name) != nil {
 		return false
 	}
 	r.mu.Lock()
@@ -174,7 +159,7 @@ func (r *Registry) listLocked() []string {
 		name, ok := strings.CutPrefix(key, flagPrefix)
 		// A name the Store holds but Set would refuse cannot be tested
 		// for, so listing it would only mislead.
-		if ok && value != "" && ValidateFlag(name) == nil {
+		if ok && value != "" && validateFlag(name) == nil {
 			flags = append(flags, name)
 		}
 	}
@@ -209,131 +194,47 @@ func (r *Registry) Save(ctx context.Context) error {
 	return nil
 }
 
-// Condition collects the flags a handler waits for, like a stack of
-// charms.reactive decorators. Build one with [Registry.When] or
-// [Registry.WhenNot] and finish it with [Condition.Do].
-type Condition struct {
-	r       *Registry
-	when    []string
-	whenNot []string
-}
-
-// When starts a condition that holds while all of flags are set:
-// r.When("website.available").Do("configure", fn) is the Go form of
-// @when('website.available').
-func (r *Registry) When(flags ...string) Condition {
-	return Condition{r: r}.When(flags...)
-}
-
-// WhenNot starts a condition that holds while none of flags are set.
-func (r *Registry) WhenNot(flags ...string) Condition {
-	return Condition{r: r}.WhenNot(flags...)
-}
-
-// When adds flags that must all be set.
-func (c Condition) When(flags ...string) Condition {
-	// Concat copies, so conditions derived from a shared prefix never
-	// write into each other's slices.
-	c.when = slices.Concat(c.when, flags)
-	return c
-}
-
-// WhenNot adds flags that must all be clear.
-func (c Condition) WhenNot(flags ...string) Condition {
-	c.whenNot = slices.Concat(c.whenNot, flags)
-	return c
-}
-
-// Do registers fn under name to run from [Registry.Dispatch] while the
-// condition holds. Handlers run in registration order; name labels the
-// handler's errors.
-func (c Condition) Do(name string, fn HandlerFunc) error {
-	if c.r == nil {
-		return fmt.Errorf("handler %q: condition not made by a Registry", name)
-	}
-	if fn == nil {
-		return fmt.Errorf("handler %q: nil function", name)
-	}
-	for _, flag := range slices.Concat(c.when, c.whenNot) {
-		if err := ValidateFlag(flag); err != nil {
-			return fmt.Errorf("handler %q: %w", name, err)
-		}
-	}
-	c.r.mu.Lock()
-	defer c.r.mu.Unlock()
-	c.r.handlers = append(c.r.handlers, handler{name: name, when: c.when, whenNot: c.whenNot, fn: fn})
-	return nil
-}
-
-// ready reports whether h's condition holds for the flags in set.
-func (h handler) ready(set map[string]bool) bool {
-	for _, f := range h.when {
-		if !set[f] {
-			return false
-		}
-	}
-	for _, f := range h.whenNot {
-		if set[f] {
-			return false
-		}
-	}
-	return true
-}
-
-// Dispatch runs the handlers whose conditions hold, in registration order,
-// and repeats the round while a round changed any flag, so handlers react
-// to the flags earlier ones set. A handler runs at most once for each
-// distinct set of flags, so flags that return to an earlier state do not
-// re-trigger it. The first handler error stops Dispatch; a round limit of
-// 100 turns runaway handlers into ErrDispatchLoop.
+// Changed reports whether value differs from the value last given for key,
+// and records it: the data_changed idiom of charms.reactive, used to
+// reconfigure a proxy only when the services behind it really changed.
+// The first call for a key reports true.
 //
-// Dispatch does not save: call [Registry.Save] once the hook succeeded.
-func (r *Registry) Dispatch(ctx context.Context) error {
-	r.mu.Lock()
-	handlers := slices.Clone(r.handlers)
-	r.mu.Unlock()
-
-	ran := make([]map[string]bool, len(handlers))
-	for range maxPasses {
-		changed := false
-		for i, h := range handlers {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("dispatch: %w", err)
-			}
-			before, set := r.flagState()
-			if !h.ready(set) || ran[i][before] {
-				continue
-			}
-			if ran[i] == nil {
-				ran[i] = map[string]bool{}
-			}
-			ran[i][before] = true
-			if err := h.fn(ctx); err != nil {
-				return fmt.Errorf("handler %d %q: %w", i, h.name, err)
-			}
-			if after, _ := r.flagState(); after != before {
-				changed = true
-			}
-		}
-		if !changed {
-			return nil
-		}
+// Values are compared by the SHA-256 of their JSON encoding, so equal
+// values compare equal whatever their identity (maps encode with sorted
+// keys). Only the hash is kept; it reaches the Store with the next
+// [Registry.Save], so a hook that fails before saving sees the change
+// again next time. key follows the flag name rules (ErrInvalidFlag).
+func (r *Registry) Changed(key string, value any) (bool, error) {
+	if err := validateFlag(key); err != nil {
+		return false, fmt.Errorf("changed: %w", err)
 	}
-	return fmt.Errorf("%w: flags still changing after %d rounds", ErrDispatchLoop, maxPasses)
-}
+	data, err := json.Marshal(value)
+	if err != nil {
+		return false, fmt.Errorf("changed %q: encode value: %w", key, err)
+	}
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
 
-// flagState returns the set flags as one comparable string (flag names
-// hold no whitespace, so a newline separates them unambiguously) and as a
-// set.
-func (r *Registry) flagState() (string, map[string]bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	flags := r.listLocked()
-	set := make(map[string]bool, len(flags))
-	for _, f := range flags {
-		set[f] = true
+	previous := r.values[hashPrefix+key]
+	r.values[hashPrefix+key] = hash
+	return previous != hash, nil
+}
+
+// AvailableFlag names the flag raised while an endpoint is usable:
+// "<endpoint>.available", as in the Python layer. [Provides.UpdateFlags]
+// and [Requires.UpdateFlags] set and clear it.
+func AvailableFlag(endpoint string) string {
+	return endpoint + ".available"
+}
+
+// toggle sets flag when on, else clears it.
+func (r *Registry) toggle(flag string, on bool) error {
+	if on {
+		return r.Set(flag)
 	}
-	return strings.Join(flags, "\n"), set
+	return r.Clear(flag)
 }
 
 // MemoryStore is a Store in memory, for tests and for charms that need no

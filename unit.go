@@ -1,23 +1,34 @@
 package httprelation
 
-import "log/slog"
+import (
+	"log/slog"
+
+	"github.com/charmkit/httprelation/internal/charmmeta"
+)
+
+// Errors of opening an endpoint of a [Unit].
+var (
+	// ErrNoEndpoint reports an endpoint that the charm's metadata does not
+	// declare with interface "http" in the role asked for: a typo, the
+	// wrong section, or another interface. The error says what the
+	// metadata declares instead.
+	ErrNoEndpoint = charmmeta.ErrNoEndpoint
+	// ErrInvalidMetadata reports a metadata.yaml or charmcraft.yaml that
+	// cannot be read as charm metadata.
+	ErrInvalidMetadata = charmmeta.ErrInvalidMetadata
+)
 
 // Unit is what a charm's hook code needs from the unit it runs on: its
 // relations, the store its flags live in, its charm directory and where
 // warnings go. Write the hook's work as a function of a Unit and it is
-// testable as written: main fills one with the real hook tools (package
-// hooktools), a test with an in-memory model (package httprelationtest).
+// testable as written: main gets one from hooktools.NewUnit, a test from
+// httprelationtest.
 //
 //	func main() {
-//		acc, err := hooktools.FromEnv()
-//		...
-//		tools := hooktools.ExecRunner{}
-//		err = publish(ctx, httprelation.Unit{
-//			Accessor: acc,
-//			Store:    hooktools.NewStateStore(tools),
-//			CharmDir: hooktools.EnvFromOS().CharmDir,
-//			Logger:   slog.New(hooktools.NewLogHandler(tools)),
-//		})
+//		unit, err := hooktools.NewUnit()
+//		if err == nil {
+//			err = publish(context.Background(), unit)
+//		}
 //		...
 //	}
 type Unit struct {
@@ -25,12 +36,34 @@ type Unit struct {
 	Accessor Accessor
 	// Store keeps the flags between hooks (see Registry).
 	Store Store
-	// CharmDir holds the charm's metadata.yaml; "" means the working
-	// directory, where Juju runs hooks.
+	// CharmDir holds the charm's metadata.yaml or charmcraft.yaml; ""
+	// means the working directory, where Juju runs hooks.
 	CharmDir string
 	// Logger receives the library's warnings about bad remote data; nil
 	// means slog.Default().
 	Logger *slog.Logger
+}
+
+// OpenProvides returns the provider side of endpoint, after checking that
+// the charm's metadata provides it with interface "http" (ErrNoEndpoint
+// otherwise), so that a typo fails the first hook instead of silently
+// publishing nothing. Warnings go to u.Logger; opts come after that.
+func (u Unit) OpenProvides(endpoint string, opts ...Option) (*Provides, error) {
+	if err := charmmeta.CheckEndpoint(u.dir(), endpoint, charmmeta.RoleProvider); err != nil {
+		return nil, err
+	}
+	return NewProvides(u.Accessor, endpoint, append(u.options(), opts...)...), nil
+}
+
+// OpenRequires returns the requirer side of endpoint, after checking that
+// the charm's metadata requires it with interface "http" (ErrNoEndpoint
+// otherwise). Warnings go to u.Logger; opts, such as
+// [WithIncrementalView], come after that.
+func (u Unit) OpenRequires(endpoint string, opts ...Option) (*Requires, error) {
+	if err := charmmeta.CheckEndpoint(u.dir(), endpoint, charmmeta.RoleRequirer); err != nil {
+		return nil, err
+	}
+	return NewRequires(u.Accessor, endpoint, append(u.options(), opts...)...), nil
 }
 
 // options makes Provides and Requires log to u.Logger.
@@ -47,18 +80,4 @@ func (u Unit) dir() string {
 		return "."
 	}
 	return u.CharmDir
-}
-
-// OpenProvides is OpenProvides for this unit: the endpoint is checked
-// against the charm's metadata and warnings go to u.Logger; opts come
-// after that.
-func (u Unit) OpenProvides(endpoint string, opts ...Option) (*Provides, error) {
-	return OpenProvides(u.dir(), u.Accessor, endpoint, append(u.options(), opts...)...)
-}
-
-// OpenRequires is OpenRequires for this unit: the endpoint is checked
-// against the charm's metadata and warnings go to u.Logger; opts, such as
-// [WithIncrementalView], come after that.
-func (u Unit) OpenRequires(endpoint string, opts ...Option) (*Requires, error) {
-	return OpenRequires(u.dir(), u.Accessor, endpoint, append(u.options(), opts...)...)
 }

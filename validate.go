@@ -3,10 +3,7 @@ package httprelation
 import (
 	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
-
-	"github.com/juju/names/v5"
 
 	"github.com/charmkit/httprelation/internal/badchar"
 )
@@ -15,13 +12,13 @@ import (
 // digits only, 1..65535. Signs, spaces, exponents and hex are rejected.
 func ParsePort(s string) (int, error) {
 	if s == "" || len(s) > 5 {
-		return 0, fmt.Errorf("%w: %s", ErrInvalidPort, Quote(s))
+		return 0, fmt.Errorf("%w: %s", ErrInvalidPort, badchar.Quote(s))
 	}
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("%w: %s", ErrInvalidPort, Quote(s))
+			return 0, fmt.Errorf("%w: %s", ErrInvalidPort, badchar.Quote(s))
 		}
 		n = n*10 + int(c-'0')
 	}
@@ -58,17 +55,18 @@ const maxDNSName = 253
 // reads as a number has a last part that starts with a digit, while no
 // top-level domain does (RFC 1123 section 2.1, RFC 3696 section 2).
 func CheckAddress(s string) error {
-	_, err := CanonicalAddress(s)
+	_, err := canonicalAddress(s)
 	return err
 }
 
-// CanonicalAddress checks s as [CheckAddress] does and returns the one
+// canonicalAddress checks s as [CheckAddress] does and returns the one
 // spelling of the target it names, so that two spellings of one target
 // compare equal: an IP literal in its canonical text form (RFC 5952 for
 // IPv6, and an IPv4-mapped IPv6 address as plain IPv4), a DNS name in
-// lower case. A value that is already canonical is returned as is,
-// without allocating.
-func CanonicalAddress(s string) (string, error) {
+// lower case. Both sides of the relation use it: [Provides.Configure]
+// publishes canonical addresses and every [Host] holds them. A value that
+// is already canonical is returned as is, without allocating.
+func canonicalAddress(s string) (string, error) {
 	if s == "" {
 		return "", fmt.Errorf("%w: empty", ErrInvalidAddress)
 	}
@@ -85,7 +83,7 @@ func CanonicalAddress(s string) (string, error) {
 	// ToLower returns s itself when it has no upper-case letter.
 	name := strings.ToLower(s)
 	if isLoopbackName(name) {
-		return "", fmt.Errorf("%w: %s names an address of this machine, which the resolver answers without DNS", ErrInvalidAddress, Quote(s))
+		return "", fmt.Errorf("%w: %s names an address of this machine, which the resolver answers without DNS", ErrInvalidAddress, badchar.Quote(s))
 	}
 	return name, nil
 }
@@ -112,7 +110,7 @@ func isLoopbackName(name string) bool {
 // when it is already canonical.
 func canonicalIP(s string, ip netip.Addr) (string, error) {
 	if ip.Zone() != "" {
-		return "", fmt.Errorf("%w: %s has an IPv6 zone", ErrInvalidAddress, Quote(s))
+		return "", fmt.Errorf("%w: %s has an IPv6 zone", ErrInvalidAddress, badchar.Quote(s))
 	}
 	var buf [len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")]byte
 	if canonical := ip.Unmap().AppendTo(buf[:0]); string(canonical) != s {
@@ -124,19 +122,19 @@ func canonicalIP(s string, ip netip.Addr) (string, error) {
 // checkDNSName applies the name rules of CheckAddress.
 func checkDNSName(s string) error {
 	if len(s) > maxDNSName {
-		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalidAddress, Quote(s), maxDNSName)
+		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalidAddress, badchar.Quote(s), maxDNSName)
 	}
 	label := 0 // length of the label being read
 	for i := 0; i <= len(s); i++ {
 		if i == len(s) || s[i] == '.' {
 			switch {
 			case label == 0:
-				return fmt.Errorf("%w: %s has an empty label", ErrInvalidAddress, Quote(s))
+				return fmt.Errorf("%w: %s has an empty label", ErrInvalidAddress, badchar.Quote(s))
 			case s[i-1] == '-':
-				return fmt.Errorf("%w: %s has a label ending in '-'", ErrInvalidAddress, Quote(s))
+				return fmt.Errorf("%w: %s has a label ending in '-'", ErrInvalidAddress, badchar.Quote(s))
 			case i == len(s) && !isLetter(s[i-label]):
 				return fmt.Errorf("%w: %s is neither an IP address nor a DNS name: "+
-					"its last label starts with a digit, so a resolver may read it as a number", ErrInvalidAddress, Quote(s))
+					"its last label starts with a digit, so a resolver may read it as a number", ErrInvalidAddress, badchar.Quote(s))
 			}
 			label = 0
 			continue
@@ -145,14 +143,14 @@ func checkDNSName(s string) error {
 		case isLetter(c), c >= '0' && c <= '9':
 		case c == '-':
 			if label == 0 {
-				return fmt.Errorf("%w: %s has a label starting with '-'", ErrInvalidAddress, Quote(s))
+				return fmt.Errorf("%w: %s has a label starting with '-'", ErrInvalidAddress, badchar.Quote(s))
 			}
 		default:
-			return fmt.Errorf("%w: %s contains %s", ErrInvalidAddress, Quote(s), badchar.Describe(s[i:]))
+			return fmt.Errorf("%w: %s contains %s", ErrInvalidAddress, badchar.Quote(s), badchar.Describe(s[i:]))
 		}
 		label++
 		if label > 63 {
-			return fmt.Errorf("%w: %s has a label longer than 63 characters", ErrInvalidAddress, Quote(s))
+			return fmt.Errorf("%w: %s has a label longer than 63 characters", ErrInvalidAddress, badchar.Quote(s))
 		}
 	}
 	return nil
@@ -160,45 +158,18 @@ func checkDNSName(s string) error {
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
-// MaxAppName is the longest application name Juju creates: juju deploy
-// refuses longer ones (juju/juju#20223), because a Kubernetes service
-// named after the application could not exist.
-const MaxAppName = 63
-
-// ValidAppName reports whether name is an application name Juju can
-// create: Juju's own syntax (names.IsValidApplication: a lower-case letter,
-// then lower-case letters, digits and single hyphens, no hyphen last and
-// no all-digit part after a hyphen) and at most [MaxAppName] characters.
-// "web-1", "a-", "a--b" and longer names are not.
-func ValidAppName(name string) bool {
-	return len(name) <= MaxAppName && names.IsValidApplication(name)
-}
-
-// maxQuoted is how much of an untrusted value a message shows.
-const maxQuoted = 64
-
-// Quote renders an untrusted value for a log line or an error: Go-quoted,
-// so control characters and newlines cannot forge lines, and cut to 64
-// bytes so a huge value cannot flood the log.
-func Quote(s string) string {
-	if len(s) <= maxQuoted {
-		return strconv.Quote(s)
-	}
-	return strconv.Quote(s[:maxQuoted]) + fmt.Sprintf("...(%d bytes)", len(s))
-}
-
 // quoteKey renders a bag key for a message: as is when it is a short
 // plain key (ASCII letters, digits, '-', '_', '.'), as every key of the
 // interface is, else with [Quote], since a remote unit chooses its keys
 // too.
 func quoteKey(k string) string {
-	if k == "" || len(k) > maxQuoted {
-		return Quote(k)
+	if k == "" || len(k) > badchar.MaxQuoted {
+		return badchar.Quote(k)
 	}
 	for i := 0; i < len(k); i++ {
 		c := k[i]
 		if !(isLetter(c) || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return Quote(k)
+			return badchar.Quote(k)
 		}
 	}
 	return k

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
 // Limits of the incremental view (see [WithIncrementalView]). Juju caps
@@ -149,7 +151,7 @@ func (r *Requires) viewServices(ctx context.Context) ([]Service, error) {
 	full := !keysOK || !stored.usable || stored.over || len(refs) > MaxViewUnits ||
 		v.rereadDue(hc.HookName, stored.lastFull, now)
 
-	var toRead []UnitRef
+	var toRead []unitRef
 	var readAt []int
 	kept := make([][]Host, len(refs))
 	for i, ref := range refs {
@@ -174,7 +176,7 @@ func (r *Requires) viewServices(ctx context.Context) ([]Service, error) {
 
 	byApp := make(map[string][]Host)
 	for i, ref := range refs {
-		app := AppName(ref.Unit)
+		app := juju.AppName(ref.Unit)
 		byApp[app] = append(byApp[app], kept[i]...)
 	}
 	if keysOK {
@@ -229,6 +231,6 @@ func (c *viewConfig) rereadDue(hook string, lastFull int64, now time.Time) bool 
 
 // isHookUnit reports whether ref is the remote unit that the running
 // relation hook names, whose bag may have changed.
-func isHookUnit(hc HookContext, ref UnitRef) bool {
-	return hc.RemoteUnit != "" && ref.Unit == hc.RemoteUnit && sameRelation(hc.RelationID, ref.RelationID)
+func isHookUnit(hc HookContext, ref unitRef) bool {
+	return hc.RemoteUnit != "" && ref.Unit == hc.RemoteUnit && juju.SameRelation(hc.RelationID, ref.RelationID)
 }

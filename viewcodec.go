@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/charmkit/httprelation/internal/badchar"
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
 // The stored form of the incremental view: text, cut into values of at
@@ -42,8 +45,8 @@ var errViewCorrupt = errors.New("corrupt stored view")
 // Juju compares relation ids.
 type viewKey struct{ rel, unit string }
 
-func viewKeyOf(ref UnitRef) viewKey {
-	return viewKey{rel: RelationNumber(ref.RelationID), unit: ref.Unit}
+func viewKeyOf(ref unitRef) viewKey {
+	return viewKey{rel: juju.RelationNumber(ref.RelationID), unit: ref.Unit}
 }
 
 // storedView is what a Registry holds for an endpoint.
@@ -124,17 +127,17 @@ func decodeView(text string) (storedView, error) {
 	header, body, _ := strings.Cut(text, "\n")
 	f := strings.Split(header, " ")
 	if len(f) != 4 || f[0] != viewMagic {
-		return storedView{}, fmt.Errorf("%w: header %s", errViewCorrupt, Quote(header))
+		return storedView{}, fmt.Errorf("%w: header %s", errViewCorrupt, badchar.Quote(header))
 	}
 	if f[1] != viewFormat {
-		return storedView{}, fmt.Errorf("%w: format %s, this library reads %s", errViewCorrupt, Quote(f[1]), viewFormat)
+		return storedView{}, fmt.Errorf("%w: format %s, this library reads %s", errViewCorrupt, badchar.Quote(f[1]), viewFormat)
 	}
 	// Any time is one a clock can give (a fake clock at time.Time{} is
 	// before 1970): refusing some would make a view that this code wrote
 	// unusable, in every hook.
 	lastFull, err := strconv.ParseInt(f[2], 10, 64)
 	if err != nil {
-		return storedView{}, fmt.Errorf("%w: time %s", errViewCorrupt, Quote(f[2]))
+		return storedView{}, fmt.Errorf("%w: time %s", errViewCorrupt, badchar.Quote(f[2]))
 	}
 	view := storedView{usable: true, lastFull: lastFull, units: map[viewKey][]Host{}}
 	switch f[3] {
@@ -142,7 +145,7 @@ func decodeView(text string) (storedView, error) {
 	case viewOver:
 		view.over = true
 	default:
-		return storedView{}, fmt.Errorf("%w: mode %s", errViewCorrupt, Quote(f[3]))
+		return storedView{}, fmt.Errorf("%w: mode %s", errViewCorrupt, badchar.Quote(f[3]))
 	}
 	for n := 2; body != ""; n++ {
 		var line string
@@ -172,8 +175,8 @@ func decodeView(text string) (storedView, error) {
 // listing, whose names are checked, names it.
 func decodeUnit(line string) (viewKey, []Host, error) {
 	f := strings.Split(line, " ")
-	if len(f) < 2 || f[0] == "" || RelationNumber(f[0]) != f[0] || f[1] == "" {
-		return viewKey{}, nil, fmt.Errorf("bad unit %s", Quote(line))
+	if len(f) < 2 || f[0] == "" || juju.RelationNumber(f[0]) != f[0] || f[1] == "" {
+		return viewKey{}, nil, fmt.Errorf("bad unit %s", badchar.Quote(line))
 	}
 	hosts := make([]Host, 0, len(f)-2)
 	for _, field := range f[2:] {
@@ -189,7 +192,7 @@ func decodeUnit(line string) (viewKey, []Host, error) {
 func decodeHost(field string) (Host, error) {
 	f := strings.Split(field, ",")
 	if len(f) != 2 && len(f) != 3 {
-		return Host{}, fmt.Errorf("bad host %s", Quote(field))
+		return Host{}, fmt.Errorf("bad host %s", badchar.Quote(field))
 	}
 	port, err := ParsePort(f[len(f)-1])
 	if err != nil {
@@ -203,12 +206,12 @@ func decodeHost(field string) (Host, error) {
 		// The view is written canonical: another spelling was not written
 		// here, and kept as is it would not merge with a fresh read of
 		// the same target.
-		canonical, err := CanonicalAddress(a)
+		canonical, err := canonicalAddress(a)
 		if err != nil {
 			return Host{}, err
 		}
 		if canonical != a {
-			return Host{}, fmt.Errorf("%w: %s is not written canonically", ErrInvalidAddress, Quote(a))
+			return Host{}, fmt.Errorf("%w: %s is not written canonically", ErrInvalidAddress, badchar.Quote(a))
 		}
 	}
 	return h, nil
@@ -217,7 +220,7 @@ func decodeHost(field string) (Host, error) {
 // viewState is the view a hook leaves: every listed unit with its hosts.
 type viewState struct {
 	lastFull int64
-	refs     []UnitRef
+	refs     []unitRef
 	hosts    [][]Host
 }
 

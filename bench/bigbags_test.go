@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/charmkit/httprelation"
-	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -35,10 +34,10 @@ type bigBagWorld struct {
 func bigBagWorlds() []bigBagWorld {
 	return []bigBagWorld{
 		{"50x10MiB", 50, paddedBag(10 << 20), true},
-		{"1000xcap-1", 1000, paddedBag(hooktools.MaxBagOutput - 1), false},
-		{"1000xMaxBagKeys", 1000, manyKeysBag(hooktools.MaxBagKeys, hooktools.MaxBagOutput-1), false},
-		{"1000x100k-keys", 1000, manyKeysBag(100_000, hooktools.MaxBagOutput-1), true},
-		{"1000xbig-key-not-a-string", 1000, bigKeyBag(hooktools.MaxBagOutput - 1), false},
+		{"1000xcap-1", 1000, paddedBag(httprelation.MaxBagBytes - 1), false},
+		{"1000xMaxBagKeys", 1000, manyKeysBag(httprelation.MaxBagKeys, httprelation.MaxBagBytes-1), false},
+		{"1000x100k-keys", 1000, manyKeysBag(100_000, httprelation.MaxBagBytes-1), true},
+		{"1000xbig-key-not-a-string", 1000, bigKeyBag(httprelation.MaxBagBytes - 1), false},
 	}
 }
 
@@ -130,8 +129,8 @@ func checkBigBags(out []byte, w bigBagWorld) error {
 
 // BenchmarkHookBigBags runs `http-relation services` where every remote
 // unit publishes a huge bag (issue 9, class 5): 50 units of 10 MiB,
-// skipped; 1000 units just under hooktools.MaxBagOutput, all read, with
-// one big value, with hooktools.MaxBagKeys keys or with one big key
+// skipped; 1000 units just under httprelation.MaxBagBytes, all read, with
+// one big value, with httprelation.MaxBagKeys keys or with one big key
 // whose value is a number (a warning each); and 1000 units of 100,000
 // keys, skipped.
 // It reports the hook process's peak RSS (MiB-rss, VmHWM polled from

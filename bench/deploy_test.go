@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/statefile"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -173,7 +174,7 @@ func benchDeploy(b *testing.B, bin string, n int, store string) {
 // storedState is what the hooks keep in store.
 func storedState(sim *toolsim.Sim, charmDir, store string) (map[string]string, error) {
 	if store == "file" {
-		return httprelation.DefaultFileStore(charmDir).Load(context.Background())
+		return statefile.InCharmDir(charmDir).Load(context.Background())
 	}
 	m, err := sim.Model()
 	if err != nil {
@@ -258,7 +259,7 @@ func checkDeployed(out []byte, n int) error {
 }
 
 // fullDeployCalls counts the tool calls of the deployment's hooks read
-// in full, with the library over the in-memory model: relation-ids,
+// in full, with the library over the in-process model: relation-ids,
 // relation-list and relation-get calls, which are all a full read makes.
 func fullDeployCalls(tb testing.TB, n int) int {
 	m := httprelationtest.New(tb, deployModel())
@@ -276,12 +277,12 @@ func fullDeployCalls(tb testing.TB, n int) int {
 			}
 			m.ResetCalls()
 			if err == nil {
-				_, err = httprelation.NewRequires(m, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
+				_, err = httprelation.NewRequires(m.Unit().Accessor, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
 			}
 			if err != nil {
 				tb.Fatal(err)
 			}
-			calls += m.CallCount("RelationIDs") + m.CallCount("RelationUnits") + m.CallCount("UnitData")
+			calls += m.CallCount("relation-ids") + m.CallCount("relation-list") + m.CallCount("relation-get")
 		}
 	}
 	return calls

@@ -42,7 +42,7 @@ func BenchmarkToolsimCall(b *testing.B) {
 }
 
 // BenchmarkAccessorServices is the work of `http-relation services`
-// without its process: Requires.Services over a hooktools.Accessor whose
+// without its process: Requires.Services over hooktools' accessor whose
 // tools are simulator processes, run inside the benchmark so that
 // -cpuprofile and -memprofile see the hook side (process spawning, output
 // decoding, the library). Latency is as in the hook benchmarks.
@@ -63,8 +63,11 @@ func BenchmarkAccessorServices(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				acc := hooktools.New(hooktools.ExecRunner{Env: environ}, hooktools.WithEnv(env))
-				services, err := httprelation.NewRequires(acc, endpoint).Services(ctx)
+				unit, err := hooktools.NewUnit(hooktools.WithRunner(hooktools.ExecRunner{Env: environ}), hooktools.WithEnv(env))
+				if err != nil {
+					b.Fatal(err)
+				}
+				services, err := httprelation.NewRequires(unit.Accessor, endpoint).Services(ctx)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,28 +1,3 @@
-// Package hooktools implements httprelation.Accessor, BulkReader and
-// Store over Juju 3's hook tools (relation-get, relation-set, ...).
-//
-// A hook builds one Accessor and passes it to the library:
-//
-//	acc, err := hooktools.FromEnv()
-//	if err != nil {
-//		return err // hooktools.ErrNotInHook outside Juju
-//	}
-//	proxy := httprelation.NewRequires(acc, "reverseproxy")
-//
-// An Accessor lives as long as the hook: it reads each relation's ids,
-// units and each unit's bag at most once, because a tool call costs a
-// process and a round trip to the Juju agent, and what it reads does not
-// change under a running hook except through the hook's own writes. Bags
-// are kept up to a budget of 2 MiB, so that a thousand large ones are not
-// held together; past it, a bag asked for again is read again.
-//
-// What a tool prints is read up to a cap (MaxBagOutput for a bag,
-// MaxOutput otherwise), and a tool that runs past the per-call deadline
-// (WithTimeout) is killed with its process group.
-//
-// Tools run through a [Runner]: [ExecRunner] for real hooks and
-// simulators, [FromGoops] for runners of the goops framework, or any test
-// double.
 package hooktools
 
 import (
@@ -35,15 +10,21 @@ import (
 	"sync/atomic"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/badchar"
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
-// Accessor reads and writes relation data through hook tools. It is safe
-// for concurrent use. Build a new one for every hook: its caches assume
-// that the model does not change under it.
-type Accessor struct {
-	call        caller
-	env         Env
-	concurrency int
+// accessor implements httprelation.Accessor over hook tools. It is safe
+// for concurrent use. It lives as long as the hook: it reads each
+// relation's ids, units and each unit's bag at most once, because a tool
+// call costs a process and a round trip to the Juju agent, and what it
+// reads does not change under a running hook except through the hook's
+// own writes. Bags are kept up to a budget of 2 MiB, so that a thousand
+// large ones are not held together; past it, a bag asked for again is
+// read again.
+type accessor struct {
+	call caller
+	env  Env
 
 	relationIDs memo[[]string]
 	units       memo[[]string]
@@ -55,49 +36,36 @@ type Accessor struct {
 }
 
 var (
-	_ httprelation.Accessor   = (*Accessor)(nil)
-	_ httprelation.BulkReader = (*Accessor)(nil)
+	_ httprelation.Accessor = (*accessor)(nil)
 )
 
-// New returns an Accessor that runs tools through r. Without WithEnv it
-// knows no hook: HookContext fails with ErrNotInHook and IngressAddress
-// skips the local unit's bag.
-func New(r Runner, opts ...Option) *Accessor {
+// newAccessor returns an accessor that runs tools through r. Without
+// WithEnv it knows no hook: HookContext fails with ErrNotInHook and
+// IngressAddress skips the local unit's bag.
+func newAccessor(r Runner, opts ...Option) *accessor {
 	c := newConfig(opts)
-	a := &Accessor{
-		call:        caller{runner: r, timeout: c.timeout},
-		env:         c.env,
-		concurrency: c.concurrency,
+	a := &accessor{
+		call: caller{runner: r, timeout: c.timeout},
+		env:  c.env,
 	}
 	a.bags.retain = a.keepBag
 	a.cacheLeft.Store(maxCachedBags)
 	return a
 }
 
-// FromEnv returns an Accessor for the running hook: the real tools on
-// PATH and the process's hook environment. Options come after those
-// defaults, so they can override them.
-func FromEnv(opts ...Option) (*Accessor, error) {
-	env := EnvFromOS()
-	if !env.InHook() {
-		return nil, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", ErrNotInHook)
-	}
-	return New(ExecRunner{}, append([]Option{WithEnv(env)}, opts...)...), nil
-}
-
 // HookContext implements httprelation.Accessor.
-func (a *Accessor) HookContext(context.Context) (httprelation.HookContext, error) {
-	if !a.env.InHook() {
+func (a *accessor) HookContext(context.Context) (httprelation.HookContext, error) {
+	if !a.env.inHook() {
 		return httprelation.HookContext{}, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", ErrNotInHook)
 	}
-	return a.env.HookContext(), nil
+	return a.env.hookContext(), nil
 }
 
 // RelationIDs implements httprelation.Accessor with one relation-ids call
 // per endpoint. The endpoint comes first, "relation-ids ENDPOINT
 // --format=json": Juju's parser takes options anywhere, and goops' test
 // doubles read the endpoint from the first argument.
-func (a *Accessor) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
+func (a *accessor) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
 	if err := checkArg("endpoint", endpoint); err != nil {
 		return nil, err
 	}
@@ -120,7 +88,7 @@ func (a *Accessor) RelationIDs(ctx context.Context, endpoint string) ([]string, 
 
 // RelationUnits implements httprelation.Accessor with one relation-list
 // call per relation.
-func (a *Accessor) RelationUnits(ctx context.Context, relationID string) ([]string, error) {
+func (a *accessor) RelationUnits(ctx context.Context, relationID string) ([]string, error) {
 	if err := checkArg("relation id", relationID); err != nil {
 		return nil, err
 	}
@@ -136,7 +104,7 @@ func (a *Accessor) RelationUnits(ctx context.Context, relationID string) ([]stri
 // RemoteApp implements httprelation.Accessor. It derives the application
 // from the listed units, which the library reads anyway, and asks
 // relation-list --app only when no unit is listed (relation-broken).
-func (a *Accessor) RemoteApp(ctx context.Context, relationID string) (string, error) {
+func (a *accessor) RemoteApp(ctx context.Context, relationID string) (string, error) {
 	if err := checkArg("relation id", relationID); err != nil {
 		return "", err
 	}
@@ -146,7 +114,7 @@ func (a *Accessor) RemoteApp(ctx context.Context, relationID string) (string, er
 			return "", err
 		}
 		for _, u := range units {
-			if app := httprelation.AppName(u); app != "" {
+			if app := juju.AppName(u); app != "" {
 				return app, nil
 			}
 		}
@@ -160,7 +128,7 @@ func (a *Accessor) RemoteApp(ctx context.Context, relationID string) (string, er
 // A value that is not a JSON string (Juju stores only strings) is left
 // out of the bag, which comes with a *httprelation.PartialBagError
 // naming each such key.
-func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[string]string, error) {
+func (a *accessor) UnitData(ctx context.Context, relationID, unit string) (map[string]string, error) {
 	if err := checkArg("relation id", relationID); err != nil {
 		return nil, err
 	}
@@ -169,7 +137,7 @@ func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[s
 	}
 	read, err := a.bags.get(ctx, bagKey(relationID, unit), func() (bagRead, error) {
 		args := []string{"--format=json", relationFlag(relationID), "-", unit}
-		out, err := a.call.runLimited(ctx, "relation-get", args, nil, MaxBagOutput)
+		out, err := a.call.runLimited(ctx, "relation-get", args, nil, maxBagOutput)
 		if errors.Is(err, ErrOutputTooLarge) {
 			return bagRead{}, fmt.Errorf("%w: %w", httprelation.ErrDataTooLarge, err)
 		}
@@ -177,8 +145,8 @@ func (a *Accessor) UnitData(ctx context.Context, relationID, unit string) (map[s
 			return bagRead{}, err
 		}
 		n := countMembers(out)
-		if n > MaxBagKeys {
-			return bagRead{}, fmt.Errorf("%w: relation-get: %d keys, more than %d", httprelation.ErrDataTooLarge, n, MaxBagKeys)
+		if n > maxBagKeys {
+			return bagRead{}, fmt.Errorf("%w: relation-get: %d keys, more than %d", httprelation.ErrDataTooLarge, n, maxBagKeys)
 		}
 		bag, problems, err := decodeStringMap("relation-get", out, n, false)
 		return bagRead{bag: bag, problems: problems, size: len(out)}, err
@@ -203,7 +171,7 @@ type bagRead struct {
 
 // keepBag reports whether a bag just read fits in what is left of the
 // cache's budget (maxCachedBags), and takes its share if so.
-func (a *Accessor) keepBag(read bagRead) bool {
+func (a *accessor) keepBag(read bagRead) bool {
 	if a.cacheLeft.Add(-int64(read.size)) >= 0 {
 		return true
 	}
@@ -214,7 +182,7 @@ func (a *Accessor) keepBag(read bagRead) bool {
 // SetLocalData implements httprelation.Accessor with one relation-set
 // call. Values travel as YAML on stdin, so any string survives; a runner
 // without stdin gets key=value arguments, limited to 128 KiB each.
-func (a *Accessor) SetLocalData(ctx context.Context, relationID string, data map[string]string) error {
+func (a *accessor) SetLocalData(ctx context.Context, relationID string, data map[string]string) error {
 	if err := checkArg("relation id", relationID); err != nil {
 		return err
 	}
@@ -259,7 +227,7 @@ func (a *Accessor) SetLocalData(ctx context.Context, relationID string, data map
 // ingress address for the relation, else the local unit's own
 // ingress-address or private-address in the relation, else unit-get
 // private-address.
-func (a *Accessor) IngressAddress(ctx context.Context, relationID string) (string, error) {
+func (a *accessor) IngressAddress(ctx context.Context, relationID string) (string, error) {
 	if err := checkArg("relation id", relationID); err != nil {
 		return "", err
 	}
@@ -274,7 +242,7 @@ func (a *Accessor) IngressAddress(ctx context.Context, relationID string) (strin
 		}
 		if a.env.Unit != "" && ctx.Err() == nil {
 			bag, err := a.UnitData(ctx, relationID, a.env.Unit)
-			for _, k := range []string{httprelation.KeyIngressAddress, httprelation.KeyPrivateAddress} {
+			for _, k := range []string{"ingress-address", "private-address"} {
 				if addr := strings.TrimSpace(bag[k]); addr != "" {
 					return addr, nil
 				}
@@ -286,11 +254,11 @@ func (a *Accessor) IngressAddress(ctx context.Context, relationID string) (strin
 			return addr, nil
 		}
 		errs = append(errs, err, errors.New("no address found"))
-		return "", fmt.Errorf("ingress address of relation %s: %w", httprelation.Quote(relationID), errors.Join(errs...))
+		return "", fmt.Errorf("ingress address of relation %s: %w", badchar.Quote(relationID), errors.Join(errs...))
 	})
 }
 
-func (a *Accessor) networkIngress(ctx context.Context, relationID, endpoint string) (string, error) {
+func (a *accessor) networkIngress(ctx context.Context, relationID, endpoint string) (string, error) {
 	var info struct {
 		IngressAddresses []string `json:"ingress-addresses"`
 	}
@@ -308,11 +276,11 @@ func (a *Accessor) networkIngress(ctx context.Context, relationID, endpoint stri
 
 // endpointOf names the endpoint of a relation id: its "name:" prefix, or
 // the running relation hook's endpoint when id is its bare number.
-func (a *Accessor) endpointOf(relationID string) string {
+func (a *accessor) endpointOf(relationID string) string {
 	if i := strings.LastIndexByte(relationID, ':'); i > 0 {
 		return relationID[:i]
 	}
-	if a.env.RelationName != "" && httprelation.RelationNumber(a.env.RelationID) == relationID {
+	if a.env.RelationName != "" && juju.RelationNumber(a.env.RelationID) == relationID {
 		return a.env.RelationName
 	}
 	return ""
@@ -327,7 +295,7 @@ func relationFlag(id string) string { return "-r=" + id }
 // relationKey keys caches by relation number, as Juju does: "backends:4"
 // and "4" are one relation.
 func relationKey(id string) string {
-	if n := httprelation.RelationNumber(id); n != "" {
+	if n := juju.RelationNumber(id); n != "" {
 		return n
 	}
 	return id

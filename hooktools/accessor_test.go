@@ -18,23 +18,22 @@ import (
 func TestCacheCost(t *testing.T) {
 	tr := loadTranscript(t, "changed")
 	replay := newReplay(tr)
-	acc := New(replay, WithEnv(tr.env()))
+	acc := newAccessor(replay, WithEnv(tr.env()))
 	ctx := context.Background()
 	for range 3 {
 		ids, err := acc.RelationIDs(ctx, "backends")
 		require.NoError(t, err)
-		var refs []httprelation.UnitRef
+		var refs []unitRef
 		for _, id := range ids {
 			units, err := acc.RelationUnits(ctx, id)
 			require.NoError(t, err)
 			_, err = acc.RemoteApp(ctx, id)
 			require.NoError(t, err)
 			for _, u := range units {
-				refs = append(refs, httprelation.UnitRef{RelationID: id, Unit: u})
+				refs = append(refs, unitRef{RelationID: id, Unit: u})
 			}
 		}
-		bags, errs, err := readAll(ctx, acc, refs)
-		require.NoError(t, err)
+		bags, errs := readAll(ctx, acc, refs)
 		require.Len(t, bags, 3)
 		for i := range refs {
 			require.NoError(t, errs[i])
@@ -55,7 +54,7 @@ func TestCacheCost(t *testing.T) {
 
 func TestCachedListsAreCopies(t *testing.T) {
 	r := answer(map[string]string{"relation-list --format=json -r=web:1": `["web/1","web/0"]`})
-	acc := New(r)
+	acc := newAccessor(r)
 	units, err := acc.RelationUnits(context.Background(), "web:1")
 	require.NoError(t, err)
 	units[0] = "changed"
@@ -73,7 +72,7 @@ func TestFailuresAreNotCached(t *testing.T) {
 		}
 		return []byte(`["web:1"]`), nil
 	}}
-	acc := New(r)
+	acc := newAccessor(r)
 	_, err := acc.RelationIDs(context.Background(), "web")
 	require.Error(t, err)
 	fail.Store(false)
@@ -91,7 +90,7 @@ func TestSetLocalDataUpdatesCache(t *testing.T) {
 		"relation-get --format=json -r=site:2 - lb/0": `{"private-address":"10.0.0.5","port":"80"}`,
 		"relation-set -r=2 --file -":                  "",
 	})
-	acc := New(r, WithEnv(Env{Unit: "lb/0"}))
+	acc := newAccessor(r, WithEnv(Env{Unit: "lb/0"}))
 	ctx := context.Background()
 	before, err := acc.UnitData(ctx, "site:2", "lb/0")
 	require.NoError(t, err)
@@ -125,7 +124,7 @@ func TestSetLocalDataForgets(t *testing.T) {
 				}
 				return nil, nil
 			}}
-			acc := New(r, WithEnv(tc.env))
+			acc := newAccessor(r, WithEnv(tc.env))
 			ctx := context.Background()
 			_, err := acc.UnitData(ctx, "site:2", "lb/0")
 			require.NoError(t, err)
@@ -140,7 +139,7 @@ func TestSetLocalDataForgets(t *testing.T) {
 
 func TestSetLocalDataRejects(t *testing.T) {
 	r := answer(nil)
-	acc := New(r)
+	acc := newAccessor(r)
 	ctx := context.Background()
 	for name, data := range map[string]map[string]string{
 		"empty key":    {"": "x"},
@@ -160,7 +159,7 @@ func TestSetLocalDataRejects(t *testing.T) {
 
 func TestArgumentsThatLookLikeFlags(t *testing.T) {
 	r := answer(nil)
-	acc := New(r)
+	acc := newAccessor(r)
 	ctx := context.Background()
 	_, err := acc.RelationIDs(ctx, "--help")
 	assert.Error(t, err)
@@ -174,7 +173,7 @@ func TestArgumentsThatLookLikeFlags(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	for _, out := range []string{"", "\n", "garbage", "{", `{"a":1}`, `["a"] x`, `"web"`} {
 		r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return []byte(out), nil }}
-		acc := New(r)
+		acc := newAccessor(r)
 		_, err := acc.RelationIDs(context.Background(), "website")
 		assert.ErrorIs(t, err, ErrBadOutput, "%q", out)
 		var pe *ParseError
@@ -183,7 +182,7 @@ func TestParseErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), "relation-ids")
 	}
 	r := answer(map[string]string{"relation-list --format=json -r=web:1 --app": "null\n", "relation-list --format=json -r=web:1": "[]\n"})
-	_, err := New(r).RemoteApp(context.Background(), "web:1")
+	_, err := newAccessor(r).RemoteApp(context.Background(), "web:1")
 	assert.ErrorIs(t, err, ErrBadOutput)
 }
 
@@ -194,7 +193,7 @@ func TestUnitDataKeepsGoodValues(t *testing.T) {
 		"relation-get --format=json -r=web:1 - web/0": `{"port":8080,"hostname":"10.0.0.1","x":null,"y":{"a":"b"}}`,
 		"relation-get --format=json -r=web:1 - web/1": "null\n",
 	})
-	acc := New(r)
+	acc := newAccessor(r)
 	bag, err := acc.UnitData(context.Background(), "web:1", "web/0")
 	assert.Equal(t, map[string]string{"hostname": "10.0.0.1"}, bag)
 	var partial *httprelation.PartialBagError
@@ -219,33 +218,13 @@ func TestRemoteAppWithoutUnits(t *testing.T) {
 		"relation-list --format=json -r=backends:11":       "[]\n",
 		"relation-list --format=json -r=backends:11 --app": "\"blog\"\n",
 	})
-	acc := New(r)
+	acc := newAccessor(r)
 	for range 2 {
 		app, err := acc.RemoteApp(context.Background(), "backends:11")
 		require.NoError(t, err)
 		assert.Equal(t, "blog", app)
 	}
 	assert.Len(t, r.seen(), 2)
-}
-
-func TestHookContextOutsideHook(t *testing.T) {
-	_, err := New(answer(nil)).HookContext(context.Background())
-	assert.ErrorIs(t, err, ErrNotInHook)
-	t.Setenv("JUJU_UNIT_NAME", "")
-	_, err = FromEnv()
-	assert.ErrorIs(t, err, ErrNotInHook)
-}
-
-func TestFromEnv(t *testing.T) {
-	t.Setenv("JUJU_UNIT_NAME", "lb/0")
-	t.Setenv("JUJU_HOOK_NAME", "install")
-	acc, err := FromEnv(WithConcurrency(2))
-	require.NoError(t, err)
-	hc, err := acc.HookContext(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, httprelation.HookContext{Unit: "lb/0", HookName: "install"}, hc)
-	assert.Equal(t, 2, acc.concurrency)
-	assert.IsType(t, ExecRunner{}, acc.call.runner)
 }
 
 func TestToolErrorIs(t *testing.T) {
@@ -319,7 +298,7 @@ func TestIngressAddressFallbacks(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := answer(tc.outputs)
-			acc := New(r, WithEnv(Env{Unit: "web/0"}))
+			acc := newAccessor(r, WithEnv(Env{Unit: "web/0"}))
 			for range 2 {
 				addr, err := acc.IngressAddress(context.Background(), "website:3")
 				require.NoError(t, err)
@@ -336,7 +315,7 @@ func TestIngressAddressFallbacks(t *testing.T) {
 
 func TestIngressAddressFails(t *testing.T) {
 	r := answer(nil)
-	acc := New(r, WithEnv(Env{Unit: "web/0"}))
+	acc := newAccessor(r, WithEnv(Env{Unit: "web/0"}))
 	_, err := acc.IngressAddress(context.Background(), "website:3")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "website:3")
@@ -350,13 +329,13 @@ func TestIngressAddressFails(t *testing.T) {
 // skipped (it needs a binding).
 func TestIngressAddressBareNumber(t *testing.T) {
 	r := answer(map[string]string{"network-get --format=json -r=3 website": `{"ingress-addresses":["10.0.0.9"]}`})
-	acc := New(r, WithEnv(Env{Unit: "web/0", RelationName: "website", RelationID: "website:3"}))
+	acc := newAccessor(r, WithEnv(Env{Unit: "web/0", RelationName: "website", RelationID: "website:3"}))
 	addr, err := acc.IngressAddress(context.Background(), "3")
 	require.NoError(t, err)
 	assert.Equal(t, "10.0.0.9", addr)
 
 	r = answer(map[string]string{"unit-get --format=json private-address": `"10.0.2.1"`})
-	addr, err = New(r).IngressAddress(context.Background(), "3")
+	addr, err = newAccessor(r).IngressAddress(context.Background(), "3")
 	require.NoError(t, err)
 	assert.Equal(t, "10.0.2.1", addr)
 	require.Len(t, r.seen(), 1)

@@ -33,7 +33,7 @@ func TestClass10ParseErrorsNameTheCharacter(t *testing.T) {
 			r := &funcRunner{fn: func(_ context.Context, c call) ([]byte, error) {
 				return []byte(tc.out), nil
 			}}
-			acc := New(r)
+			acc := newAccessor(r)
 			var err error
 			switch tc.tool {
 			case "relation-get":
@@ -43,7 +43,7 @@ func TestClass10ParseErrorsNameTheCharacter(t *testing.T) {
 			case "relation-ids":
 				_, err = acc.RelationIDs(ctx, "backends")
 			case "state-get":
-				_, err = NewStateStore(r).Load(ctx)
+				_, err = newStateStore(r).Load(ctx)
 			}
 			pe := requireParseError(t, err, tc.tool)
 			assert.Equal(t, tc.want, pe.Err.Error())
@@ -103,11 +103,11 @@ func TestClass8DepartureIsJujusOwnAnswer(t *testing.T) {
 // "backends:03" is the relation of a relation-broken hook "backends:3").
 func TestClass7NoRepeatsNoOtherSpellings(t *testing.T) {
 	ctx := context.Background()
-	reads := map[string]func(acc *Accessor) (any, error){
-		"relation-ids":  func(acc *Accessor) (any, error) { return acc.RelationIDs(ctx, "backends") },
-		"relation-list": func(acc *Accessor) (any, error) { return acc.RelationUnits(ctx, "backends:3") },
-		"relation-get":  func(acc *Accessor) (any, error) { return acc.UnitData(ctx, "backends:3", "web/0") },
-		"state-get":     func(acc *Accessor) (any, error) { return NewStateStore(acc.call.runner).Load(ctx) },
+	reads := map[string]func(acc *accessor) (any, error){
+		"relation-ids":  func(acc *accessor) (any, error) { return acc.RelationIDs(ctx, "backends") },
+		"relation-list": func(acc *accessor) (any, error) { return acc.RelationUnits(ctx, "backends:3") },
+		"relation-get":  func(acc *accessor) (any, error) { return acc.UnitData(ctx, "backends:3", "web/0") },
+		"state-get":     func(acc *accessor) (any, error) { return newStateStore(acc.call.runner).Load(ctx) },
 	}
 	for _, tc := range []struct {
 		tool, out string
@@ -134,7 +134,7 @@ func TestClass7NoRepeatsNoOtherSpellings(t *testing.T) {
 			r := &funcRunner{fn: func(_ context.Context, c call) ([]byte, error) {
 				return []byte(tc.out), nil
 			}}
-			got, err := reads[tc.tool](New(r))
+			got, err := reads[tc.tool](newAccessor(r))
 			if tc.want != nil {
 				require.NoError(t, err)
 				assert.Equal(t, tc.want, got)
@@ -195,7 +195,7 @@ func TestClass5ListCap(t *testing.T) {
 			}
 			out := listOfSize(tc.size, name)
 			require.Len(t, out, tc.size)
-			acc := New(&funcRunner{fn: func(context.Context, call) ([]byte, error) { return []byte(out), nil }})
+			acc := newAccessor(&funcRunner{fn: func(context.Context, call) ([]byte, error) { return []byte(out), nil }})
 			var list []string
 			var err error
 			if tc.tool == "relation-ids" {

@@ -6,7 +6,7 @@ import (
 )
 
 // memo remembers the successful result of one load per key for the life
-// of an Accessor (one hook). Concurrent callers of the same key share one
+// of an accessor (one hook). Concurrent callers of the same key share one
 // load; a failed load is forgotten so that a later call tries again, and
 // so is a result that retain, when set, declines to keep.
 type memo[V any] struct {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -16,54 +15,9 @@ import (
 	"github.com/charmkit/httprelation"
 )
 
-// DefaultTimeout bounds one tool call unless WithTimeout says otherwise:
-// a hung tool must not hang the hook until Juju kills it.
-const DefaultTimeout = 30 * time.Second
-
-// DefaultConcurrency is how many bags ReadUnits reads at once.
-const DefaultConcurrency = 8
-
 // maxArgLen is Linux's MAX_ARG_STRLEN (32 pages of 4 KiB, counting the
 // terminating NUL): execve fails with E2BIG for a longer argument.
 const maxArgLen = 128 * 1024
-
-type config struct {
-	timeout     time.Duration
-	concurrency int
-	env         Env
-	logLevel    slog.Leveler
-}
-
-// Option configures New, NewStateStore and NewLogHandler.
-type Option func(*config)
-
-// WithTimeout sets the per-call deadline: every tool call is ended
-// after d, or sooner when its context ends first (the earlier of the two
-// wins); zero or less leaves calls to their contexts alone. It bounds a
-// bulk read too, since the first read to reach it stops the others (see
-// Accessor.ReadUnits).
-func WithTimeout(d time.Duration) Option {
-	return func(c *config) { c.timeout = d }
-}
-
-// WithConcurrency sets how many bags ReadUnits reads at once (at least 1).
-func WithConcurrency(n int) Option {
-	return func(c *config) { c.concurrency = max(n, 1) }
-}
-
-// WithEnv sets the hook environment the Accessor reports and uses to know
-// the local unit.
-func WithEnv(env Env) Option {
-	return func(c *config) { c.env = env }
-}
-
-func newConfig(opts []Option) config {
-	c := config{timeout: DefaultTimeout, concurrency: DefaultConcurrency, logLevel: slog.LevelInfo}
-	for _, opt := range opts {
-		opt(&c)
-	}
-	return c
-}
 
 // caller runs tools with the per-call deadline applied.
 type caller struct {

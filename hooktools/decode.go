@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/badchar"
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
 // The decoders below read exactly what Juju's tools print with
@@ -38,7 +40,7 @@ func decodeList(tool string, out []byte) ([]string, error) {
 		list[i] = *s
 	}
 	if s, ok := repeated(list); ok {
-		return nil, newParseError(tool, out, fmt.Errorf("%s is listed twice", httprelation.Quote(s)))
+		return nil, newParseError(tool, out, fmt.Errorf("%s is listed twice", badchar.Quote(s)))
 	}
 	return list, nil
 }
@@ -64,8 +66,8 @@ func repeated(list []string) (string, bool) {
 func checkRelationIDs(endpoint string, ids []string, out []byte) error {
 	for _, id := range ids {
 		n, ok := strings.CutPrefix(id, endpoint+":")
-		if !ok || n == "" || httprelation.RelationNumber(n) != n || len(n) > 1 && n[0] == '0' {
-			return newParseError("relation-ids", out, fmt.Errorf("%s is not a relation id of %s", httprelation.Quote(id), endpoint))
+		if !ok || n == "" || juju.RelationNumber(n) != n || len(n) > 1 && n[0] == '0' {
+			return newParseError("relation-ids", out, fmt.Errorf("%s is not a relation id of %s", badchar.Quote(id), endpoint))
 		}
 	}
 	return nil
@@ -112,7 +114,7 @@ func decodeStringMap(tool string, out []byte, members int, nullOK bool) (map[str
 	if len(raw) != members {
 		// Which of two values wins is the decoder's choice, not Juju's:
 		// its maps have each key once.
-		return nil, nil, newParseError(tool, out, fmt.Errorf("key %s appears twice", httprelation.Quote(repeatedKey(out))))
+		return nil, nil, newParseError(tool, out, fmt.Errorf("key %s appears twice", badchar.Quote(repeatedKey(out))))
 	}
 	m := make(map[string]string, len(raw))
 	var problems []*httprelation.EntryError

@@ -63,7 +63,7 @@ func TestYAMLEmptyMap(t *testing.T) {
 func TestSetLocalDataSendsYAML(t *testing.T) {
 	r := answer(map[string]string{"relation-set -r=website:3 --file -": ""})
 	data := map[string]string{"port": "8080", "note": "a\nb=c", "flag": "yes", "gone": ""}
-	require.NoError(t, New(r).SetLocalData(context.Background(), "website:3", data))
+	require.NoError(t, newAccessor(r).SetLocalData(context.Background(), "website:3", data))
 	calls := r.seen()
 	require.Len(t, calls, 1)
 	var got map[string]string

@@ -1,10 +1,10 @@
 package hooktools
 
 import (
-	"os"
 	"strings"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
 // Env is the hook environment Juju gives a charm's process.
@@ -66,21 +66,16 @@ func EnvFrom(lookup func(key string) (string, bool)) Env {
 		}
 	}
 	if env.RemoteApp == "" {
-		env.RemoteApp = httprelation.AppName(env.RemoteUnit)
+		env.RemoteApp = juju.AppName(env.RemoteUnit)
 	}
 	return env
 }
 
-// EnvFromOS reads the hook environment of this process.
-func EnvFromOS() Env {
-	return EnvFrom(os.LookupEnv)
-}
+// inHook reports whether the environment is a Juju unit's.
+func (e Env) inHook() bool { return e.Unit != "" }
 
-// InHook reports whether the environment is a Juju unit's.
-func (e Env) InHook() bool { return e.Unit != "" }
-
-// HookContext converts e to the library's view of the running hook.
-func (e Env) HookContext() httprelation.HookContext {
+// hookContext converts e to the library's view of the running hook.
+func (e Env) hookContext() httprelation.HookContext {
 	return httprelation.HookContext{
 		Unit:          e.Unit,
 		HookName:      e.HookName,

@@ -54,21 +54,11 @@ func TestEnvFrom(t *testing.T) {
 	}
 }
 
-func TestEnvFromOS(t *testing.T) {
-	t.Setenv("JUJU_UNIT_NAME", "web/1")
-	t.Setenv("JUJU_DISPATCH_PATH", "hooks/website-relation-joined")
-	t.Setenv("JUJU_HOOK_NAME", "")
-	env := EnvFromOS()
-	assert.True(t, env.InHook())
-	assert.Equal(t, "web/1", env.Unit)
-	assert.Equal(t, "website-relation-joined", env.HookName)
-}
-
 func TestEnvHookContext(t *testing.T) {
 	env := Env{Unit: "lb/0", HookName: "backends-relation-broken", RelationID: "backends:11",
 		RemoteApp: "blog", CharmDir: "/c", ModelName: "m"}
 	assert.Equal(t, httprelation.HookContext{
 		Unit: "lb/0", HookName: "backends-relation-broken", RelationID: "backends:11", RemoteApp: "blog",
-	}, env.HookContext())
-	assert.False(t, Env{}.InHook())
+	}, env.hookContext())
+	assert.False(t, Env{}.inHook())
 }

@@ -99,11 +99,11 @@ const maxArgShown = 64
 // httprelation.Quote.
 func quoteArg(a string) string {
 	if a == "" || len(a) > maxArgShown {
-		return httprelation.Quote(a)
+		return badchar.Quote(a)
 	}
 	for i := 0; i < len(a); i++ {
 		if c := a[i]; c <= ' ' || c > '~' || c == '"' || c == '\\' {
-			return httprelation.Quote(a)
+			return badchar.Quote(a)
 		}
 	}
 	return a

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/badchar"
 	"github.com/charmkit/httprelation/toolsim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,7 +103,7 @@ func requireParseError(t *testing.T, err error, tool string) *ParseError {
 
 // faultSim starts the simulator on m with the fault of k under key
 // ("TOOL" or "TOOL ARG"), or with TOOL removed from PATH.
-func faultSim(t *testing.T, m *toolsim.Model, hookEnv map[string]string, key string, k faultKind) (*toolsim.Sim, *Accessor) {
+func faultSim(t *testing.T, m *toolsim.Model, hookEnv map[string]string, key string, k faultKind) (*toolsim.Sim, *accessor) {
 	t.Helper()
 	if k.fault != nil {
 		m.Faults = map[string]toolsim.Fault{key: *k.fault}
@@ -123,7 +124,7 @@ func faultSim(t *testing.T, m *toolsim.Model, hookEnv map[string]string, key str
 	if k.timeout > 0 {
 		opts = append(opts, WithTimeout(k.timeout))
 	}
-	return sim, New(ExecRunner{Env: environ}, opts...)
+	return sim, newAccessor(ExecRunner{Env: environ}, opts...)
 }
 
 // TestFaultsThroughAccessor: each read the library makes, with each way
@@ -132,22 +133,22 @@ func TestFaultsThroughAccessor(t *testing.T) {
 	tr := loadTranscript(t, "changed")
 	reads := []struct {
 		key  string
-		read func(ctx context.Context, sim *toolsim.Sim, acc *Accessor) (any, error)
+		read func(ctx context.Context, sim *toolsim.Sim, acc *accessor) (any, error)
 	}{
-		{"relation-ids", func(ctx context.Context, _ *toolsim.Sim, acc *Accessor) (any, error) {
+		{"relation-ids", func(ctx context.Context, _ *toolsim.Sim, acc *accessor) (any, error) {
 			return acc.RelationIDs(ctx, "backends")
 		}},
-		{"relation-list backends:11", func(ctx context.Context, _ *toolsim.Sim, acc *Accessor) (any, error) {
+		{"relation-list backends:11", func(ctx context.Context, _ *toolsim.Sim, acc *accessor) (any, error) {
 			return acc.RelationUnits(ctx, "backends:11")
 		}},
-		{"relation-list backends:11", func(ctx context.Context, _ *toolsim.Sim, acc *Accessor) (any, error) {
+		{"relation-list backends:11", func(ctx context.Context, _ *toolsim.Sim, acc *accessor) (any, error) {
 			return acc.RemoteApp(ctx, "backends:11")
 		}},
-		{"relation-get blog/1", func(ctx context.Context, _ *toolsim.Sim, acc *Accessor) (any, error) {
+		{"relation-get blog/1", func(ctx context.Context, _ *toolsim.Sim, acc *accessor) (any, error) {
 			return acc.UnitData(ctx, "backends:11", "blog/1")
 		}},
-		{"state-get", func(ctx context.Context, sim *toolsim.Sim, acc *Accessor) (any, error) {
-			return NewStateStore(acc.call.runner, WithTimeout(acc.call.timeout)).Load(ctx)
+		{"state-get", func(ctx context.Context, sim *toolsim.Sim, acc *accessor) (any, error) {
+			return newStateStore(acc.call.runner, WithTimeout(acc.call.timeout)).Load(ctx)
 		}},
 	}
 	for _, k := range faultKinds {
@@ -247,7 +248,7 @@ func TestFaultsThroughConfigure(t *testing.T) {
 			}
 			for _, id := range []string{"website:1", "website:2", "website:3"} {
 				if slices.Contains(failed, id) {
-					assert.Contains(t, err.Error(), "relation "+httprelation.Quote(id)+" not written")
+					assert.Contains(t, err.Error(), "relation "+badchar.Quote(id)+" not written")
 					assert.NotContains(t, m.Relations[id].Local, "port", id)
 					continue
 				}
@@ -302,11 +303,11 @@ func TestFaultsIngressFallback(t *testing.T) {
 	}
 }
 
-// TestProcessStateDelete: StateStore deletes through state-delete, since
+// TestProcessStateDelete: stateStore deletes through state-delete, since
 // the real state-set would store the empty value.
 func TestProcessStateDelete(t *testing.T) {
 	sim, _ := startSim(t, providerModel(), providerHook)
-	store := NewStateStore(ExecRunner{Env: sim.Environ()})
+	store := newStateStore(ExecRunner{Env: sim.Environ()})
 	ctx := context.Background()
 	require.NoError(t, store.Save(ctx, map[string]string{"flag.a": "1", "flag.b": "1", "hash.c": "x"}))
 	require.NoError(t, store.Save(ctx, map[string]string{"flag.a": "", "hash.c": "", "hash.d": "y"}))

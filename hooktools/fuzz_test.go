@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/juju"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,13 +51,13 @@ func FuzzParseToolOutput(f *testing.F) {
 	f.Fuzz(func(t *testing.T, out []byte) {
 		ctx := context.Background()
 		r := outputRunner{"relation-ids": out, "relation-list": out, "relation-get": out, "network-get": out, "state-get": out}
-		acc := New(r)
+		acc := newAccessor(r)
 
 		list, listOK := refList(out)
 		ids, err := acc.RelationIDs(ctx, "backends")
 		idsOK := listOK && !slices.ContainsFunc(list, func(id string) bool {
 			n, ok := strings.CutPrefix(id, "backends:")
-			return !ok || n == "" || httprelation.RelationNumber(n) != n || len(n) > 1 && n[0] == '0'
+			return !ok || n == "" || juju.RelationNumber(n) != n || len(n) > 1 && n[0] == '0'
 		})
 		checkParse(t, err, "relation-ids", idsOK)
 		if err == nil {
@@ -71,7 +72,7 @@ func FuzzParseToolOutput(f *testing.F) {
 		app, err := acc.RemoteApp(ctx, "backends:3")
 		wantApp := ""
 		for _, u := range list {
-			if wantApp = httprelation.AppName(u); wantApp != "" {
+			if wantApp = juju.AppName(u); wantApp != "" {
 				break
 			}
 		}
@@ -93,7 +94,7 @@ func FuzzParseToolOutput(f *testing.F) {
 		// Juju's maps hold each key once: a repeat is a ParseError.
 		unique := isMap && refMembers(out) == len(strs)+len(others)
 		got, err := acc.UnitData(ctx, "backends:3", "web/0")
-		if isMap && refMembers(out) > MaxBagKeys {
+		if isMap && refMembers(out) > maxBagKeys {
 			require.ErrorIs(t, err, httprelation.ErrDataTooLarge)
 		} else if unique && len(others) > 0 {
 			var partial *httprelation.PartialBagError
@@ -112,7 +113,7 @@ func FuzzParseToolOutput(f *testing.F) {
 				assert.Equal(t, strs, got)
 			}
 		}
-		state, err := NewStateStore(r).Load(ctx)
+		state, err := newStateStore(r).Load(ctx)
 		null := decodeOK(out, new(*struct{})) && strings.TrimSpace(string(out)) == "null"
 		checkParse(t, err, "state-get", null || (unique && len(others) == 0))
 		if err == nil {
@@ -124,7 +125,7 @@ func FuzzParseToolOutput(f *testing.F) {
 
 		// network-get is the only source of an address here: unit-get
 		// and the local bag fail.
-		acc = New(outputRunner{"network-get": out})
+		acc = newAccessor(outputRunner{"network-get": out})
 		addr, err := acc.IngressAddress(ctx, "backends:3")
 		var netInfo struct {
 			IngressAddresses []string `json:"ingress-addresses"`

@@ -21,15 +21,15 @@ type GoopsRunner interface {
 // share one way of running tools (and goops's test doubles).
 //
 // Such a runner cannot feed stdin: Run returns ErrStdinUnsupported, and
-// SetLocalData and StateStore.Save then pass key=value arguments, which
+// SetLocalData and stateStore.Save then pass key=value arguments, which
 // carry newlines and '=' fine (no shell is involved) but are limited by
 // Linux to 128 KiB each; a longer value fails with ErrArgTooLong.
 //
 // Nor can it be cancelled: when ctx ends first, Run returns ctx's error
 // at once and the tool's goroutine finishes in the background. And it
-// reads a tool's output whole: the caps on output (MaxBagOutput,
+// reads a tool's output whole: the caps on output (httprelation.MaxBagBytes,
 // MaxOutput) are applied once it returns, so they bound what the
-// Accessor keeps but not what goops reads.
+// accessor keeps but not what goops reads.
 func FromGoops(r GoopsRunner) Runner {
 	return goopsRunner{r: r}
 }

@@ -39,7 +39,7 @@ func TestGoopsAdapterRealErrorShape(t *testing.T) {
 	t.Setenv("FAKE_STDERR", "ERROR cannot read settings for unit \"shop/9\" in relation \"lb:backends shop:website\": unit \"shop/9\": settings not found\n")
 	t.Setenv("FAKE_EXIT", "1")
 
-	acc := New(FromGoops(goopsHookCommand{}))
+	acc := newAccessor(FromGoops(goopsHookCommand{}))
 	_, err := acc.UnitData(context.Background(), "backends:4", "shop/9")
 	var te *ToolError
 	require.ErrorAs(t, err, &te)
@@ -85,7 +85,7 @@ func TestGoopsSetUsesArguments(t *testing.T) {
 		got = append(got, append([]string{name}, args...))
 		return nil, nil
 	})
-	err := New(FromGoops(g)).SetLocalData(context.Background(), "site:2", map[string]string{
+	err := newAccessor(FromGoops(g)).SetLocalData(context.Background(), "site:2", map[string]string{
 		"note": "line one\nline two\n", "eq": "a=b", "gone": "",
 	})
 	require.NoError(t, err)
@@ -95,7 +95,7 @@ func TestGoopsSetUsesArguments(t *testing.T) {
 func TestGoopsArgumentLimit(t *testing.T) {
 	calls := 0
 	g := goopsFunc(func(string, ...string) ([]byte, error) { calls++; return nil, nil })
-	acc := New(FromGoops(g))
+	acc := newAccessor(FromGoops(g))
 	ctx := context.Background()
 
 	// key "k" + "=" + value must stay below 128 KiB including the NUL.
@@ -110,7 +110,7 @@ func TestGoopsArgumentLimit(t *testing.T) {
 
 	// The same value goes through a runner that feeds stdin.
 	r := answer(map[string]string{"relation-set -r=site:2 --file -": ""})
-	require.NoError(t, New(r).SetLocalData(ctx, "site:2", map[string]string{"k": fits + "x"}))
+	require.NoError(t, newAccessor(r).SetLocalData(ctx, "site:2", map[string]string{"k": fits + "x"}))
 }
 
 func TestGoopsAdapterHonoursDeadline(t *testing.T) {
@@ -118,7 +118,7 @@ func TestGoopsAdapterHonoursDeadline(t *testing.T) {
 	defer close(release)
 	g := goopsFunc(func(string, ...string) ([]byte, error) { <-release; return nil, nil })
 	start := time.Now()
-	_, err := New(FromGoops(g), WithTimeout(50*time.Millisecond)).RelationIDs(context.Background(), "website")
+	_, err := newAccessor(FromGoops(g), WithTimeout(50*time.Millisecond)).RelationIDs(context.Background(), "website")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
@@ -193,7 +193,7 @@ func (g *goopstestShaped) Run(name string, args ...string) ([]byte, error) {
 	return nil, fmt.Errorf("unknown command: %s", name)
 }
 
-// TestGoopstestArgumentShapes: every call the Accessor makes is one that
+// TestGoopstestArgumentShapes: every call the accessor makes is one that
 // goops' test double understands, so a goops charm's tests can drive the
 // library through FromGoops.
 func TestGoopstestArgumentShapes(t *testing.T) {
@@ -203,7 +203,7 @@ func TestGoopstestArgumentShapes(t *testing.T) {
 		local: map[string]string{},
 	}
 	ctx := context.Background()
-	acc := New(FromGoops(g), WithEnv(Env{Unit: "haproxy/0"}))
+	acc := newAccessor(FromGoops(g), WithEnv(Env{Unit: "haproxy/0"}))
 	services, err := httprelation.NewRequires(acc, "reverseproxy").Services(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: []httprelation.Host{

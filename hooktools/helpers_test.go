@@ -12,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/charmkit/httprelation"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v2"
 )
@@ -206,14 +205,22 @@ func answer(outputs map[string]string) *funcRunner {
 	}}
 }
 
-// readAll collects what ReadUnits hands over, in the order of refs; fn
-// never fails, so every ref is read.
-func readAll(ctx context.Context, acc *Accessor, refs []httprelation.UnitRef) ([]map[string]string, []error, error) {
+// unitRef names one unit's bag in one relation.
+type unitRef struct{ RelationID, Unit string }
+
+// readAll reads every ref's bag at once, as a requirer does, and returns
+// the bags and errors in the order of refs.
+func readAll(ctx context.Context, acc *accessor, refs []unitRef) ([]map[string]string, []error) {
 	bags := make([]map[string]string, len(refs))
 	errs := make([]error, len(refs))
-	err := acc.ReadUnits(ctx, refs, func(i int, bag map[string]string, err error) error {
-		bags[i], errs[i] = bag, err
-		return nil
-	})
-	return bags, errs, err
+	var wg sync.WaitGroup
+	for i, ref := range refs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bags[i], errs[i] = acc.UnitData(ctx, ref.RelationID, ref.Unit)
+		}()
+	}
+	wg.Wait()
+	return bags, errs
 }

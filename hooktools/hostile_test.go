@@ -249,7 +249,7 @@ func TestClass6NonStringValues(t *testing.T) {
 	} {
 		t.Run(tc.out, func(t *testing.T) {
 			r := answer(map[string]string{"relation-get --format=json -r=web:1 - web/0": tc.out})
-			bag, err := New(r).UnitData(context.Background(), "web:1", "web/0")
+			bag, err := newAccessor(r).UnitData(context.Background(), "web:1", "web/0")
 			assert.Equal(t, tc.bag, bag)
 			var partial *httprelation.PartialBagError
 			require.ErrorAs(t, err, &partial)
@@ -269,7 +269,7 @@ func TestClass6NonStringValues(t *testing.T) {
 	}
 	// Strings only: no error at all.
 	r := answer(map[string]string{"relation-get --format=json -r=web:1 - web/0": `{"port":"8080","a":"","b":"null"}`})
-	bag, err := New(r).UnitData(context.Background(), "web:1", "web/0")
+	bag, err := newAccessor(r).UnitData(context.Background(), "web:1", "web/0")
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"port": "8080", "a": "", "b": "null"}, bag)
 }
@@ -279,15 +279,15 @@ func TestClass6NonStringValues(t *testing.T) {
 // Juju itself prints null (state-get with nothing stored), it is none.
 func TestClass7NothingGuessed(t *testing.T) {
 	ctx := context.Background()
-	reads := map[string]func(acc *Accessor) (any, error){
-		"relation-ids": func(acc *Accessor) (any, error) { return acc.RelationIDs(ctx, "backends") },
-		"relation-list": func(acc *Accessor) (any, error) {
+	reads := map[string]func(acc *accessor) (any, error){
+		"relation-ids": func(acc *accessor) (any, error) { return acc.RelationIDs(ctx, "backends") },
+		"relation-list": func(acc *accessor) (any, error) {
 			return acc.RelationUnits(ctx, "backends:3")
 		},
-		"relation-list --app": func(acc *Accessor) (any, error) { return acc.RemoteApp(ctx, "backends:3") },
-		"relation-get":        func(acc *Accessor) (any, error) { return acc.UnitData(ctx, "backends:3", "web/0") },
-		"unit-get":            func(acc *Accessor) (any, error) { return acc.IngressAddress(ctx, "3") },
-		"state-get":           func(acc *Accessor) (any, error) { return NewStateStore(acc.call.runner).Load(ctx) },
+		"relation-list --app": func(acc *accessor) (any, error) { return acc.RemoteApp(ctx, "backends:3") },
+		"relation-get":        func(acc *accessor) (any, error) { return acc.UnitData(ctx, "backends:3", "web/0") },
+		"unit-get":            func(acc *accessor) (any, error) { return acc.IngressAddress(ctx, "3") },
+		"state-get":           func(acc *accessor) (any, error) { return newStateStore(acc.call.runner).Load(ctx) },
 	}
 	for _, tc := range []struct {
 		read, out string
@@ -341,7 +341,7 @@ func TestClass7NothingGuessed(t *testing.T) {
 				}
 				return nil, &ToolError{Tool: c.Tool, Args: c.Args, ExitCode: 1, Message: "not answered"}
 			}}
-			got, err := reads[tc.read](New(r, WithEnv(Env{Unit: "lb/0"})))
+			got, err := reads[tc.read](newAccessor(r, WithEnv(Env{Unit: "lb/0"})))
 			if tc.want == nil {
 				assertPrintable(t, requireParseError(t, err, tool).Error())
 				return

@@ -11,20 +11,17 @@ import (
 // Caps on what is read of a tool's output. A bag is what a remote
 // application chose to publish, so reading it whole would let any remote
 // unit decide how much memory every hook of ours takes.
+//
+// A relation-get answer, the JSON of one unit's whole data bag, is read up
+// to httprelation.MaxBagBytes and httprelation.MaxBagKeys: a larger bag is
+// not read at all, and Requires.Services skips the unit with one warning
+// naming relation and unit. Many tiny keys cost far more memory decoded
+// than their bytes. Juju sets no limit of its own.
 const (
-	// MaxBagOutput caps one relation-get answer, the JSON of one unit's
-	// whole data bag: 1 MiB. A larger bag is not read at all: UnitData
-	// fails with an error wrapping httprelation.ErrDataTooLarge (and
-	// ErrOutputTooLarge), and Requires.Services skips the unit with one
-	// warning naming relation and unit. The http interface needs a few
-	// hundred bytes per unit; 1 MiB leaves room for large raw keys such
-	// as haproxy's services stanza. Juju sets no limit of its own.
-	MaxBagOutput = httprelation.MaxBagBytes
-	// MaxBagKeys caps the keys of one relation-get answer: a bag with
-	// more is too large, as one over MaxBagOutput is. Many tiny keys
-	// cost far more memory decoded than their bytes; the http interface
-	// uses a handful.
-	MaxBagKeys = httprelation.MaxBagKeys
+	// maxBagOutput caps one relation-get answer.
+	maxBagOutput = httprelation.MaxBagBytes
+	// maxBagKeys caps the keys of one relation-get answer.
+	maxBagKeys = httprelation.MaxBagKeys
 	// MaxListOutput caps one relation-ids or relation-list answer: 1 MiB,
 	// some 13,000 unit names of the longest form Juju allows (an
 	// application name of 63 characters and a unit number of 9 digits)
@@ -42,11 +39,11 @@ const (
 )
 
 // ErrOutputTooLarge reports a tool that printed more than its cap
-// (MaxBagOutput for relation-get, MaxListOutput for relation-ids and
+// (httprelation.MaxBagBytes for relation-get, MaxListOutput for relation-ids and
 // relation-list, MaxOutput otherwise); what it printed is not used.
 var ErrOutputTooLarge = errors.New("hook tool output too large")
 
-// maxCachedBags bounds the bytes of bags an Accessor keeps for reuse
+// maxCachedBags bounds the bytes of bags an accessor keeps for reuse
 // within its hook, counted as printed: past it, bags are handed out and
 // forgotten, read again if asked for again. Typical bags (a few hundred
 // bytes) of thousands of units fit; a thousand large ones do not stay in

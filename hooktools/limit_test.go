@@ -14,7 +14,7 @@ import (
 )
 
 // TestClass5BagCap (issue 9, class 5): a relation-get answer up to
-// MaxBagOutput is read; one byte more, or megabytes, or an answer that
+// maxBagOutput is read; one byte more, or megabytes, or an answer that
 // never ends, is refused as too large at once, without waiting for the
 // tool to finish or for its deadline.
 func TestClass5BagCap(t *testing.T) {
@@ -25,9 +25,9 @@ func TestClass5BagCap(t *testing.T) {
 		read bool
 	}{
 		{"small", 200, true},
-		{"just under the cap", MaxBagOutput - 1, true},
-		{"at the cap", MaxBagOutput, true},
-		{"one byte over", MaxBagOutput + 1, false},
+		{"just under the cap", maxBagOutput - 1, true},
+		{"at the cap", maxBagOutput, true},
+		{"one byte over", maxBagOutput + 1, false},
 		{"10 MiB", 10 << 20, false},
 		{"100 MiB", 100 << 20, false},
 		{"endless", -1, false},
@@ -35,7 +35,7 @@ func TestClass5BagCap(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ExecRunner{Env: fakeEnv(dir, "FAKE_MODE=big", fmt.Sprintf("FAKE_SIZE=%d", tc.size))}
 			start := time.Now()
-			bag, err := New(r, WithTimeout(time.Minute)).UnitData(context.Background(), "web:1", "web/0")
+			bag, err := newAccessor(r, WithTimeout(time.Minute)).UnitData(context.Background(), "web:1", "web/0")
 			if tc.read {
 				require.NoError(t, err)
 				assert.Len(t, bag["k"], tc.size-len(`{"k":""}`))
@@ -45,7 +45,7 @@ func TestClass5BagCap(t *testing.T) {
 			require.ErrorIs(t, err, httprelation.ErrDataTooLarge)
 			assert.ErrorIs(t, err, ErrOutputTooLarge)
 			assert.NotErrorIs(t, err, httprelation.ErrUnitNotFound)
-			assert.Contains(t, err.Error(), fmt.Sprintf("more than %d bytes", MaxBagOutput))
+			assert.Contains(t, err.Error(), fmt.Sprintf("more than %d bytes", maxBagOutput))
 			assert.Less(t, time.Since(start), 10*time.Second, "the tool is stopped, not read to its end")
 		})
 	}
@@ -61,9 +61,9 @@ func TestClass5OtherToolsCap(t *testing.T) {
 		r := ExecRunner{Env: fakeEnv(dir, "FAKE_MODE=big", fmt.Sprintf("FAKE_SIZE=%d", MaxOutput+1))}
 		var err error
 		if tool == "state-get" {
-			_, err = NewStateStore(r).Load(context.Background())
+			_, err = newStateStore(r).Load(context.Background())
 		} else {
-			_, err = New(r).RelationUnits(context.Background(), "web:1")
+			_, err = newAccessor(r).RelationUnits(context.Background(), "web:1")
 		}
 		require.ErrorIs(t, err, ErrOutputTooLarge, tool)
 		assert.NotErrorIs(t, err, httprelation.ErrDataTooLarge, tool)
@@ -73,14 +73,14 @@ func TestClass5OtherToolsCap(t *testing.T) {
 		size int
 		want error
 	}{
-		{MaxBagOutput, nil},
-		{MaxBagOutput + 1, httprelation.ErrDataTooLarge},
+		{maxBagOutput, nil},
+		{maxBagOutput + 1, httprelation.ErrDataTooLarge},
 		{5 << 20, httprelation.ErrDataTooLarge},
 	} {
 		var out bytes.Buffer
 		writeBag(&out, tc.size)
 		r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return out.Bytes(), nil }}
-		_, err := New(r).UnitData(context.Background(), "web:1", "web/0")
+		_, err := newAccessor(r).UnitData(context.Background(), "web:1", "web/0")
 		if tc.want == nil {
 			assert.NoError(t, err, tc.size)
 		} else {
@@ -163,7 +163,7 @@ func TestBagCacheBudget(t *testing.T) {
 		writeBag(&out, size)
 		return out.Bytes(), nil
 	}}
-	acc := New(r)
+	acc := newAccessor(r)
 	ctx := context.Background()
 	for round := range 2 {
 		for u := range 6 {
@@ -176,7 +176,7 @@ func TestBagCacheBudget(t *testing.T) {
 
 	small := answer(map[string]string{})
 	small.fn = func(context.Context, call) ([]byte, error) { return []byte(`{"port":"80"}`), nil }
-	acc = New(small)
+	acc = newAccessor(small)
 	for range 3 {
 		for u := range 1000 {
 			_, err := acc.UnitData(ctx, "web:1", fmt.Sprintf("web/%d", u))
@@ -186,7 +186,7 @@ func TestBagCacheBudget(t *testing.T) {
 	assert.Len(t, small.seen(), 1000, "a thousand small bags all stay")
 }
 
-// TestClass5BagKeys: a bag of up to MaxBagKeys keys is read; one key
+// TestClass5BagKeys: a bag of up to maxBagKeys keys is read; one key
 // more is too large, however small the bag; keys inside nested values or
 // strings do not count.
 func TestClass5BagKeys(t *testing.T) {
@@ -206,16 +206,16 @@ func TestClass5BagKeys(t *testing.T) {
 		out  string
 		err  error
 	}{
-		{"at the cap", bag(MaxBagKeys, ""), nil},
-		{"one over", bag(MaxBagKeys+1, ""), httprelation.ErrDataTooLarge},
+		{"at the cap", bag(maxBagKeys, ""), nil},
+		{"one over", bag(maxBagKeys+1, ""), httprelation.ErrDataTooLarge},
 		{"ten thousand", bag(10_000, ""), httprelation.ErrDataTooLarge},
-		{"colons in strings", bag(MaxBagKeys-1, `,"x:y":"a:b:c:d:e"`), nil},
-		{"nested keys", bag(MaxBagKeys-1, `,"n":{"a":"1","b":"2","c":"3"}`), httprelation.ErrNotString},
-		{"escaped quotes", bag(MaxBagKeys-1, `,"q\":\"":"\":\""`), nil},
+		{"colons in strings", bag(maxBagKeys-1, `,"x:y":"a:b:c:d:e"`), nil},
+		{"nested keys", bag(maxBagKeys-1, `,"n":{"a":"1","b":"2","c":"3"}`), httprelation.ErrNotString},
+		{"escaped quotes", bag(maxBagKeys-1, `,"q\":\"":"\":\""`), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return []byte(tc.out), nil }}
-			_, err := New(r).UnitData(context.Background(), "web:1", "web/0")
+			_, err := newAccessor(r).UnitData(context.Background(), "web:1", "web/0")
 			if tc.err == nil {
 				assert.NoError(t, err)
 			} else {

@@ -13,10 +13,10 @@ import (
 	"github.com/charmkit/httprelation/internal/badchar"
 )
 
-// LogHandler is an slog.Handler that sends each record to Juju's log
+// logHandler is an slog.Handler that sends each record to Juju's log
 // through juju-log, so that a charm's and the library's messages land in
 // `juju debug-log` with the unit's name. Each record costs one tool call.
-type LogHandler struct {
+type logHandler struct {
 	call  caller
 	level slog.Leveler
 	// prefix qualifies attribute keys with the open groups ("g.h.").
@@ -30,42 +30,32 @@ type LogHandler struct {
 	stalled *atomic.Bool
 }
 
-// ErrLogStalled is returned by LogHandler.Handle, without running
+// errLogStalled is returned by logHandler.Handle, without running
 // juju-log, once an earlier juju-log call of the handler ran into the
 // per-call deadline. Records are then dropped; slog.Logger discards the
 // error, and a new handler (the next hook) tries juju-log again.
-var ErrLogStalled = errors.New("juju-log stalled earlier; record dropped")
+var errLogStalled = errors.New("juju-log stalled earlier; record dropped")
 
-var _ slog.Handler = (*LogHandler)(nil)
+var _ slog.Handler = (*logHandler)(nil)
 
-// NewLogHandler returns a handler that logs through r, from
+// newLogHandler returns a handler that logs through r, from
 // slog.LevelInfo up unless WithLogLevel says otherwise:
 //
 //	logger := slog.New(hooktools.NewLogHandler(hooktools.ExecRunner{}))
-func NewLogHandler(r Runner, opts ...Option) *LogHandler {
+func newLogHandler(r Runner, opts ...Option) *logHandler {
 	c := newConfig(opts)
-	return &LogHandler{call: caller{runner: r, timeout: c.timeout}, level: c.logLevel, stalled: new(atomic.Bool)}
-}
-
-// WithLogLevel sets the lowest level a LogHandler sends to Juju; nil
-// keeps the default.
-func WithLogLevel(level slog.Leveler) Option {
-	return func(c *config) {
-		if level != nil {
-			c.logLevel = level
-		}
-	}
+	return &logHandler{call: caller{runner: r, timeout: c.timeout}, level: c.logLevel, stalled: new(atomic.Bool)}
 }
 
 // Enabled implements slog.Handler.
-func (h *LogHandler) Enabled(_ context.Context, level slog.Level) bool {
+func (h *logHandler) Enabled(_ context.Context, level slog.Level) bool {
 	return level >= h.level.Level()
 }
 
 // Handle implements slog.Handler with one juju-log call.
-func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
+func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 	if h.stalled.Load() {
-		return ErrLogStalled
+		return errLogStalled
 	}
 	var b strings.Builder
 	// No argument can carry a NUL byte.
@@ -90,7 +80,7 @@ func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 // WithAttrs implements slog.Handler.
-func (h *LogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+func (h *logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	var b strings.Builder
 	b.WriteString(h.attrs)
 	for _, a := range attrs {
@@ -102,7 +92,7 @@ func (h *LogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 }
 
 // WithGroup implements slog.Handler.
-func (h *LogHandler) WithGroup(name string) slog.Handler {
+func (h *logHandler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}

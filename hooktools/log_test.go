@@ -17,7 +17,7 @@ import (
 func TestLogHandler(t *testing.T) {
 	r := answer(map[string]string{})
 	r.fn = func(context.Context, call) ([]byte, error) { return nil, nil }
-	logger := slog.New(NewLogHandler(r, WithLogLevel(slog.LevelDebug)))
+	logger := slog.New(newLogHandler(r, WithLogLevel(slog.LevelDebug)))
 
 	logger.Debug("d")
 	logger.Info("listening", "port", 8080, "addr", "10.0.0.1")
@@ -41,13 +41,13 @@ func TestLogHandler(t *testing.T) {
 
 func TestLogHandlerLevel(t *testing.T) {
 	r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return nil, nil }}
-	logger := slog.New(NewLogHandler(r))
+	logger := slog.New(newLogHandler(r))
 	logger.Debug("hidden")
 	logger.Info("shown")
 	require.Len(t, r.seen(), 1)
 	assert.Equal(t, []string{"-l", "INFO", "shown"}, r.seen()[0].Args)
 
-	h := NewLogHandler(r, WithLogLevel(slog.LevelError), WithLogLevel(nil))
+	h := newLogHandler(r, WithLogLevel(slog.LevelError), WithLogLevel(nil))
 	assert.False(t, h.Enabled(context.Background(), slog.LevelWarn))
 	assert.True(t, h.Enabled(context.Background(), slog.LevelError))
 }
@@ -56,14 +56,14 @@ func TestLogHandlerReportsFailure(t *testing.T) {
 	r := &funcRunner{fn: func(_ context.Context, c call) ([]byte, error) {
 		return nil, &ToolError{Tool: c.Tool, ExitCode: 1, Message: "no agent"}
 	}}
-	err := NewLogHandler(r).Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelInfo, "x", 0))
+	err := newLogHandler(r).Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelInfo, "x", 0))
 	var te *ToolError
 	assert.ErrorAs(t, err, &te)
 }
 
 func TestLogHandlerTruncates(t *testing.T) {
 	r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return nil, nil }}
-	slog.New(NewLogHandler(r)).Info(strings.Repeat("é", maxArgLen))
+	slog.New(newLogHandler(r)).Info(strings.Repeat("é", maxArgLen))
 	msg := r.seen()[0].Args[2]
 	assert.Less(t, len(msg), maxArgLen)
 	assert.True(t, strings.HasSuffix(msg, "é..."))
@@ -91,7 +91,7 @@ func TestLogHandlerQuotesHostileAttrs(t *testing.T) {
 	for _, v := range hostile {
 		t.Run(strconv.Quote(v), func(t *testing.T) {
 			r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return nil, nil }}
-			slog.New(NewLogHandler(r)).Warn("m", slog.String(v, v))
+			slog.New(newLogHandler(r)).Warn("m", slog.String(v, v))
 			msg := r.seen()[0].Args[2]
 			require.NotContains(t, msg, "\n")
 			require.NotContains(t, msg, "\r")
@@ -103,7 +103,7 @@ func TestLogHandlerQuotesHostileAttrs(t *testing.T) {
 		})
 	}
 	r := &funcRunner{fn: func(context.Context, call) ([]byte, error) { return nil, nil }}
-	slog.New(NewLogHandler(r)).Warn("m", "key", "plain-value.1")
+	slog.New(newLogHandler(r)).Warn("m", "key", "plain-value.1")
 	assert.Equal(t, "m key=plain-value.1", r.seen()[0].Args[2], "plain text stays as it is")
 }
 
@@ -115,17 +115,17 @@ func TestLogHandlerStopsWaitingOnAStalledJujuLog(t *testing.T) {
 		<-ctx.Done()
 		return nil, fmt.Errorf("%s: %w", c.Tool, ctx.Err())
 	}}
-	h := NewLogHandler(hang, WithTimeout(20*time.Millisecond))
+	h := newLogHandler(hang, WithTimeout(20*time.Millisecond))
 	logger := slog.New(h).With("unit", "web/0").WithGroup("g")
 	for i := range 5 {
 		logger.Warn("bad entry", "i", i)
 	}
 	assert.Len(t, hang.seen(), 1, "juju-log is run once, then not waited on")
 	err := h.Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelWarn, "again", 0))
-	require.ErrorIs(t, err, ErrLogStalled)
+	require.ErrorIs(t, err, errLogStalled)
 	assert.Len(t, hang.seen(), 1)
 
-	h = NewLogHandler(hang, WithTimeout(time.Hour))
+	h = newLogHandler(hang, WithTimeout(time.Hour))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err = h.Handle(ctx, slog.NewRecord(time.Now(), slog.LevelWarn, "hook ended", 0))

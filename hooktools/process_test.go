@@ -15,13 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// These tests run the Accessor against the hook-tool simulator as real
+// These tests run the accessor against the hook-tool simulator as real
 // processes through ExecRunner, with the tools found through the PATH of
 // the simulator's environment.
 
 // startSim starts the simulator on a model with the hook variables and
-// returns an Accessor over it.
-func startSim(t *testing.T, m *toolsim.Model, hookEnv map[string]string) (*toolsim.Sim, *Accessor) {
+// returns an accessor over it.
+func startSim(t *testing.T, m *toolsim.Model, hookEnv map[string]string) (*toolsim.Sim, *accessor) {
 	t.Helper()
 	vars := map[string]string{"JUJU_UNIT_NAME": m.Unit}
 	maps.Copy(vars, hookEnv)
@@ -31,7 +31,7 @@ func startSim(t *testing.T, m *toolsim.Model, hookEnv map[string]string) (*tools
 		v := envValue(environ, k)
 		return v, v != ""
 	})
-	return sim, New(ExecRunner{Env: environ}, WithEnv(env))
+	return sim, newAccessor(ExecRunner{Env: environ}, WithEnv(env))
 }
 
 func transcriptModel(t *testing.T, tr transcript) *toolsim.Model {
@@ -41,7 +41,7 @@ func transcriptModel(t *testing.T, tr transcript) *toolsim.Model {
 	return m
 }
 
-// TestProcessTranscripts checks that the Accessor, running the simulated
+// TestProcessTranscripts checks that the accessor, running the simulated
 // tools, returns what Juju's recorded answers say for every read call.
 func TestProcessTranscripts(t *testing.T) {
 	for _, name := range transcriptNames {
@@ -66,7 +66,7 @@ func TestProcessTranscripts(t *testing.T) {
 						require.NoError(t, err, "%q", c.Args)
 					}
 					// Bags read before a write would be stale: start afresh.
-					acc = New(ExecRunner{Env: sim.Environ()}, WithEnv(tr.env()))
+					acc = newAccessor(ExecRunner{Env: sim.Environ()}, WithEnv(tr.env()))
 					continue
 				}
 				if checkRecordedRead(t, ctx, acc, c) {
@@ -89,7 +89,7 @@ func TestProcessTranscripts(t *testing.T) {
 }
 
 // TestProcessWriteRoundTrip writes tricky values through real processes
-// and reads them back in a later "hook" (a fresh Accessor).
+// and reads them back in a later "hook" (a fresh accessor).
 func TestProcessWriteRoundTrip(t *testing.T) {
 	tr := loadTranscript(t, "changed")
 	sim, acc := startSim(t, transcriptModel(t, tr), tr.HookEnv)
@@ -106,8 +106,8 @@ func TestProcessWriteRoundTrip(t *testing.T) {
 	}
 	require.NoError(t, acc.SetLocalData(ctx, "site:2", data))
 
-	// A later hook builds a fresh Accessor over the same simulator.
-	later := New(ExecRunner{Env: sim.Environ()}, WithEnv(tr.env()))
+	// A later hook builds a fresh accessor over the same simulator.
+	later := newAccessor(ExecRunner{Env: sim.Environ()}, WithEnv(tr.env()))
 	bag, err := later.UnitData(ctx, "site:2", "lb/0")
 	require.NoError(t, err)
 	for k, v := range data {
@@ -119,13 +119,13 @@ func TestProcessWriteRoundTrip(t *testing.T) {
 	}
 	assert.Equal(t, "172.20.0.5", bag["private-address"])
 
-	store := NewStateStore(ExecRunner{Env: sim.Environ()})
+	store := newStateStore(ExecRunner{Env: sim.Environ()})
 	require.NoError(t, store.Save(ctx, map[string]string{"backends.available": "true", "note": "a\nb"}))
 	state, err := store.Load(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"backends.available": "true", "note": "a\nb"}, state)
 
-	h := NewLogHandler(ExecRunner{Env: sim.Environ()})
+	h := newLogHandler(ExecRunner{Env: sim.Environ()})
 	require.NoError(t, h.Handle(ctx, slog.NewRecord(time.Now(), slog.LevelInfo, "-dash message", 0)))
 	m, err := sim.Model()
 	require.NoError(t, err)

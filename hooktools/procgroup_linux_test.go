@@ -15,11 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestClass9ToolKilledWithItsGroup (issue 9, class 9): a tool that
-// started a child and hangs is killed with that child when its deadline
-// passes, when its context is cancelled, and when a bulk read stops at
-// another unit's failure; the child does not outlive it.
-func TestClass9ToolKilledWithItsGroup(t *testing.T) {
+// TestToolKilledWithItsGroup: a tool that started a child and hangs is
+// killed with that child when its deadline passes, when its context is
+// cancelled, and when a requirer's read stops at another unit's failure;
+// the child does not outlive it.
+func TestToolKilledWithItsGroup(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		spawnOnly string // the unit whose read spawns and hangs; "" for all
@@ -32,7 +32,7 @@ func TestClass9ToolKilledWithItsGroup(t *testing.T) {
 			return err
 		}},
 		{"per-call timeout", "", func(t *testing.T, r ExecRunner, _ string) error {
-			_, err := New(r, WithTimeout(300*time.Millisecond)).UnitData(context.Background(), "web:1", "web/0")
+			_, err := newAccessor(r, WithTimeout(300*time.Millisecond)).UnitData(context.Background(), "web:1", "web/0")
 			return err
 		}},
 		{"cancelled", "", func(t *testing.T, r ExecRunner, _ string) error {
@@ -41,14 +41,11 @@ func TestClass9ToolKilledWithItsGroup(t *testing.T) {
 			_, err := r.Run(ctx, "relation-get", nil, nil)
 			return err
 		}},
-		{"bulk read stopped by another unit", "web/0", func(t *testing.T, r ExecRunner, pidFile string) error {
-			// web/1's read answers nothing at once, a ParseError, while
+		{"read stopped by another unit's failure", "web/0", func(t *testing.T, r ExecRunner, pidFile string) error {
+			// web/1's read answers nothing at once, a ParseError, once
 			// web/0's hangs with its child; that failure stops it.
-			refs := []httprelation.UnitRef{{RelationID: "web:1", Unit: "web/0"}, {RelationID: "web:1", Unit: "web/1"}}
-			err := New(r, WithTimeout(time.Minute)).ReadUnits(context.Background(), refs, func(i int, _ map[string]string, err error) error {
-				readPID(t, pidFile) // web/0's child is running
-				return err
-			})
+			acc := twoUnits{newAccessor(r, WithTimeout(time.Minute)), func() { readPID(t, pidFile) }}
+			_, err := httprelation.NewRequires(acc, "web").Services(context.Background())
 			require.ErrorIs(t, err, ErrBadOutput)
 			return context.Canceled
 		}},
@@ -94,4 +91,28 @@ func processGone(pid int) bool {
 	rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
 	fields := strings.Fields(rest)
 	return len(fields) > 0 && (fields[0] == "Z" || fields[0] == "X")
+}
+
+// twoUnits is a hook of relation web:1 listing web/0 and web/1, whose
+// bags acc reads; web/1's read waits for before to return.
+type twoUnits struct {
+	*accessor
+	before func()
+}
+
+func (twoUnits) HookContext(context.Context) (httprelation.HookContext, error) {
+	return httprelation.HookContext{Unit: "lb/0"}, nil
+}
+
+func (twoUnits) RelationIDs(context.Context, string) ([]string, error) { return []string{"web:1"}, nil }
+
+func (twoUnits) RelationUnits(context.Context, string) ([]string, error) {
+	return []string{"web/0", "web/1"}, nil
+}
+
+func (u twoUnits) UnitData(ctx context.Context, relationID, unit string) (map[string]string, error) {
+	if unit == "web/1" {
+		u.before()
+	}
+	return u.accessor.UnitData(ctx, relationID, unit)
 }

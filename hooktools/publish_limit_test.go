@@ -58,7 +58,7 @@ func TestProcessPublishKeepsTheBagReadable(t *testing.T) {
 	require.NoError(t, p.Configure(ctx, 65535, httprelation.WithHostnames(names...)))
 
 	for _, id := range []string{"backends:4", "backends:11"} {
-		bag, err := New(ExecRunner{Env: sim.Environ()}, WithEnv(tr.env())).UnitData(ctx, id, "lb/0")
+		bag, err := newAccessor(ExecRunner{Env: sim.Environ()}, WithEnv(tr.env())).UnitData(ctx, id, "lb/0")
 		require.NoError(t, err, "the bag is read whole")
 		for k, v := range data {
 			require.Equal(t, v, bag[k], k)
@@ -102,7 +102,7 @@ func publishBudget(t *testing.T) int {
 	return lo + len(`{"k":"",}`)
 }
 
-// noRelations is an Accessor of a unit with no relations at all.
+// noRelations is an accessor of a unit with no relations at all.
 type noRelations struct{}
 
 func (noRelations) HookContext(context.Context) (httprelation.HookContext, error) {

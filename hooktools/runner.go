@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // Runner executes one hook tool. It exists so that tests, simulators and
@@ -106,14 +106,14 @@ func (r ExecRunner) runLimited(ctx context.Context, tool string, args []string, 
 // something other than what a shell would.
 func (r ExecRunner) lookPath(tool string) (string, error) {
 	if strings.ContainsRune(tool, filepath.Separator) {
-		return "", fmt.Errorf("%w: %s: tool names carry no directory", ErrNotInHook, httprelation.Quote(tool))
+		return "", fmt.Errorf("%w: %s: tool names carry no directory", ErrNotInHook, badchar.Quote(tool))
 	}
 	if r.Env == nil {
 		path, err := exec.LookPath(tool)
 		switch {
 		case errors.Is(err, exec.ErrDot) || (err == nil && !filepath.IsAbs(path)):
 			// Without ErrDot when GODEBUG=execerrdot=0.
-			return "", fmt.Errorf("%s: %w: %s", tool, ErrRelativePath, httprelation.Quote(path))
+			return "", fmt.Errorf("%s: %w: %s", tool, ErrRelativePath, badchar.Quote(path))
 		case err != nil:
 			return "", fmt.Errorf("%w: %s: %w", ErrNotInHook, tool, err)
 		}
@@ -128,7 +128,7 @@ func (r ExecRunner) lookPath(tool string) (string, error) {
 			continue
 		}
 		if !filepath.IsAbs(dir) {
-			return "", fmt.Errorf("%s: %w: %s", tool, ErrRelativePath, httprelation.Quote(path))
+			return "", fmt.Errorf("%s: %w: %s", tool, ErrRelativePath, badchar.Quote(path))
 		}
 		return path, nil
 	}

@@ -198,7 +198,7 @@ func TestDefaultTimeout(t *testing.T) {
 	}}
 
 	start := time.Now()
-	acc := New(blocking, WithTimeout(100*time.Millisecond))
+	acc := newAccessor(blocking, WithTimeout(100*time.Millisecond))
 	_, err := acc.RelationIDs(context.Background(), "website")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	elapsed := time.Since(start)
@@ -209,7 +209,7 @@ func TestDefaultTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	want, _ := ctx.Deadline()
-	_, err = New(blocking).UnitData(ctx, "website:1", "web/0")
+	_, err = newAccessor(blocking).UnitData(ctx, "website:1", "web/0")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, want, <-deadlines)
 
@@ -217,19 +217,19 @@ func TestDefaultTimeout(t *testing.T) {
 	long, cancelLong := context.WithTimeout(context.Background(), time.Hour)
 	defer cancelLong()
 	start = time.Now()
-	_, err = New(blocking, WithTimeout(100*time.Millisecond)).UnitData(long, "website:1", "web/0")
+	_, err = newAccessor(blocking, WithTimeout(100*time.Millisecond)).UnitData(long, "website:1", "web/0")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.WithinDuration(t, start.Add(100*time.Millisecond), <-deadlines, 50*time.Millisecond)
 
 	// The default applies without options too.
-	assert.Equal(t, DefaultTimeout, New(blocking).call.timeout)
+	assert.Equal(t, DefaultTimeout, newAccessor(blocking).call.timeout)
 }
 
 func TestCancelledContextRunsNothing(t *testing.T) {
 	r := answer(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := New(r).RelationIDs(ctx, "website")
+	_, err := newAccessor(r).RelationIDs(ctx, "website")
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, r.seen())
 }

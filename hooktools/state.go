@@ -20,27 +20,27 @@ const (
 	MaxStateValueSize = 64 * 1024
 )
 
-// StateStore implements httprelation.Store over Juju's charm state
+// stateStore implements httprelation.Store over Juju's charm state
 // (state-get, state-set, state-delete), which outlives hooks and is kept
 // by the controller.
-type StateStore struct {
+type stateStore struct {
 	call caller
 }
 
-var _ httprelation.Store = (*StateStore)(nil)
+var _ httprelation.Store = (*stateStore)(nil)
 
-// NewStateStore returns a store that runs tools through r. Only
+// newStateStore returns a store that runs tools through r. Only
 // WithTimeout applies.
-func NewStateStore(r Runner, opts ...Option) *StateStore {
+func newStateStore(r Runner, opts ...Option) *stateStore {
 	c := newConfig(opts)
-	return &StateStore{call: caller{runner: r, timeout: c.timeout}}
+	return &stateStore{call: caller{runner: r, timeout: c.timeout}}
 }
 
 // Load implements httprelation.Store with one state-get call. A stored
 // empty value counts as absent, as Save never stores one. state-get
 // prints null when nothing is stored; a value that is not a string
 // cannot come from Juju and fails the load with a *ParseError.
-func (s *StateStore) Load(ctx context.Context) (map[string]string, error) {
+func (s *stateStore) Load(ctx context.Context) (map[string]string, error) {
 	out, err := s.call.run(ctx, "state-get", []string{"--format=json"}, nil)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (s *StateStore) Load(ctx context.Context) (map[string]string, error) {
 // empty value as is (jujuc StateSetCommand calls SetCharmStateValue(k,
 // "")); only state-delete removes a key. Every key and value is checked
 // before anything is written.
-func (s *StateStore) Save(ctx context.Context, changes map[string]string) error {
+func (s *stateStore) Save(ctx context.Context, changes map[string]string) error {
 	set := make(map[string]string, len(changes))
 	var deleted []string
 	for k, v := range changes {

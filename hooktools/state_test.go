@@ -19,12 +19,12 @@ func TestStateLoad(t *testing.T) {
 		`{"a":"1","b":""}` + "\n":     {"a": "1"},
 	} {
 		r := answer(map[string]string{"state-get --format=json": out})
-		got, err := NewStateStore(r).Load(context.Background())
+		got, err := newStateStore(r).Load(context.Background())
 		require.NoError(t, err, out)
 		assert.Equal(t, want, got, out)
 		assert.NotNil(t, got)
 	}
-	_, err := NewStateStore(answer(map[string]string{"state-get --format=json": ""})).Load(context.Background())
+	_, err := newStateStore(answer(map[string]string{"state-get --format=json": ""})).Load(context.Background())
 	assert.ErrorIs(t, err, ErrBadOutput)
 }
 
@@ -36,7 +36,7 @@ func TestStateSave(t *testing.T) {
 		"state-delete b":     "",
 		"state-delete c":     "",
 	})
-	err := NewStateStore(r).Save(context.Background(), map[string]string{"a": "x\ny", "c": "", "b": "", "d": "yes"})
+	err := newStateStore(r).Save(context.Background(), map[string]string{"a": "x\ny", "c": "", "b": "", "d": "yes"})
 	require.NoError(t, err)
 	calls := r.seen()
 	require.Len(t, calls, 3)
@@ -47,7 +47,7 @@ func TestStateSave(t *testing.T) {
 	assert.Equal(t, []string{"c"}, calls[2].Args)
 
 	r = answer(map[string]string{"state-delete a": ""})
-	require.NoError(t, NewStateStore(r).Save(context.Background(), map[string]string{"a": ""}))
+	require.NoError(t, newStateStore(r).Save(context.Background(), map[string]string{"a": ""}))
 	assert.Len(t, r.seen(), 1, "no state-set without values")
 }
 
@@ -66,17 +66,17 @@ func TestStateSaveValidatesFirst(t *testing.T) {
 		"delete bad key":           {map[string]string{"-a": ""}, httprelation.ErrInvalidKey},
 	} {
 		r := answer(nil)
-		err := NewStateStore(r).Save(context.Background(), tc.changes)
+		err := newStateStore(r).Save(context.Background(), tc.changes)
 		assert.ErrorIs(t, err, tc.want, name)
 		assert.Empty(t, r.seen(), name)
 	}
 	r := answer(map[string]string{"state-set --file -": ""})
-	err := NewStateStore(r).Save(context.Background(), map[string]string{
+	err := newStateStore(r).Save(context.Background(), map[string]string{
 		strings.Repeat("k", MaxStateKeySize): strings.Repeat("v", MaxStateValueSize),
 	})
 	assert.NoError(t, err, "limits are inclusive")
 	r = answer(map[string]string{"state-set --file -": ""})
-	err = NewStateStore(r).Save(context.Background(), map[string]string{"$" + strings.Repeat(".", 84): "v"})
+	err = newStateStore(r).Save(context.Background(), map[string]string{"$" + strings.Repeat(".", 84): "v"})
 	assert.NoError(t, err, "3+84*3 = 255 bytes escaped")
 }
 
@@ -86,6 +86,6 @@ func TestStateSaveThroughGoops(t *testing.T) {
 		got = append(got, append([]string{name}, args...))
 		return nil, nil
 	})
-	require.NoError(t, NewStateStore(FromGoops(g)).Save(context.Background(), map[string]string{"x": "1", "y": ""}))
+	require.NoError(t, newStateStore(FromGoops(g)).Save(context.Background(), map[string]string{"x": "1", "y": ""}))
 	assert.Equal(t, [][]string{{"state-set", "x=1"}, {"state-delete", "y"}}, got)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestTranscriptReads replays every recorded read that the Accessor
+// TestTranscriptReads replays every recorded read that the accessor
 // makes and checks it returns what the recorded bytes say.
 func TestTranscriptReads(t *testing.T) {
 	for _, name := range transcriptNames {
@@ -20,7 +20,7 @@ func TestTranscriptReads(t *testing.T) {
 			tr := loadTranscript(t, name)
 			checked := 0
 			for _, c := range tr.Calls {
-				acc := New(newReplay(tr), WithEnv(tr.env()))
+				acc := newAccessor(newReplay(tr), WithEnv(tr.env()))
 				ctx := context.Background()
 				if checkRecordedRead(t, ctx, acc, c) {
 					checked++
@@ -31,11 +31,11 @@ func TestTranscriptReads(t *testing.T) {
 	}
 }
 
-// checkRecordedRead makes the Accessor call that a recorded read stands
+// checkRecordedRead makes the accessor call that a recorded read stands
 // for and checks it against the recording: the decoded stdout, or the
 // exit code and message of a failed call. It reports false for calls that
-// are not reads the Accessor makes.
-func checkRecordedRead(t *testing.T, ctx context.Context, acc *Accessor, c recordedCall) bool {
+// are not reads the accessor makes.
+func checkRecordedRead(t *testing.T, ctx context.Context, acc *accessor, c recordedCall) bool {
 	t.Helper()
 	var got, want any
 	var err error
@@ -90,7 +90,7 @@ func deref(v any) any {
 }
 
 // TestTranscriptHooks checks what each recorded hook looks like through
-// the Accessor, with the errors typed.
+// the accessor, with the errors typed.
 func TestTranscriptHooks(t *testing.T) {
 	shop := map[string][]string{
 		"changed":  {"shop/0", "shop/3"},
@@ -103,7 +103,7 @@ func TestTranscriptHooks(t *testing.T) {
 			ctx := context.Background()
 			tr := loadTranscript(t, name)
 			replay := newReplay(tr)
-			acc := New(replay, WithEnv(tr.env()))
+			acc := newAccessor(replay, WithEnv(tr.env()))
 
 			ids, err := acc.RelationIDs(ctx, "backends")
 			require.NoError(t, err)
@@ -174,7 +174,7 @@ func countArgs(r *replayRunner, arg string) int {
 
 func TestTranscriptBroken(t *testing.T) {
 	tr := loadTranscript(t, "broken")
-	acc := New(newReplay(tr), WithEnv(tr.env()))
+	acc := newAccessor(newReplay(tr), WithEnv(tr.env()))
 	ctx := context.Background()
 	_, err := acc.UnitData(ctx, "backends:11", "blog/1")
 	assert.ErrorIs(t, err, httprelation.ErrUnitNotFound)
@@ -186,7 +186,7 @@ func TestTranscriptBroken(t *testing.T) {
 
 func TestTranscriptDeparted(t *testing.T) {
 	tr := loadTranscript(t, "departed")
-	hc, err := New(newReplay(tr), WithEnv(tr.env())).HookContext(context.Background())
+	hc, err := newAccessor(newReplay(tr), WithEnv(tr.env())).HookContext(context.Background())
 	require.NoError(t, err)
 	assert.True(t, hc.IsDeparting("backends:4", "shop/3"))
 	assert.Equal(t, "shop/3", hc.DepartingUnit)
@@ -199,7 +199,7 @@ func TestTranscriptWrites(t *testing.T) {
 	ctx := context.Background()
 	tr := loadTranscript(t, "changed")
 	replay := newReplay(tr)
-	acc := New(replay, WithEnv(tr.env()))
+	acc := newAccessor(replay, WithEnv(tr.env()))
 	require.NoError(t, acc.SetLocalData(ctx, "site:2", map[string]string{
 		"hostname": "172.20.0.5", "port": "8080", "private-address": "172.20.0.5",
 	}))
@@ -208,7 +208,7 @@ func TestTranscriptWrites(t *testing.T) {
 	}))
 
 	goops := FromGoops(goopsReplay{replay})
-	gacc := New(goops, WithEnv(tr.env()))
+	gacc := newAccessor(goops, WithEnv(tr.env()))
 	require.NoError(t, gacc.SetLocalData(ctx, "site:2", map[string]string{
 		"extended_data": `[{"hostname": "a", "port": 1}]`,
 	}))
@@ -220,7 +220,7 @@ func TestTranscriptWrites(t *testing.T) {
 	assert.Equal(t, "yes", bag["flag"])
 	assert.Equal(t, `[{"hostname": "a", "port": 1}]`, bag["extended_data"])
 
-	store := NewStateStore(goops)
+	store := newStateStore(goops)
 	state, err := store.Load(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{}, state)
@@ -229,7 +229,7 @@ func TestTranscriptWrites(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"available": "true"}, state)
 
-	slog.New(NewLogHandler(replay)).Warn("hello")
+	slog.New(newLogHandler(replay)).Warn("hello")
 	assert.Equal(t, 1, replay.count("juju-log"))
 
 	for _, c := range replay.made() {

@@ -55,7 +55,7 @@ func proxyHook(ctx context.Context, u httprelation.Unit) error {
 // each firing the hooks Juju fires, in Juju's order.
 func Example() {
 	ctx := context.Background()
-	m, err := httprelationtest.NewModel(&toolsim.Model{
+	m, err := httprelationtest.NewHarness(&toolsim.Model{
 		Unit:      "lb/0",
 		Relations: map[string]toolsim.Relation{"backends:1": {RemoteApp: "web", RemoteEndpoint: "website"}},
 	})
@@ -90,9 +90,9 @@ func Example() {
 
 // Fire makes an event happen and runs the hook code for each hook Juju
 // fires for it; the hook code sees Juju's hook context.
-func ExampleModel_Fire() {
+func ExampleHarness_Fire() {
 	ctx := context.Background()
-	m, err := httprelationtest.NewModel(&toolsim.Model{
+	m, err := httprelationtest.NewHarness(&toolsim.Model{
 		Unit: "lb/0",
 		Relations: map[string]toolsim.Relation{"backends:1": {RemoteApp: "web", Units: map[string]map[string]string{
 			"web/0": {"private-address": "10.0.0.1"}, "web/1": {"private-address": "10.0.0.2"},
@@ -125,9 +125,9 @@ func ExampleModel_Fire() {
 
 // A hook that fails leaves the relation data and the charm state as they
 // were, as in Juju.
-func ExampleModel_Run() {
+func ExampleHarness_Run() {
 	ctx := context.Background()
-	m, err := httprelationtest.NewModel(&toolsim.Model{
+	m, err := httprelationtest.NewHarness(&toolsim.Model{
 		Unit:      "web/0",
 		Hook:      toolsim.Hook{Name: "website-relation-joined", RelationID: "website:3", RemoteUnit: "lb/0"},
 		Relations: map[string]toolsim.Relation{"website:3": {RemoteApp: "lb", Units: map[string]map[string]string{"lb/0": {}}}},
@@ -150,10 +150,10 @@ func ExampleModel_Run() {
 }
 
 // The library's warnings about bad remote data go to the unit's logger,
-// which in a Model turns them into juju-log lines.
-func ExampleModel_Warnings() {
+// which in a Harness turns them into juju-log lines.
+func ExampleHarness_Warnings() {
 	ctx := context.Background()
-	m, err := httprelationtest.NewModel(&toolsim.Model{
+	m, err := httprelationtest.NewHarness(&toolsim.Model{
 		Unit: "lb/0",
 		Hook: toolsim.Hook{Name: "backends-relation-changed", RelationID: "backends:1", RemoteUnit: "web/0"},
 		Relations: map[string]toolsim.Relation{"backends:1": {RemoteApp: "web", Units: map[string]map[string]string{
@@ -176,33 +176,39 @@ func ExampleModel_Warnings() {
 	// backends:1: httprelation: ignoring invalid remote data endpoint=backends relation=backends:1 unit=web/0 key=port
 }
 
-// A scenario is a model file, the same format hook-tool-sim serves; Load
-// checks it, so a hook that names a unit the model lacks fails here.
-func ExampleLoad() {
-	m, err := httprelationtest.Load("testdata/changed.json")
+// A scenario is a model file, the same format hook-tool-sim serves;
+// toolsim.ReadModel checks it, so a hook that names a unit the model
+// lacks fails there.
+func ExampleNewHarness() {
+	model, err := toolsim.ReadModel("testdata/changed.json")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	hc, err := m.HookContext(context.Background())
+	m, err := httprelationtest.NewHarness(model)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	hc, err := m.Unit().Accessor.HookContext(context.Background())
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(hc.HookName, hc.RemoteUnit)
 
-	_, err = httprelationtest.Load("testdata/unknown-remote-unit.json")
+	_, err = toolsim.ReadModel("testdata/unknown-remote-unit.json")
 	fmt.Println(errors.Is(err, toolsim.ErrInvalidModel))
 	// Output:
 	// backends-relation-changed shop/0
 	// true
 }
 
-// Hook tools the Accessor does not cover run in-process through Tools,
+// Hook tools the library does not call run in-process through Tools,
 // answering as the simulator does.
-func ExampleModel_Tools() {
+func ExampleHarness_Tools() {
 	ctx := context.Background()
-	m, err := httprelationtest.NewModel(&toolsim.Model{Unit: "web/0", Config: map[string]any{"port": 8080}})
+	m, err := httprelationtest.NewHarness(&toolsim.Model{Unit: "web/0", Config: map[string]any{"port": 8080}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -5,17 +5,58 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
+	"slices"
 	"strings"
+	"sync"
+	"testing"
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
+// Harness is an in-memory Juju unit serving a [toolsim.Model]: the hook
+// tools answer from it in-process, as the simulator's processes answer
+// from a model file. It is safe for concurrent use.
+type Harness struct {
+	mu    sync.Mutex
+	model *toolsim.Model
+	calls []toolsim.Call
+}
+
+// New is NewHarness for tests: it fails t at once when m is not valid.
+func New(t testing.TB, m *toolsim.Model) *Harness {
+	t.Helper()
+	h, err := NewHarness(m)
+	if err != nil {
+		t.Fatalf("httprelationtest: %v", err)
+	}
+	return h
+}
+
+// NewHarness returns a Harness serving a copy of m, which must pass
+// [toolsim.Model.Validate]: a hook that names a relation or unit the
+// model lacks is an error here, not an empty answer later.
+func NewHarness(m *toolsim.Model) (*Harness, error) {
+	if m == nil {
+		return nil, fmt.Errorf("new harness: %w: nil model", toolsim.ErrInvalidModel)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("new harness: %w", err)
+	}
+	c := m.Clone()
+	if c.Relations == nil {
+		c.Relations = map[string]toolsim.Relation{}
+	}
+	if c.State == nil {
+		c.State = map[string]string{}
+	}
+	return &Harness{model: c}, nil
+}
+
 // HookFunc is a charm's hook code: the work of one hook, given the unit it
-// runs on. main runs it with a Unit of real hook tools; tests run it with
-// [Model.Run] and [Model.Fire].
+// runs on. main runs it with the Unit of hooktools.NewUnit; tests run it
+// with [Harness.Run] and [Harness.Fire].
 type HookFunc func(ctx context.Context, u httprelation.Unit) error
 
 // HookError is a hook whose code failed. As in Juju, what it wrote to
@@ -34,82 +75,80 @@ func (e *HookError) Error() string { return fmt.Sprintf("hook %s: %v", e.Hook.Na
 // Unwrap returns the hook code's error.
 func (e *HookError) Unwrap() error { return e.Err }
 
-// Unit is the unit a charm's code runs on, over m: m as its Accessor and
-// Store, the model's charm directory, and a Logger whose records become
-// juju-log lines of the model ([Model.Warnings]).
-func (m *Model) Unit() httprelation.Unit {
-	m.mu.Lock()
-	dir := m.model.CharmDir
-	m.mu.Unlock()
-	return httprelation.Unit{Accessor: m, Store: m, CharmDir: dir, Logger: m.Logger()}
+// Unit is the unit a charm's code runs on in the model's current hook,
+// as hooktools.NewUnit wires it in a real hook: hooktools' accessor,
+// state store and juju-log logger over [Harness.Tools], with the hook's
+// environment and the model's charm directory. What its Accessor reads is
+// kept for the hook, as in Juju: take a new Unit after changing the model.
+func (h *Harness) Unit() httprelation.Unit {
+	h.mu.Lock()
+	env := h.model.HookEnv()
+	h.mu.Unlock()
+	// NewUnit fails only outside a hook, and a valid model names its unit.
+	unit, _ := hooktools.NewUnit(hooktools.WithRunner(h.Tools()), hooktools.WithEnv(hooktools.EnvFrom(func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	})))
+	return unit
 }
 
-// Run runs fn as the model's hook, with [Model.Unit]. As Juju does, what
-// the hook writes to relations and to the charm state is kept only when fn
-// succeeds; otherwise Run restores them and returns a *HookError. Reads
-// within the hook see its own writes. Run one hook at a time, as Juju
-// does.
-func (m *Model) Run(ctx context.Context, fn HookFunc) error {
-	m.mu.Lock()
-	before := m.model.Clone()
-	hook := m.model.Hook
-	m.mu.Unlock()
-	if err := fn(ctx, m.Unit()); err != nil {
-		m.mu.Lock()
-		m.model.RestoreWrites(before)
-		m.mu.Unlock()
+// Run runs fn as the model's hook, with [Harness.Unit]. As Juju does,
+// what the hook writes to relations and to the charm state is kept only
+// when fn succeeds; otherwise Run restores them and returns a *HookError.
+// Reads within the hook see its own writes. Run one hook at a time, as
+// Juju does.
+func (h *Harness) Run(ctx context.Context, fn HookFunc) error {
+	h.mu.Lock()
+	before := h.model.Clone()
+	hook := h.model.Hook
+	h.mu.Unlock()
+	if err := fn(ctx, h.Unit()); err != nil {
+		h.mu.Lock()
+		h.model.RestoreWrites(before)
+		h.mu.Unlock()
 		return &HookError{Hook: hook, Err: err}
 	}
 	return nil
 }
 
 // Fire makes ev happen as Juju would (see [toolsim.Event]) and runs fn,
-// with [Model.Run], for every hook Juju fires for it, in Juju's order. It
-// returns the hooks run (their Names are what a test usually asserts); it stops at the first that fails, whose
-// *HookError it returns, leaving the model as that hook found it. An
-// event that does not fit the model (a unit joining twice, a relation it
-// lacks) is an error wrapping toolsim.ErrInvalidModel and runs nothing.
-func (m *Model) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) (toolsim.Hooks, error) {
-	m.mu.Lock()
-	steps, err := ev.Steps(m.model)
-	m.mu.Unlock()
+// with [Harness.Run], for every hook Juju fires for it, in Juju's order.
+// It returns the hooks run (their Names are what a test usually asserts);
+// it stops at the first that fails, whose *HookError it returns, leaving
+// the model as that hook found it. An event that does not fit the model
+// (a unit joining twice, a relation it lacks) is an error wrapping
+// toolsim.ErrInvalidModel and runs nothing.
+func (h *Harness) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) (toolsim.Hooks, error) {
+	h.mu.Lock()
+	steps, err := ev.Steps(h.model)
+	h.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
 	var run toolsim.Hooks
 	for _, s := range steps {
-		m.mu.Lock()
-		s.Before(m.model)
-		m.changes++
-		m.mu.Unlock()
+		h.mu.Lock()
+		s.Before(h.model)
+		h.mu.Unlock()
 		run = append(run, s.Hook)
-		if err := m.Run(ctx, fn); err != nil {
+		if err := h.Run(ctx, fn); err != nil {
 			return run, err
 		}
-		m.mu.Lock()
-		s.After(m.model)
-		m.changes++
-		m.mu.Unlock()
+		h.mu.Lock()
+		s.After(h.model)
+		h.mu.Unlock()
 	}
 	return run, nil
 }
 
 // Tools returns a hooktools.Runner that runs the hook tools in-process
-// against m, answering as the simulator does (config-get, status-set,
-// state-get, juju-log, relation-get, ...). Charms that call tools the
-// Accessor does not cover get them in tests through it. A failing tool
-// returns a *hooktools.ToolError. Calls are recorded under the tool's
-// name.
-func (m *Model) Tools() hooktools.Runner { return toolRunner{m} }
+// against the model, answering as the simulator does (relation-get,
+// config-get, status-set, state-get, juju-log, ...) for the model's hook.
+// A failing tool returns a *hooktools.ToolError. Every call is recorded
+// (see [Harness.Calls]).
+func (h *Harness) Tools() hooktools.Runner { return toolRunner{h} }
 
-// Logger returns a logger whose records become juju-log lines of the
-// model, formatted as hooktools.LogHandler formats them in a real hook,
-// from slog.LevelInfo up.
-func (m *Model) Logger() *slog.Logger {
-	return slog.New(hooktools.NewLogHandler(m.Tools()))
-}
-
-type toolRunner struct{ m *Model }
+type toolRunner struct{ h *Harness }
 
 // Run implements hooktools.Runner.
 func (r toolRunner) Run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
@@ -121,10 +160,10 @@ func (r toolRunner) Run(ctx context.Context, tool string, args []string, stdin [
 		in = bytes.NewReader(stdin)
 	}
 	var stdout, stderr bytes.Buffer
-	r.m.mu.Lock()
-	r.m.record(tool, strings.Join(args, " "))
-	code := r.m.model.Call(nil, in, &stdout, &stderr, tool, args...)
-	r.m.mu.Unlock()
+	r.h.mu.Lock()
+	code := r.h.model.Call(nil, in, &stdout, &stderr, tool, args...)
+	r.h.calls = append(r.h.calls, toolsim.Call{Tool: tool, Args: slices.Clone(args), Exit: code, Stderr: stderr.String()})
+	r.h.mu.Unlock()
 	if code != 0 {
 		msg := strings.TrimSpace(stderr.String())
 		if i := strings.LastIndex("\n"+msg, "\nERROR "); i >= 0 {
@@ -135,62 +174,30 @@ func (r toolRunner) Run(ctx context.Context, tool string, args []string, stdin [
 	return stdout.Bytes(), nil
 }
 
-// Log returns the juju-log lines, "LEVEL message", as the simulator
-// records them: in a relation hook Juju prefixes the message with the
-// relation id ("WARNING backends:1: ...").
-func (m *Model) Log() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]string(nil), m.model.Log...)
+// Calls returns the tool calls made so far, in order: Tool, Args, Exit
+// and, for a failed call, Stderr.
+func (h *Harness) Calls() []toolsim.Call {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.calls)
 }
 
-// Warnings returns the messages of the WARNING lines of [Model.Log]: the
-// library's notes about remote data it skipped, among others.
-func (m *Model) Warnings() []string {
-	return Warnings(&toolsim.Model{Log: m.Log()})
-}
-
-// Status returns the workload status the charm set with status-set, or
-// nil.
-func (m *Model) Status() *toolsim.Status {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.model.Status == nil {
-		return nil
-	}
-	st := *m.model.Status
-	return &st
-}
-
-// Flags returns the flags the charm state holds, as a Registry loaded
-// from it lists them.
-func (m *Model) Flags() ([]string, error) {
-	return Flags(&toolsim.Model{State: m.State()})
-}
-
-// Flags returns the flags that the charm state of model holds, sorted, as
-// a Registry loaded from it lists them: for a toolsim.Sim's model after a
-// charm ran, or a Model's.
-func Flags(model *toolsim.Model) ([]string, error) {
-	ctx := context.Background()
-	var store httprelation.MemoryStore
-	if err := store.Save(ctx, model.State); err != nil {
-		return nil, err
-	}
-	reg, err := httprelation.NewRegistry(ctx, &store)
-	if err != nil {
-		return nil, err
-	}
-	return reg.List(), nil
-}
-
-// Warnings returns the messages of model's WARNING juju-log lines.
-func Warnings(model *toolsim.Model) []string {
-	var out []string
-	for _, line := range model.Log {
-		if msg, ok := strings.CutPrefix(line, "WARNING "); ok {
-			out = append(out, msg)
+// CallCount counts the calls made to tool, such as "relation-get".
+func (h *Harness) CallCount(tool string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, c := range h.calls {
+		if c.Tool == tool {
+			n++
 		}
 	}
-	return out
+	return n
+}
+
+// ResetCalls forgets the calls recorded so far.
+func (h *Harness) ResetCalls() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls = nil
 }

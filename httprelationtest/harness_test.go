@@ -3,6 +3,8 @@ package httprelationtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -48,7 +50,7 @@ func (r *recorder) hook(ctx context.Context, u httprelation.Unit) error {
 	return nil
 }
 
-func proxyModel(t *testing.T) *httprelationtest.Model {
+func proxyModel(t *testing.T) *httprelationtest.Harness {
 	return httprelationtest.New(t, &toolsim.Model{
 		Unit:           "lb/0",
 		PrivateAddress: "10.0.0.9",
@@ -91,7 +93,7 @@ func TestFireRelationLifecycle(t *testing.T) {
 	assert.Equal(t, "web/0", s.hook.DepartingUnit)
 	assert.Equal(t, []string{"web/1"}, s.listed, "the departing unit is not listed")
 	assert.Equal(t, map[string]string{"port": "8080"}, s.bag, "but its bag stays readable")
-	_, err := m.UnitData(ctx, "proxy:1", "web/0")
+	_, err := m.Unit().Accessor.UnitData(ctx, "proxy:1", "web/0")
 	assert.ErrorIs(t, err, httprelation.ErrUnitNotFound, "after relation-departed the unit is gone")
 
 	fire(toolsim.Join("proxy:1", "web/2", nil))
@@ -107,7 +109,7 @@ func TestFireRelationLifecycle(t *testing.T) {
 	assert.True(t, broken.hook.IsBroken("proxy:1"))
 	assert.Empty(t, broken.listed)
 	assert.Equal(t, []string{"proxy:1"}, broken.ids, "relation-ids still lists the broken relation")
-	_, err = m.RelationUnits(ctx, "proxy:1")
+	_, err = m.Unit().Accessor.RelationUnits(ctx, "proxy:1")
 	assert.ErrorIs(t, err, httprelation.ErrRelationNotFound, "after relation-broken the relation is gone")
 
 	assert.Equal(t, []string{"proxy-relation-created"}, fire(toolsim.AddRelation("proxy:7", "api", "web")))
@@ -203,7 +205,7 @@ func TestFailingHookCommitsNothing(t *testing.T) {
 	assert.Equal(t, map[string]string{"kept": "1"}, m.State())
 	assert.Equal(t, &toolsim.Status{Status: "blocked", Message: "half done"}, m.Status(), "status-set is not transactional in Juju")
 	assert.Equal(t, []string{"proxy:1: about to fail"}, m.Warnings(), "nor is juju-log")
-	bag, err := m.UnitData(ctx, "proxy:1", "web/0")
+	bag, err := m.Unit().Accessor.UnitData(ctx, "proxy:1", "web/0")
 	require.NoError(t, err)
 	assert.Equal(t, "80", bag["port"], "the remote unit's change happened whatever the hook did")
 }
@@ -220,10 +222,10 @@ func TestFailedDepartedKeepsTheUnit(t *testing.T) {
 	hooks, err := m.Fire(ctx, toolsim.RemoveRelation("proxy:1"), func(context.Context, httprelation.Unit) error { return errors.New("no") })
 	require.Error(t, err)
 	assert.Equal(t, []string{"proxy-relation-departed"}, hooks.Names(), "the first failure stops the event")
-	units, err := m.RelationUnits(ctx, "proxy:1")
+	units, err := m.Unit().Accessor.RelationUnits(ctx, "proxy:1")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"web/1"}, units, "web/0 is still departing")
-	_, err = m.UnitData(ctx, "proxy:1", "web/0")
+	_, err = m.Unit().Accessor.UnitData(ctx, "proxy:1", "web/0")
 	assert.NoError(t, err)
 }
 
@@ -239,11 +241,11 @@ func TestSnapshotAfterEventsStartsAgain(t *testing.T) {
 	} {
 		_, err := m.Fire(ctx, ev, ok)
 		require.NoError(t, err, "%v", ev)
-		_, err = httprelationtest.NewModel(m.Snapshot())
+		_, err = httprelationtest.NewHarness(m.Snapshot())
 		require.NoError(t, err, "after %v", ev)
 	}
 	assert.Equal(t, toolsim.Hook{}, m.Snapshot().Hook)
-	hc, err := m.HookContext(ctx)
+	hc, err := m.Unit().Accessor.HookContext(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, httprelation.HookContext{Unit: "lb/0"}, hc)
 }
@@ -271,16 +273,23 @@ func TestToolsAndLogger(t *testing.T) {
 	_, err = tools.Run(cancelled, "is-leader", nil, nil)
 	assert.ErrorIs(t, err, context.Canceled)
 
-	m.Logger().Info("hello", "n", 1)
-	m.Logger().Debug("not sent")
-	m.Logger().Warn("careful")
+	m.Unit().Logger.Info("hello", "n", 1)
+	m.Unit().Logger.Debug("not sent")
+	m.Unit().Logger.Warn("careful")
 	assert.Equal(t, []string{"INFO backends:4: hello n=1", "WARNING backends:4: careful"}, m.Log())
 	assert.Equal(t, []string{"backends:4: careful"}, m.Warnings())
-	assert.Equal(t, []httprelationtest.Call{
-		{Method: "relation-get", Arg: "--format=json port"}, {Method: "relation-get", Arg: "-r backends:99 - shop/0"},
-		{Method: "state-set", Arg: "--file -"}, {Method: "no-such-tool"},
-		{Method: "juju-log", Arg: "-l INFO hello n=1"}, {Method: "juju-log", Arg: "-l WARNING careful"},
-	}, m.Calls())
+	var calls []string
+	for _, c := range m.Calls() {
+		calls = append(calls, fmt.Sprintf("%d %s", c.Exit, strings.Join(append([]string{c.Tool}, c.Args...), " ")))
+	}
+	assert.Equal(t, []string{
+		"0 relation-get --format=json port", "2 relation-get -r backends:99 - shop/0",
+		"0 state-set --file -", "127 no-such-tool",
+		"0 juju-log -l INFO hello n=1", "0 juju-log -l WARNING careful",
+	}, calls)
+	assert.Equal(t, 2, m.CallCount("relation-get"))
+	m.ResetCalls()
+	assert.Empty(t, m.Calls())
 }
 
 func TestFlags(t *testing.T) {
@@ -307,11 +316,19 @@ func TestFlags(t *testing.T) {
 	assert.Nil(t, m.Status())
 }
 
+// The Unit is hooktools' over the model's tools: its accessor, store and
+// logger read and write the model through relation-*, state-* and
+// juju-log.
 func TestUnitOfTheModel(t *testing.T) {
-	m := httprelationtest.New(t, &toolsim.Model{Unit: "web/0", CharmDir: "testdata"})
+	m := httprelationtest.New(t, &toolsim.Model{Unit: "web/0", CharmDir: "testdata", State: map[string]string{"k": "v"}})
 	u := m.Unit()
 	assert.Equal(t, "testdata", u.CharmDir)
-	assert.Same(t, m, u.Accessor)
-	assert.Same(t, m, u.Store)
-	require.NotNil(t, u.Logger)
+	hc, err := u.Accessor.HookContext(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "web/0", hc.Unit)
+	state, err := u.Store.Load(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"k": "v"}, state)
+	u.Logger.Warn("hi")
+	assert.Equal(t, []string{"state-get", "juju-log"}, []string{m.Calls()[0].Tool, m.Calls()[1].Tool})
 }

@@ -4,183 +4,83 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
-	"sync"
-	"testing"
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
-// Names of the calls a Model records, in [Call.Method]. Accessor and
-// Store methods are recorded under these names, hook tools run through
-// [Model.Tools] (or logged through [Model.Logger]) under the tool's name,
-// such as "config-get" or "juju-log".
-const (
-	CallHookContext    = "HookContext"
-	CallRelationIDs    = "RelationIDs"
-	CallRelationUnits  = "RelationUnits"
-	CallRemoteApp      = "RemoteApp"
-	CallUnitData       = "UnitData"
-	CallSetLocalData   = "SetLocalData"
-	CallIngressAddress = "IngressAddress"
-	CallStateLoad      = "StateLoad"
-	CallStateSave      = "StateSave"
-)
-
-// Call records one call made on a Model.
-type Call struct {
-	// Method is one of the Call* names, or a hook tool's name.
-	Method string
-	// Arg is the main argument: the endpoint of RelationIDs, the relation
-	// id of the relation methods, "relation-id unit" for UnitData, the
-	// arguments of a tool joined by spaces; empty for the others.
-	Arg string
-}
-
-// Model is an in-memory Juju unit serving a [toolsim.Model]: the world of
-// the model file format, in memory. It is safe for concurrent use.
-type Model struct {
-	mu    sync.Mutex
-	model *toolsim.Model
-	calls []Call
-	// changes counts what may have changed the model; see ChangeCount.
-	changes uint64
-}
-
-var (
-	_ httprelation.Accessor      = (*Model)(nil)
-	_ httprelation.Store         = (*Model)(nil)
-	_ httprelation.ChangeCounter = (*Model)(nil)
-)
-
-// NewModel returns a Model serving a copy of m, which must pass
-// [toolsim.Model.Validate]: a hook that names a relation or unit the
-// model lacks is an error here, not an empty answer later.
-func NewModel(m *toolsim.Model) (*Model, error) {
-	if m == nil {
-		return nil, fmt.Errorf("new model: %w: nil model", toolsim.ErrInvalidModel)
-	}
-	if err := m.Validate(); err != nil {
-		return nil, fmt.Errorf("new model: %w", err)
-	}
-	c := m.Clone()
-	if c.Relations == nil {
-		c.Relations = map[string]toolsim.Relation{}
-	}
-	if c.State == nil {
-		c.State = map[string]string{}
-	}
-	return &Model{model: c}, nil
-}
-
-// New is NewModel for tests: it fails t at once when m is not valid.
-func New(t testing.TB, m *toolsim.Model) *Model {
-	t.Helper()
-	model, err := NewModel(m)
-	if err != nil {
-		t.Fatalf("httprelationtest: %v", err)
-	}
-	return model
-}
-
-// Load reads a model file (see [toolsim.ReadModel], the one loader of the
-// format) and returns a Model serving it.
-func Load(path string) (*Model, error) {
-	m, err := toolsim.ReadModel(path)
-	if err != nil {
-		return nil, fmt.Errorf("load: %w", err)
-	}
-	return NewModel(m)
-}
-
 // Snapshot returns a copy of the model as the charm left it: every bag,
 // the state, the status and the juju-log lines. It can start a
 // [toolsim.Sim], or be compared with one's.
-func (m *Model) Snapshot() *toolsim.Model {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.model.Clone()
+func (h *Harness) Snapshot() *toolsim.Model {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.model.Clone()
 }
 
 // SetHook switches the hook being run, e.g. from relation-joined to
 // relation-changed between two runs of the charm's code. A hook the model
 // cannot be in (see [toolsim.Model.Validate]) is refused and the hook is
-// left as it was. [Model.Fire] switches hooks as Juju does.
-func (m *Model) SetHook(h toolsim.Hook) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.changes++
-	old := m.model.Hook
-	m.model.Hook = h
-	if err := m.model.Validate(); err != nil {
-		m.model.Hook = old
+// left as it was. [Harness.Fire] switches hooks as Juju does.
+func (h *Harness) SetHook(hook toolsim.Hook) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old := h.model.Hook
+	h.model.Hook = hook
+	if err := h.model.Validate(); err != nil {
+		h.model.Hook = old
 		return fmt.Errorf("set hook: %w", err)
 	}
 	return nil
 }
 
 // SetUnitData puts a remote unit in scope of a relation with the given
-// bag, or replaces its bag, without running any hook ([Model.Fire] with
+// bag, or replaces its bag, without running any hook ([Harness.Fire] with
 // [toolsim.Join] or [toolsim.Change] runs the hooks Juju runs).
-func (m *Model) SetUnitData(relationID, unit string, bag map[string]string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.changes++
-	key, r, err := m.relation(relationID)
+func (h *Harness) SetUnitData(relationID, unit string, bag map[string]string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	key, r, err := h.relation(relationID)
 	if err != nil {
-		return err
+		return fmt.Errorf("set unit data: %w", err)
 	}
 	if r.Units == nil {
 		r.Units = map[string]map[string]string{}
 	}
 	r.Units[unit] = maps.Clone(bag)
-	m.model.Relations[key] = r
+	h.model.Relations[key] = r
 	return nil
 }
 
 // RemoveUnit takes a remote unit out of a relation without running any
-// hook ([Model.Fire] with [toolsim.Depart] runs relation-departed first).
-// The running hook must not name the unit.
-func (m *Model) RemoveUnit(relationID, unit string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.changes++
-	key, r, err := m.relation(relationID)
+// hook ([Harness.Fire] with [toolsim.Depart] runs relation-departed
+// first). The running hook must not name the unit.
+func (h *Harness) RemoveUnit(relationID, unit string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	key, r, err := h.relation(relationID)
 	if err != nil {
-		return err
+		return fmt.Errorf("remove unit: %w", err)
 	}
 	bag, ok := r.Units[unit]
 	if !ok {
 		return fmt.Errorf("remove unit: relation %s: unit %q: %w", key, unit, httprelation.ErrUnitNotFound)
 	}
 	delete(r.Units, unit)
-	if err := m.model.Validate(); err != nil {
+	if err := h.model.Validate(); err != nil {
 		r.Units[unit] = bag
 		return fmt.Errorf("remove unit: %w", err)
 	}
 	return nil
 }
 
-// ChangeCount implements httprelation.ChangeCounter: it moves with every
-// change of the hook or of the remote units and their bags (SetHook,
-// SetUnitData, RemoveUnit, and each step of Fire), so that a Requires or
-// Provides reused across them reads the model again instead of answering
-// from its read of the hook. The charm's own writes (its local bags, its
-// state, juju-log) do not move it: they change nothing a read answers.
-func (m *Model) ChangeCount() uint64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.changes
-}
-
 // Local returns a copy of the local unit's bag in a relation (what the
 // charm wrote), or nil when the model has no such relation.
-func (m *Model) Local(relationID string) map[string]string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, r, err := m.relation(relationID)
+func (h *Harness) Local(relationID string) map[string]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, r, err := h.relation(relationID)
 	if err != nil {
 		return nil
 	}
@@ -188,228 +88,76 @@ func (m *Model) Local(relationID string) map[string]string {
 }
 
 // State returns a copy of the charm state (flags, hashes).
-func (m *Model) State() map[string]string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return maps.Clone(m.model.State)
+func (h *Harness) State() map[string]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return maps.Clone(h.model.State)
 }
 
-// Calls returns the calls made so far, in order.
-func (m *Model) Calls() []Call {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.calls)
+// Log returns the juju-log lines, "LEVEL message", as the simulator
+// records them: in a relation hook Juju prefixes the message with the
+// relation id ("WARNING backends:1: ...").
+func (h *Harness) Log() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.model.Log...)
 }
 
-// CallCount counts the calls made to method, one of the Call* names or a
-// tool's name.
-func (m *Model) CallCount(method string) int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for _, c := range m.calls {
-		if c.Method == method {
-			n++
+// Warnings returns the messages of the WARNING lines of [Harness.Log]:
+// the library's notes about remote data it skipped, among others.
+func (h *Harness) Warnings() []string {
+	return Warnings(&toolsim.Model{Log: h.Log()})
+}
+
+// Status returns the workload status the charm set with status-set, or
+// nil.
+func (h *Harness) Status() *toolsim.Status {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.model.Status == nil {
+		return nil
+	}
+	st := *h.model.Status
+	return &st
+}
+
+// Flags returns the flags the charm state holds, as a Registry loaded
+// from it lists them.
+func (h *Harness) Flags() ([]string, error) {
+	return Flags(&toolsim.Model{State: h.State()})
+}
+
+// Flags returns the flags that the charm state of model holds, sorted, as
+// a Registry loaded from it lists them: for a toolsim.Sim's model after a
+// charm ran, or a Harness's.
+func Flags(model *toolsim.Model) ([]string, error) {
+	ctx := context.Background()
+	var store httprelation.MemoryStore
+	if err := store.Save(ctx, model.State); err != nil {
+		return nil, err
+	}
+	reg, err := httprelation.NewRegistry(ctx, &store)
+	if err != nil {
+		return nil, err
+	}
+	return reg.List(), nil
+}
+
+// Warnings returns the messages of model's WARNING juju-log lines.
+func Warnings(model *toolsim.Model) []string {
+	var out []string
+	for _, line := range model.Log {
+		if msg, ok := strings.CutPrefix(line, "WARNING "); ok {
+			out = append(out, msg)
 		}
 	}
-	return n
-}
-
-// ResetCalls forgets the calls recorded so far.
-func (m *Model) ResetCalls() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.calls = nil
-}
-
-func (m *Model) record(method, arg string) {
-	m.calls = append(m.calls, Call{Method: method, Arg: arg})
+	return out
 }
 
 // relation finds a relation by id; only the number counts, as in Juju.
-func (m *Model) relation(id string) (string, toolsim.Relation, error) {
-	if key, ok := m.model.FindRelation(id); ok {
-		return key, m.model.Relations[key], nil
+func (h *Harness) relation(id string) (string, toolsim.Relation, error) {
+	if key, ok := h.model.FindRelation(id); ok {
+		return key, h.model.Relations[key], nil
 	}
 	return "", toolsim.Relation{}, fmt.Errorf("relation %q: %w", id, httprelation.ErrRelationNotFound)
-}
-
-// hookContext is the model's hook as the library sees it.
-func (m *Model) hookContext() httprelation.HookContext {
-	h := m.model.Hook
-	hc := httprelation.HookContext{
-		Unit:          m.model.Unit,
-		HookName:      h.Name,
-		RelationID:    h.RelationID,
-		RemoteUnit:    h.RemoteUnit,
-		RemoteApp:     h.RemoteApp,
-		DepartingUnit: h.DepartingUnit,
-	}
-	if key, r, err := m.relation(h.RelationID); h.RelationID != "" && err == nil {
-		hc.RelationID = key
-		if hc.RemoteApp == "" {
-			hc.RemoteApp = r.RemoteApp
-		}
-	}
-	return hc
-}
-
-// HookContext implements httprelation.Accessor.
-func (m *Model) HookContext(ctx context.Context) (httprelation.HookContext, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.record(CallHookContext, "")
-	return m.hookContext(), ctx.Err()
-}
-
-// RelationIDs implements httprelation.Accessor. Like relation-ids, it
-// sorts the ids as strings and still lists the relation of a running
-// relation-broken hook.
-func (m *Model) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.record(CallRelationIDs, endpoint)
-	return m.model.RelationIDs(endpoint), ctx.Err()
-}
-
-// RelationUnits implements httprelation.Accessor with relation-list's
-// answer in Juju 3: the unit leaving in a relation-departed hook is not
-// listed, and the relation of a relation-broken hook lists no units.
-func (m *Model) RelationUnits(ctx context.Context, relationID string) ([]string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.record(CallRelationUnits, relationID)
-	if _, _, err := m.relation(relationID); err != nil {
-		return nil, err
-	}
-	return m.model.ListedUnits(relationID), ctx.Err()
-}
-
-// RemoteApp implements httprelation.Accessor.
-func (m *Model) RemoteApp(ctx context.Context, relationID string) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.record(CallRemoteApp, relationID)
-	_, r, err := m.relation(relationID)
-	if err != nil {
-		return "", err
-	}
-	return r.RemoteApp, ctx.Err()
-}
-
-// UnitData implements httprelation.Accessor. The local unit's bag, and the
-// bag of a remote unit in scope (or departing), are readable; any other
-// unit is not found.
-func (m *Model) UnitData(ctx context.Context, relationID, unit string) (map[string]string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.record(CallUnitData, relationID+" "+unit)
-	key, r, err := m.relation(relationID)
-	if err != nil {
-		return nil, err
-	}
-	if unit == m.model.Unit {
-		return nonNil(r.Local), ctx.Err()
-	}
-	bag, ok := r.Units[unit]
-	if !ok {
-		return nil, fmt.Errorf("relation %s: unit %q: %w", key, unit, httprelation.ErrUnitNotFound)
-	}
-	return nonNil(bag), ctx.Err()
-}
-
-// SetLocalData implements httprelation.Accessor with relation-set's rules:
-// "" deletes a key. The bag is replaced, not modified, so maps handed out
-// earlier stay as they were.
-func (m *Model) SetLocalData(ctx context.Context, relationID string, data map[string]string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.record(CallSetLocalData, relationID)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	key, r, err := m.relation(relationID)
-	if err != nil {
-		return err
-	}
-	bag := maps.Clone(r.Local)
-	if bag == nil {
-		bag = map[string]string{}
-	}
-	for k, v := range data {
-		if k == "" {
-			return fmt.Errorf("relation %s: %w: empty key", key, httprelation.ErrInvalidKey)
-		}
-		if v == "" {
-			delete(bag, k)
-		} else {
-			bag[k] = v
-		}
-	}
-	r.Local = bag
-	m.model.Relations[key] = r
-	return nil
-}
-
-// IngressAddress implements httprelation.Accessor with the real
-// accessor's fallbacks: the ingress address network-get reports for the
-// relation (its own network, else its endpoint's binding), else the local
-// bag's ingress-address or private-address, else the unit's private
-// address.
-func (m *Model) IngressAddress(ctx context.Context, relationID string) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.record(CallIngressAddress, relationID)
-	key, r, err := m.relation(relationID)
-	if err != nil {
-		return "", err
-	}
-	var candidates []string
-	endpoint, _, _ := strings.Cut(key, ":")
-	if n, ok := m.model.Network(key, endpoint); ok {
-		candidates = n.IngressAddresses
-	}
-	candidates = append(candidates, r.Local[httprelation.KeyIngressAddress], r.Local[httprelation.KeyPrivateAddress], m.model.PrivateAddress)
-	for _, a := range candidates {
-		if a != "" {
-			return a, ctx.Err()
-		}
-	}
-	return "", fmt.Errorf("relation %s: no ingress address in the model", key)
-}
-
-// Load implements httprelation.Store.
-func (m *Model) Load(ctx context.Context) (map[string]string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.record(CallStateLoad, "")
-	return nonNil(maps.Clone(m.model.State)), ctx.Err()
-}
-
-// Save implements httprelation.Store. The state is replaced, not
-// modified, so maps handed out earlier stay as they were.
-func (m *Model) Save(ctx context.Context, changes map[string]string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.record(CallStateSave, "")
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	state := nonNil(maps.Clone(m.model.State))
-	for k, v := range changes {
-		if v == "" {
-			delete(state, k)
-		} else {
-			state[k] = v
-		}
-	}
-	m.model.State = state
-	return nil
-}
-
-func nonNil(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
 }

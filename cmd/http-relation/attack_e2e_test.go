@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/toolsim"
 )
@@ -234,7 +235,7 @@ func TestAttackHugeLists(t *testing.T) {
 func TestAttackWarningFlood(t *testing.T) {
 	t.Parallel()
 	head := `{"port":"8080","private-address":"10.9.0.1","`
-	bigKey := toolsim.Fault{Stdout: head, Fill: hooktools.MaxBagOutput - len(head) - 10, StdoutEnd: `":1}`}
+	bigKey := toolsim.Fault{Stdout: head, Fill: httprelation.MaxBagBytes - len(head) - 10, StdoutEnd: `":1}`}
 	m := hostileWorld(30, map[string]toolsim.Fault{"relation-get web/1": bigKey})
 	var entries []string
 	for i := range 256 {

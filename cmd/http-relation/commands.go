@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/hooktools"
+	"github.com/charmkit/httprelation/internal/charmmeta"
 )
 
 // endpointName is Juju's rule for relation names (names.RelationSnippet).
@@ -40,7 +41,7 @@ relation-broken hook are left out.
 
 Any other failure of a hook tool, one that runs longer than --timeout
 included, fails the command with status 1 at once: the tools still
-running are killed, and nothing is printed on stdout.`, hooktools.MaxBagOutput>>20, hooktools.MaxBagKeys) + incrementalHelp,
+running are killed, and nothing is printed on stdout.`, httprelation.MaxBagBytes>>20, httprelation.MaxBagKeys) + incrementalHelp,
 		setup: func(fs *flag.FlagSet) runFunc {
 			timeout := hooktools.DefaultTimeout
 			fs.Func("timeout", fmt.Sprintf("`duration` after which one hook tool call is killed and the command fails,\n"+
@@ -72,18 +73,17 @@ func runServices(ctx context.Context, c *cli, endpoint string, timeout time.Dura
 }
 
 func (c *cli) services(ctx context.Context, endpoint string, timeout time.Duration, inc *incremental) ([]httprelation.Service, error) {
-	deadline := hooktools.WithTimeout(timeout)
-	acc, err := c.accessor(deadline)
+	unit, err := c.unit(hooktools.WithTimeout(timeout))
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkEndpoint(endpoint, httprelation.RoleRequirer); err != nil {
+	if err := c.checkEndpoint(endpoint, charmmeta.RoleRequirer); err != nil {
 		return nil, err
 	}
 	if inc.on {
-		return c.incrementalServices(ctx, acc, endpoint, *inc.store, deadline)
+		return c.incrementalServices(ctx, unit, endpoint, *inc.store)
 	}
-	return httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
+	return httprelation.NewRequires(unit.Accessor, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
 }
 
 func configureCommand() command {
@@ -147,12 +147,12 @@ func runConfigure(ctx context.Context, c *cli, endpoint string, port int, hostna
 	if len(addresses) > 0 {
 		opts = append(opts, httprelation.WithAddresses(addresses...))
 	}
-	acc, err := c.accessor()
+	unit, err := c.unit()
 	if err == nil {
-		err = c.checkEndpoint(endpoint, httprelation.RoleProvider)
+		err = c.checkEndpoint(endpoint, charmmeta.RoleProvider)
 	}
 	if err == nil {
-		err = httprelation.NewProvides(acc, endpoint, httprelation.WithLogger(c.log)).Configure(ctx, port, opts...)
+		err = httprelation.NewProvides(unit.Accessor, endpoint, httprelation.WithLogger(c.log)).Configure(ctx, port, opts...)
 	}
 	if err != nil {
 		return fmt.Errorf("configure %s: %w", endpoint, err)
@@ -192,18 +192,18 @@ endpoint while a remote unit serves a usable host.`,
 }
 
 func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
-	acc, err := c.accessor()
+	unit, err := c.unit()
 	if err != nil {
 		return nil, err
 	}
 	if c.env.CharmDir == "" {
 		return nil, errors.New("JUJU_CHARM_DIR is unset: cannot find the charm metadata")
 	}
-	endpoints, err := httprelation.LoadEndpoints(c.env.CharmDir, acc, httprelation.WithLogger(c.log))
+	endpoints, err := charmmeta.ReadEndpoints(c.env.CharmDir)
 	if err != nil {
 		return nil, err
 	}
-	st, err := c.openStore(store)
+	st, err := c.openStore(unit, store)
 	if err != nil {
 		return nil, err
 	}
@@ -211,9 +211,23 @@ func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A failure leaves the stored flags as they were, as a failed hook
-	// would: the next run computes them afresh anyway.
-	if err := endpoints.UpdateFlags(ctx, reg); err != nil {
+	// Every endpoint is updated that can be; a failure leaves the stored
+	// flags as they were, as a failed hook would: the next run computes
+	// them afresh anyway.
+	var errs []error
+	for _, ep := range endpoints {
+		var err error
+		switch ep.Role {
+		case charmmeta.RoleProvider:
+			err = httprelation.NewProvides(unit.Accessor, ep.Name, httprelation.WithLogger(c.log)).UpdateFlags(ctx, reg)
+		case charmmeta.RoleRequirer:
+			err = httprelation.NewRequires(unit.Accessor, ep.Name, httprelation.WithLogger(c.log)).UpdateFlags(ctx, reg)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("endpoint %q: %w", ep.Name, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	if err := reg.Save(ctx); err != nil {
@@ -222,24 +236,27 @@ func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
 	return reg.List(), nil
 }
 
-// accessor returns an Accessor for the running hook, or an error wrapping
-// hooktools.ErrNotInHook before any tool is tried.
-func (c *cli) accessor(opts ...hooktools.Option) (*hooktools.Accessor, error) {
-	if !c.env.InHook() {
-		return nil, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", hooktools.ErrNotInHook)
+// unit returns the running hook's unit over c's runner, its warnings
+// going to c's logger, or an error wrapping hooktools.ErrNotInHook
+// before any tool is tried.
+func (c *cli) unit(opts ...hooktools.Option) (httprelation.Unit, error) {
+	unit, err := hooktools.NewUnit(append([]hooktools.Option{hooktools.WithEnv(c.env), hooktools.WithRunner(c.runner)}, opts...)...)
+	if err != nil {
+		return unit, err
 	}
-	return hooktools.New(c.runner, append([]hooktools.Option{hooktools.WithEnv(c.env)}, opts...)...), nil
+	unit.Logger = c.log
+	return unit, nil
 }
 
 // checkEndpoint verifies the endpoint against the charm's metadata when
 // there is some: a typo or the wrong role then fails loudly instead of
 // reading or writing nothing. Without metadata (an unusual charm layout,
 // or JUJU_CHARM_DIR unset) there is nothing to check against.
-func (c *cli) checkEndpoint(endpoint string, role httprelation.Role) error {
+func (c *cli) checkEndpoint(endpoint string, role charmmeta.Role) error {
 	if c.env.CharmDir == "" {
 		return nil
 	}
-	err := httprelation.CheckEndpoint(c.env.CharmDir, endpoint, role)
+	err := charmmeta.CheckEndpoint(c.env.CharmDir, endpoint, role)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/charmkit/httprelation/hooktools"
+	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -54,7 +54,7 @@ func stderrLines(stderr string) []string {
 }
 
 // TestHostileToolsBigBags (class 5): a unit whose bag is over
-// hooktools.MaxBagOutput or hooktools.MaxBagKeys is skipped with one
+// httprelation.MaxBagBytes or httprelation.MaxBagKeys is skipped with one
 // warning naming relation and unit; the others are served.
 func TestHostileToolsBigBags(t *testing.T) {
 	t.Parallel()
@@ -64,15 +64,15 @@ func TestHostileToolsBigBags(t *testing.T) {
 	}
 	var keys strings.Builder
 	keys.WriteString(`{"port":"8080","private-address":"10.9.9.8"`)
-	for i := range hooktools.MaxBagKeys {
+	for i := range httprelation.MaxBagKeys {
 		fmt.Fprintf(&keys, `,"k%d":"v"`, i)
 	}
 	keys.WriteString("}")
 
 	faults := map[string]toolsim.Fault{
-		"relation-get web/2": padded(hooktools.MaxBagOutput),     // at the cap: read
-		"relation-get web/3": padded(hooktools.MaxBagOutput + 1), // one byte over
-		"relation-get web/4": {Stdout: keys.String()},            // one key too many
+		"relation-get web/2": padded(httprelation.MaxBagBytes),     // at the cap: read
+		"relation-get web/3": padded(httprelation.MaxBagBytes + 1), // one byte over
+		"relation-get web/4": {Stdout: keys.String()},              // one key too many
 	}
 	tooLarge := []string{"web/3", "web/4"}
 	for i := 5; i < 55; i++ { // 50 units of 10 MiB

@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/charmkit/httprelation"
-	"github.com/charmkit/httprelation/hooktools"
+	"github.com/charmkit/httprelation/statefile"
 )
 
 // incrementalHelp ends the services command's help.
@@ -50,10 +50,11 @@ func incrementalFlags(fs *flag.FlagSet) *incremental {
 }
 
 // incrementalServices reads the services through the incremental view
-// kept in store and saves it, in one write, once the read succeeded. acc
-// is the hook's, the endpoint checked; opts apply to the state tools.
-func (c *cli) incrementalServices(ctx context.Context, acc *hooktools.Accessor, endpoint, store string, opts ...hooktools.Option) ([]httprelation.Service, error) {
-	st, err := c.openStore(store, opts...)
+// kept in store and saves it, in one write, once the read succeeded. unit
+// is the hook's, the endpoint checked.
+func (c *cli) incrementalServices(ctx context.Context, unit httprelation.Unit, endpoint, store string) ([]httprelation.Service, error) {
+	acc := unit.Accessor
+	st, err := c.openStore(unit, store)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,7 @@ func (c *cli) incrementalServices(ctx context.Context, acc *hooktools.Accessor, 
 // hook's remote unit's bag. The Accessor keeps them for the hook, so
 // Services reads them from memory; a failed read is not kept, and
 // Services makes it again and reports it.
-func prefetch(ctx context.Context, acc *hooktools.Accessor, endpoint string) {
+func prefetch(ctx context.Context, acc httprelation.Accessor, endpoint string) {
 	hc, err := acc.HookContext(ctx)
 	if err != nil {
 		return
@@ -129,14 +130,14 @@ func storeFlag(fs *flag.FlagSet, what string) *string {
 	return &store
 }
 
-// openStore returns the Store that --store names; opts apply to the
-// state store's tools.
-func (c *cli) openStore(store string, opts ...hooktools.Option) (httprelation.Store, error) {
+// openStore returns the Store that --store names: the unit's, over
+// Juju's charm state, or the file under the charm directory.
+func (c *cli) openStore(unit httprelation.Unit, store string) (httprelation.Store, error) {
 	if store != storeFile {
-		return hooktools.NewStateStore(c.runner, opts...), nil
+		return unit.Store, nil
 	}
 	if c.env.CharmDir == "" {
 		return nil, errors.New("JUJU_CHARM_DIR is unset: cannot find the file store")
 	}
-	return httprelation.DefaultFileStore(c.env.CharmDir), nil
+	return statefile.InCharmDir(c.env.CharmDir), nil
 }

@@ -116,7 +116,7 @@ func boolInt(b bool) int {
 func fullReadJSON(t *testing.T, m *toolsim.Model, h hook) string {
 	m.Hook = toolsim.Hook{Name: h.name, RelationID: h.relation, RemoteUnit: h.remoteUnit, RemoteApp: h.remoteApp, DepartingUnit: h.departing}
 	m.Faults = nil
-	services, err := httprelation.NewRequires(httprelationtest.New(t, m), "reverseproxy",
+	services, err := httprelation.NewRequires(httprelationtest.New(t, m).Unit().Accessor, "reverseproxy",
 		httprelation.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))).Services(context.Background())
 	require.NoError(t, err)
 	out, err := json.Marshal(services)

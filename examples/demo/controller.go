@@ -162,13 +162,16 @@ func (c *controller) removeWebUnit(ctx context.Context, name string) error {
 func (c *controller) services(ctx context.Context) ([]httprelation.Service, error) {
 	env := c.proxy.baseEnv()
 	c.proxy.sim.SetHookEnv(env)
-	acc := hooktools.New(
-		hooktools.ExecRunner{Env: c.proxy.sim.Environ()},
+	unit, err := hooktools.NewUnit(
+		hooktools.WithRunner(hooktools.ExecRunner{Env: c.proxy.sim.Environ()}),
 		hooktools.WithEnv(hooktools.EnvFrom(func(k string) (string, bool) {
 			v, ok := env[k]
 			return v, ok
 		})),
 	)
+	if err != nil {
+		return nil, err
+	}
 	logger := slog.New(slog.NewTextHandler(c.log, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 			if a.Key == slog.TimeKey {
@@ -177,7 +180,7 @@ func (c *controller) services(ctx context.Context) ([]httprelation.Service, erro
 			return a
 		},
 	}))
-	services, err := httprelation.NewRequires(acc, proxyEndpoint, httprelation.WithLogger(logger)).Services(ctx)
+	services, err := httprelation.NewRequires(unit.Accessor, proxyEndpoint, httprelation.WithLogger(logger)).Services(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read services of %s: %w", c.proxy.name, err)
 	}

@@ -19,12 +19,13 @@ func (r *goopsRunner) Run(name string, args ...string) ([]byte, error) {
 	return []byte(`["website:3"]` + "\n"), nil
 }
 
-// The README's goops line, run: the accessor reads through goops' runner.
+// The README's goops line, run: the unit reads through goops' runner.
 func TestREADMEGoopsRunner(t *testing.T) {
 	t.Setenv("JUJU_UNIT_NAME", "web/0")
 	runner := &goopsRunner{}
-	acc := hooktools.New(hooktools.FromGoops(runner), hooktools.WithEnv(hooktools.EnvFromOS()))
-	ids, err := acc.RelationIDs(context.Background(), "website")
+	unit, err := hooktools.NewUnit(hooktools.WithRunner(hooktools.FromGoops(runner)))
+	require.NoError(t, err)
+	ids, err := unit.Accessor.RelationIDs(context.Background(), "website")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"website:3"}, ids)
 	require.Len(t, runner.calls, 1)

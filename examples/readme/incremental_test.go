@@ -65,7 +65,7 @@ func TestProxyLarge(t *testing.T) {
 		m.ResetCalls()
 		_, err := m.Fire(ctx, ev, hook)
 		require.NoError(t, err)
-		assert.Equal(t, reads, m.CallCount(httprelationtest.CallUnitData))
+		assert.Equal(t, reads, m.CallCount("relation-get"))
 	}
 	bag := func(i, port int) map[string]string {
 		return map[string]string{"private-address": fmt.Sprintf("10.0.0.%d", i), "port": fmt.Sprint(port)}

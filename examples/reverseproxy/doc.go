@@ -72,7 +72,7 @@
 //
 // Nothing from remote units reaches the file unchecked: the library drops
 // invalid hosts, and the renderer checks every service name against Juju's
-// application name rule (httprelation.ValidAppName) and every address and
+// application name rule (validServiceName) and every address and
 // port again. A service or host that fails is left out with a warning and
 // the others are rendered: one bad service never costs the good ones. A
 // fuzz test asserts that no input adds a line or drops a good service.

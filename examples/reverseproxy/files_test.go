@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/charmmeta"
 	"github.com/charmkit/httprelation/internal/charmtest"
 )
 
@@ -15,7 +15,7 @@ func TestDispatchScript(t *testing.T) {
 }
 
 func TestMetadataRequiresReverseproxy(t *testing.T) {
-	charmtest.AssertMetadata(t, endpoint, httprelation.Endpoint{Name: "reverseproxy", Role: httprelation.RoleRequirer, Interface: "http"})
+	charmtest.AssertMetadata(t, endpoint, charmmeta.Endpoint{Name: "reverseproxy", Role: charmmeta.RoleRequirer, Interface: "http"})
 }
 
 func TestConfigDefaultsMatchCode(t *testing.T) {

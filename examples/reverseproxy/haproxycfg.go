@@ -25,6 +25,29 @@ var errUnsafe = errors.New("unsafe value for haproxy configuration")
 // literal (bracketed when IPv6) or a DNS name, then the port.
 var serverAddrRE = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):[0-9]{1,5}$`)
 
+// serviceNameRE is Juju's application name syntax
+// (names.ApplicationSnippet); Juju creates none longer than
+// maxServiceName.
+var serviceNameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$`)
+
+const maxServiceName = 63
+
+// validServiceName reports whether name is an application name Juju can
+// create. Services only yields such names; the render checks again,
+// since the name becomes part of haproxy's configuration.
+func validServiceName(name string) bool {
+	return len(name) <= maxServiceName && serviceNameRE.MatchString(name)
+}
+
+// quote renders an untrusted value for an error: Go-quoted, so that no
+// control character reaches a log raw, and cut to 64 bytes.
+func quote(s string) string {
+	if len(s) > 64 {
+		return strconv.Quote(s[:64]) + fmt.Sprintf("...(%d bytes)", len(s))
+	}
+	return strconv.Quote(s)
+}
+
 // configHeader is the fixed start of every rendered file. A server whose
 // name does not resolve yet starts disabled instead of failing haproxy
 // (init-addr), since backends may publish DNS names before DNS knows them.
@@ -98,8 +121,8 @@ func renderHAProxy(services []httprelation.Service, fe frontend) (text string, s
 func safeServices(services []httprelation.Service) (safe []httprelation.Service, skipped []error) {
 	seen := make(map[string]bool, len(services))
 	for _, svc := range services {
-		if !httprelation.ValidAppName(svc.Name) {
-			skipped = append(skipped, fmt.Errorf("%w: service %s: not a Juju application name", errUnsafe, httprelation.Quote(svc.Name)))
+		if !validServiceName(svc.Name) {
+			skipped = append(skipped, fmt.Errorf("%w: service %s: not a Juju application name", errUnsafe, quote(svc.Name)))
 			continue
 		}
 		if seen[svc.Name] {
@@ -138,7 +161,7 @@ func backendName(service string) string { return "be_" + service }
 func bindAddr(fe frontend) (string, error) {
 	addr, err := netip.ParseAddr(fe.Bind)
 	if err != nil || addr.Zone() != "" {
-		return "", fmt.Errorf("%w: bind address %s is not an IP address without zone", errUnsafe, httprelation.Quote(fe.Bind))
+		return "", fmt.Errorf("%w: bind address %s is not an IP address without zone", errUnsafe, quote(fe.Bind))
 	}
 	if err := httprelation.CheckPort(fe.Port); err != nil {
 		return "", fmt.Errorf("%w: frontend port %d: %w", errUnsafe, fe.Port, err)
@@ -152,10 +175,10 @@ func checkHost(h httprelation.Host) error {
 		return err
 	}
 	if err := httprelation.CheckPort(h.Port); err != nil {
-		return fmt.Errorf("host %s: %w", httprelation.Quote(h.Hostname), err)
+		return fmt.Errorf("host %s: %w", quote(h.Hostname), err)
 	}
 	if addr := h.Addr(); !serverAddrRE.MatchString(addr) {
-		return fmt.Errorf("server address %s", httprelation.Quote(addr))
+		return fmt.Errorf("server address %s", quote(addr))
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func host(addr string, port int) httprelation.Host {
 // publishes virtual IPs in extended_data, and from a plain unit.
 func vipServices(t *testing.T) []httprelation.Service {
 	t.Helper()
-	acc := httprelationtest.New(t, &toolsim.Model{
+	h := httprelationtest.New(t, &toolsim.Model{
 		Unit: "reverseproxy/0",
 		Hook: toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "website/0"},
 		Relations: map[string]toolsim.Relation{"reverseproxy:1": {
@@ -40,7 +40,7 @@ func vipServices(t *testing.T) []httprelation.Service {
 			},
 		}},
 	})
-	services, err := httprelation.NewRequires(acc, "reverseproxy").Services(context.Background())
+	services, err := httprelation.NewRequires(h.Unit().Accessor, "reverseproxy").Services(context.Background())
 	require.NoError(t, err)
 	require.Len(t, services, 1)
 	require.Len(t, services[0].Hosts, 4)

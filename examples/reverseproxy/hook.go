@@ -61,19 +61,12 @@ type charm struct {
 }
 
 // newCharm wires a hook to the real hook tools and machine.
-func newCharm(env hooktools.Env) charm {
-	tools := hooktools.ExecRunner{}
-	log := slog.New(hooktools.NewLogHandler(tools))
-	return charm{
-		Unit: httprelation.Unit{
-			Accessor: hooktools.New(tools, hooktools.WithEnv(env)),
-			Store:    hooktools.NewStateStore(tools),
-			CharmDir: env.CharmDir, // "" is the working directory, where Juju runs hooks
-			Logger:   log,
-		},
-		tools:   tools,
-		machine: detectMachine(log),
+func newCharm(env hooktools.Env) (charm, error) {
+	unit, err := hooktools.NewUnit(hooktools.WithEnv(env))
+	if err != nil {
+		return charm{}, err
 	}
+	return charm{Unit: unit, tools: hooktools.ExecRunner{}, machine: detectMachine(unit.Logger)}, nil
 }
 
 // hook is the hook's work: what to do is in the unit's hook context.
@@ -184,17 +177,17 @@ func parseSettings(out []byte) (settings, error) {
 	dec.UseNumber()
 	var opts map[string]any
 	if err := dec.Decode(&opts); err != nil {
-		return settings{}, fmt.Errorf("read config: config-get printed %s: %w", httprelation.Quote(string(out)), err)
+		return settings{}, fmt.Errorf("read config: config-get printed %s: %w", quote(string(out)), err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return settings{}, fmt.Errorf("read config: config-get printed %s: trailing data", httprelation.Quote(string(out)))
+		return settings{}, fmt.Errorf("read config: config-get printed %s: trailing data", quote(string(out)))
 	}
 	s := settings{frontend: frontend{Bind: defaultBindAddress, Port: defaultFrontendPort}, path: defaultConfigPath}
 	if v, ok := opts["frontend-port"]; ok && v != nil {
 		num, ok := v.(json.Number)
 		port, err := strconv.Atoi(string(num))
 		if !ok || err != nil {
-			return settings{}, fmt.Errorf("%w: frontend-port must be an integer, got %s", errBadConfig, httprelation.Quote(fmt.Sprint(v)))
+			return settings{}, fmt.Errorf("%w: frontend-port must be an integer, got %s", errBadConfig, quote(fmt.Sprint(v)))
 		}
 		if err := httprelation.CheckPort(port); err != nil {
 			return settings{}, fmt.Errorf("%w: frontend-port %d: %w", errBadConfig, port, err)
@@ -205,7 +198,7 @@ func parseSettings(out []byte) (settings, error) {
 		str, _ := v.(string)
 		addr, err := netip.ParseAddr(str)
 		if err != nil || addr.Zone() != "" {
-			return settings{}, fmt.Errorf("%w: bind-address must be an IP address, got %s", errBadConfig, httprelation.Quote(fmt.Sprint(v)))
+			return settings{}, fmt.Errorf("%w: bind-address must be an IP address, got %s", errBadConfig, quote(fmt.Sprint(v)))
 		}
 		s.frontend.Bind = addr.String()
 	}
@@ -213,7 +206,7 @@ func parseSettings(out []byte) (settings, error) {
 		str, _ := v.(string)
 		if !filepath.IsAbs(str) || filepath.Clean(str) != str || str == "/" ||
 			strings.ContainsFunc(str, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-			return settings{}, fmt.Errorf("%w: haproxy-config must be a clean absolute file path, got %s", errBadConfig, httprelation.Quote(fmt.Sprint(v)))
+			return settings{}, fmt.Errorf("%w: haproxy-config must be a clean absolute file path, got %s", errBadConfig, quote(fmt.Sprint(v)))
 		}
 		s.path = str
 	}

@@ -63,7 +63,7 @@ func threeUnits() map[string]map[string]string {
 // fixture is the charm in-process over a model, with its haproxy
 // configuration in a temporary directory and no haproxy or systemd.
 type fixture struct {
-	m       *httprelationtest.Model
+	m       *httprelationtest.Harness
 	cfgPath string
 	machine machine
 }
@@ -81,7 +81,7 @@ func newFixtureWith(t *testing.T, units map[string]map[string]string, config map
 	model := proxyModel(cfgPath, units)
 	maps.Copy(model.Config, config)
 	m := httprelationtest.New(t, model)
-	return &fixture{m: m, cfgPath: cfgPath, machine: machine{run: execCommand, log: m.Logger()}}
+	return &fixture{m: m, cfgPath: cfgPath, machine: machine{run: execCommand, log: m.Unit().Logger}}
 }
 
 // hook is the charm's hook code over the fixture's model.
@@ -123,9 +123,7 @@ func (f *fixture) flags(t *testing.T) []string {
 func (f *fixture) tools() []string {
 	var names []string
 	for _, c := range f.m.Calls() {
-		if strings.Contains(c.Method, "-") { // tool names; accessor calls are CamelCase
-			names = append(names, c.Method)
-		}
+		names = append(names, c.Tool)
 	}
 	return names
 }
@@ -200,13 +198,13 @@ func TestRelationChangedRendersConfig(t *testing.T) {
 
 	calls := f.m.Calls()
 	require.NotEmpty(t, calls)
-	assert.Equal(t, httprelationtest.Call{Method: "config-get", Arg: "--format=json"}, calls[1], "after the hook context")
-	methods := make([]string, len(calls))
+	assert.Equal(t, toolsim.Call{Tool: "config-get", Args: []string{"--format=json"}}, calls[0], "first, the hook context coming from the environment")
+	tools := make([]string, len(calls))
 	for i, c := range calls {
-		methods[i] = c.Method
+		tools[i] = c.Tool
 	}
-	require.Contains(t, methods, httprelationtest.CallStateSave)
-	assert.Less(t, slices.Index(methods, "status-set"), slices.Index(methods, httprelationtest.CallStateSave), "state is saved last")
+	require.Contains(t, tools, "state-set")
+	assert.Less(t, slices.Index(tools, "status-set"), slices.Index(tools, "state-set"), "state is saved last")
 }
 
 func TestIdenticalRunWritesNothing(t *testing.T) {
@@ -223,7 +221,7 @@ func TestIdenticalRunWritesNothing(t *testing.T) {
 	assert.Equal(t, "# marker\n", f.config(t))
 	assert.NoFileExists(t, f.cfgPath+".new")
 	for _, c := range f.m.Calls() {
-		assert.NotContains(t, []string{httprelationtest.CallStateSave, httprelationtest.CallSetLocalData, "status-set"}, c.Method)
+		assert.NotContains(t, []string{"state-set", "state-delete", "relation-set", "status-set"}, c.Tool)
 	}
 	assert.Equal(t, status, f.m.Status())
 }
@@ -280,7 +278,7 @@ func TestRejectedConfigKeepsLiveFile(t *testing.T) {
 	next, err := os.ReadFile(f.cfgPath + ".new")
 	require.NoError(t, err, "the rejected file stays for inspection")
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), string(next))
-	assert.Zero(t, f.m.CallCount(httprelationtest.CallStateSave), "a failed hook must see the change again")
+	assert.Zero(t, f.m.CallCount("state-set"), "a failed hook must see the change again")
 	assert.NotContains(t, f.tools(), "status-set")
 	assert.Empty(t, f.m.State())
 

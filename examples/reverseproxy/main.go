@@ -22,7 +22,7 @@ func main() {
 	// Juju stops a hook with SIGTERM; the running tool call or haproxy
 	// check is cancelled rather than left behind.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], hooktools.EnvFromOS(), os.Stderr)
+	code := run(ctx, os.Args[1:], hooktools.EnvFrom(os.LookupEnv), os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -33,11 +33,15 @@ func run(ctx context.Context, args []string, env hooktools.Env, stderr io.Writer
 	case len(args) > 0:
 		fmt.Fprintf(stderr, "reverseproxy: unexpected arguments %q: the charm takes none, Juju's environment says what to do\n", args)
 		return exitUsage
-	case !env.InHook():
+	case env.Unit == "":
 		fmt.Fprintln(stderr, "reverseproxy: not in a Juju hook (JUJU_UNIT_NAME is not set)")
 		return exitUsage
 	}
-	if err := hook(ctx, newCharm(env)); err != nil {
+	c, err := newCharm(env)
+	if err == nil {
+		err = hook(ctx, c)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "reverseproxy: %s: %v\n", env.HookName, err)
 		return exitFailure
 	}

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/charmmeta"
 	"github.com/charmkit/httprelation/internal/charmtest"
 )
 
@@ -15,7 +15,7 @@ func TestDispatchScript(t *testing.T) {
 }
 
 func TestMetadataProvidesWebsite(t *testing.T) {
-	charmtest.AssertMetadata(t, endpoint, httprelation.Endpoint{Name: "website", Role: httprelation.RoleProvider, Interface: "http"})
+	charmtest.AssertMetadata(t, endpoint, charmmeta.Endpoint{Name: "website", Role: charmmeta.RoleProvider, Interface: "http"})
 }
 
 func TestConfigDefaultMatchesCode(t *testing.T) {

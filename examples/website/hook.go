@@ -36,18 +36,9 @@ type charm struct {
 }
 
 // newCharm wires a hook to the real hook tools and service manager.
-func newCharm(env hooktools.Env) charm {
-	tools := hooktools.ExecRunner{}
-	return charm{
-		Unit: httprelation.Unit{
-			Accessor: hooktools.New(tools, hooktools.WithEnv(env)),
-			Store:    hooktools.NewStateStore(tools),
-			CharmDir: env.CharmDir, // "" is the working directory, where Juju runs hooks
-			Logger:   slog.New(hooktools.NewLogHandler(tools)),
-		},
-		tools:    tools,
-		services: detectServiceManager(),
-	}
+func newCharm(env hooktools.Env) (charm, error) {
+	unit, err := hooktools.NewUnit(hooktools.WithEnv(env))
+	return charm{Unit: unit, tools: hooktools.ExecRunner{}, services: detectServiceManager()}, err
 }
 
 // hook is the hook's work: what to do is in the unit's hook context.
@@ -154,17 +145,17 @@ func parsePort(out []byte) (int, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return 0, fmt.Errorf("read config: config-get printed %s: %w", httprelation.Quote(string(out)), err)
+		return 0, fmt.Errorf("read config: config-get printed %s: %w", quote(string(out)), err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return 0, fmt.Errorf("read config: config-get printed %s: trailing data", httprelation.Quote(string(out)))
+		return 0, fmt.Errorf("read config: config-get printed %s: trailing data", quote(string(out)))
 	}
 	if v == nil {
 		return defaultPort, nil
 	}
 	num, ok := v.(json.Number)
 	if !ok {
-		return 0, fmt.Errorf("%w: port must be an integer, got %s", errBadConfig, httprelation.Quote(string(bytes.TrimSpace(out))))
+		return 0, fmt.Errorf("%w: port must be an integer, got %s", errBadConfig, quote(string(bytes.TrimSpace(out))))
 	}
 	port, err := strconv.Atoi(num.String())
 	if err != nil {
@@ -182,4 +173,13 @@ func (c charm) status(ctx context.Context, state, msg string) error {
 		return fmt.Errorf("set status: %w", err)
 	}
 	return nil
+}
+
+// quote renders an untrusted value for an error: Go-quoted, so that no
+// control character reaches a log raw, and cut to 64 bytes.
+func quote(s string) string {
+	if len(s) > 64 {
+		return strconv.Quote(s[:64]) + fmt.Sprintf("...(%d bytes)", len(s))
+	}
+	return strconv.Quote(s)
 }

@@ -28,7 +28,7 @@ func main() {
 	// deserve a clean shutdown rather than a killed tool call or a cut
 	// connection.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], hooktools.EnvFromOS(), os.Stderr)
+	code := run(ctx, os.Args[1:], hooktools.EnvFrom(os.LookupEnv), os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -42,11 +42,15 @@ func run(ctx context.Context, args []string, env hooktools.Env, stderr io.Writer
 	case len(args) > 0:
 		fmt.Fprintf(stderr, "website: unknown command %q\n%s", args[0], usage)
 		return exitUsage
-	case !env.InHook():
+	case env.Unit == "":
 		fmt.Fprintf(stderr, "website: not in a Juju hook (JUJU_UNIT_NAME is not set)\n%s", usage)
 		return exitUsage
 	}
-	if err := hook(ctx, newCharm(env)); err != nil {
+	c, err := newCharm(env)
+	if err == nil {
+		err = hook(ctx, c)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "website: %s: %v\n", env.HookName, err)
 		return exitFailure
 	}

@@ -122,3 +122,17 @@ type syntaxError struct {
 func (e *syntaxError) Error() string { return e.msg }
 
 func (e *syntaxError) Unwrap() error { return e.err }
+
+// MaxQuoted is how much of an untrusted value Quote shows.
+const MaxQuoted = 64
+
+// Quote renders an untrusted value for a log line or an error: Go-quoted,
+// so control characters and newlines cannot forge lines, and cut to
+// MaxQuoted bytes so a huge value cannot flood the log; the cut says how
+// long the value was.
+func Quote(s string) string {
+	if len(s) <= MaxQuoted {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:MaxQuoted]) + fmt.Sprintf("...(%d bytes)", len(s))
+}

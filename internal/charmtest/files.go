@@ -4,11 +4,10 @@ import (
 	"os"
 	"testing"
 
+	"github.com/charmkit/httprelation/internal/charmmeta"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v2"
-
-	"github.com/charmkit/httprelation"
 )
 
 // The charm files are a contract: Juju runs dispatch, reads the metadata
@@ -29,12 +28,12 @@ func AssertDispatch(t testing.TB, name string) {
 
 // AssertMetadata checks that metadata.yaml declares exactly the endpoint
 // want, and that endpoint, the name the charm's code opens, is it.
-func AssertMetadata(t testing.TB, endpoint string, want httprelation.Endpoint) {
+func AssertMetadata(t testing.TB, endpoint string, want charmmeta.Endpoint) {
 	t.Helper()
-	require.NoError(t, httprelation.CheckEndpoint(".", endpoint, want.Role))
-	eps, err := httprelation.ReadEndpoints(".")
+	require.NoError(t, charmmeta.CheckEndpoint(".", endpoint, want.Role))
+	eps, err := charmmeta.ReadEndpoints(".")
 	require.NoError(t, err)
-	assert.Equal(t, []httprelation.Endpoint{want}, eps)
+	assert.Equal(t, []charmmeta.Endpoint{want}, eps)
 }
 
 // Option is what config.yaml must say of one option: its type and the

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/charmmeta"
 	"github.com/charmkit/httprelation/internal/testcompat"
 )
 
@@ -53,7 +53,7 @@ func TestFileChecks(t *testing.T) {
 	checks := map[string]func(testing.TB){
 		"dispatch": func(tb testing.TB) { AssertDispatch(tb, "shop") },
 		"metadata": func(tb testing.TB) {
-			AssertMetadata(tb, "shop", httprelation.Endpoint{Name: "shop", Role: httprelation.RoleProvider, Interface: "http"})
+			AssertMetadata(tb, "shop", charmmeta.Endpoint{Name: "shop", Role: charmmeta.RoleProvider, Interface: "http"})
 		},
 		"config": func(tb testing.TB) {
 			AssertConfig(tb, map[string]Option{"port": {"int", 8080}, "greeting": {"string", "hello"}})

@@ -4,7 +4,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/charmkit/httprelation"
@@ -12,16 +11,11 @@ import (
 )
 
 func main() {
-	acc, err := hooktools.FromEnv() // the real hook tools on PATH
+	// The unit this hook runs on: the real hook tools on PATH, flags kept in
+	// Juju's charm state, warnings sent to juju-log.
+	unit, err := hooktools.NewUnit()
 	if err != nil {
-		fail(err)
-	}
-	tools := hooktools.ExecRunner{}
-	unit := httprelation.Unit{
-		Accessor: acc,
-		Store:    hooktools.NewStateStore(tools),           // flags kept in Juju's charm state
-		CharmDir: hooktools.EnvFromOS().CharmDir,           // holds metadata.yaml
-		Logger:   slog.New(hooktools.NewLogHandler(tools)), // warnings go to juju-log
+		fail(err) // hooktools.ErrNotInHook outside Juju
 	}
 	if err := publish(context.Background(), unit); err != nil {
 		fail(err)

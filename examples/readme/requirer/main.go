@@ -4,7 +4,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,16 +13,11 @@ import (
 )
 
 func main() {
-	acc, err := hooktools.FromEnv()
+	// The unit this hook runs on: the real hook tools on PATH, flags kept in
+	// Juju's charm state, warnings sent to juju-log.
+	unit, err := hooktools.NewUnit()
 	if err != nil {
-		fail(err)
-	}
-	tools := hooktools.ExecRunner{}
-	unit := httprelation.Unit{
-		Accessor: acc,
-		Store:    hooktools.NewStateStore(tools),
-		CharmDir: hooktools.EnvFromOS().CharmDir,
-		Logger:   slog.New(hooktools.NewLogHandler(tools)),
+		fail(err) // hooktools.ErrNotInHook outside Juju
 	}
 	if err := proxy(context.Background(), unit); err != nil {
 		fail(err)

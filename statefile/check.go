@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
 
-package httprelation
+package statefile
 
 import (
 	"errors"
@@ -13,16 +13,16 @@ import (
 	"unicode/utf8"
 )
 
-// ErrUnsafeState reports a FileStore path that another user could read,
-// change or redirect, or that is not what FileStore writes: a symbolic
+// ErrUnsafe reports a File path that another user could read,
+// change or redirect, or that is not what File writes: a symbolic
 // link, something other than a regular file (a directory, a FIFO, a
 // device, a socket), an owner other than the process's effective user, or
-// a state directory open to group or others. FileStore refuses such a
-// path rather than repairing it; see [FileStore] for what each case
+// a state directory open to group or others. File refuses such a
+// path rather than repairing it; see [File] for what each case
 // means.
-var ErrUnsafeState = errors.New("unsafe state path")
+var ErrUnsafe = errors.New("unsafe state path")
 
-// privatePerm is the permission mask FileStore requires to be clear on its
+// privatePerm is the permission mask File requires to be clear on its
 // directory and clears on its files: nothing for group or others.
 const privatePerm fs.FileMode = 0o077
 
@@ -37,7 +37,7 @@ func checkStateDir(dir string) (bool, error) {
 		return false, fmt.Errorf("state directory: %w", err)
 	}
 	if !fi.IsDir() {
-		return false, fmt.Errorf("%w: state directory %s is %s", ErrUnsafeState, dir, describeType(fi.Mode()))
+		return false, fmt.Errorf("%w: state directory %s is %s", ErrUnsafe, dir, describeType(fi.Mode()))
 	}
 	if err := checkOwner(dir, fi); err != nil {
 		return false, err
@@ -46,8 +46,8 @@ func checkStateDir(dir string) (bool, error) {
 	// directly in /tmp or in a directory of another program), and a
 	// directory others could write to may already hold their files.
 	if perm := fi.Mode().Perm(); perm&privatePerm != 0 {
-		return false, fmt.Errorf("%w: state directory %s has mode %#o, open to group or others; FileStore needs 0700 (chmod 700 %s)",
-			ErrUnsafeState, dir, perm, dir)
+		return false, fmt.Errorf("%w: state directory %s has mode %#o, open to group or others; File needs 0700 (chmod 700 %s)",
+			ErrUnsafe, dir, perm, dir)
 	}
 	return true, nil
 }
@@ -68,7 +68,7 @@ func openPrivateFile(path string, flag int) (*os.File, error) {
 		// on BSDs, and a directory opened for writing fails with EISDIR:
 		// say what is there instead.
 		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("%w: %s is %s", ErrUnsafeState, path, describeType(fi.Mode()))
+			return nil, fmt.Errorf("%w: %s is %s", ErrUnsafe, path, describeType(fi.Mode()))
 		}
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func checkOpenFile(path string, f *os.File) error {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%w: %s is %s", ErrUnsafeState, path, describeType(fi.Mode()))
+		return fmt.Errorf("%w: %s is %s", ErrUnsafe, path, describeType(fi.Mode()))
 	}
 	if err := checkOwner(path, fi); err != nil {
 		return err
@@ -103,10 +103,10 @@ func checkOpenFile(path string, f *os.File) error {
 func checkOwner(path string, fi fs.FileInfo) error {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return fmt.Errorf("%w: %s: owner unknown", ErrUnsafeState, path)
+		return fmt.Errorf("%w: %s: owner unknown", ErrUnsafe, path)
 	}
 	if euid := os.Geteuid(); int64(st.Uid) != int64(euid) {
-		return fmt.Errorf("%w: %s is owned by uid %d, not by this process's user (uid %d)", ErrUnsafeState, path, st.Uid, euid)
+		return fmt.Errorf("%w: %s is owned by uid %d, not by this process's user (uid %d)", ErrUnsafe, path, st.Uid, euid)
 	}
 	return nil
 }

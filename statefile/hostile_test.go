@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
 
-package httprelation
+package statefile_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmkit/httprelation/statefile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,7 +18,7 @@ import (
 // otherUID is a user the tests give files to; only root can.
 const otherUID = 65534
 
-// hostileLayout prepares a FileStore path that FileStore must refuse.
+// hostileLayout prepares a File path that File must refuse.
 // dir is the state directory (not yet created unless the case creates
 // it), outside a directory beside it that a redirect could point to.
 type hostileLayout struct {
@@ -36,7 +37,7 @@ func writeFile(t *testing.T, path, content string, perm os.FileMode) {
 	require.NoError(t, os.Chmod(path, perm))
 }
 
-// hostileLayouts returns every layout FileStore must refuse.
+// hostileLayouts returns every layout File must refuse.
 func hostileLayouts() []hostileLayout {
 	layouts := []hostileLayout{
 		{name: "state file is a symlink to a file", setup: func(t *testing.T, dir, outside string) []string {
@@ -139,12 +140,12 @@ func snapshot(t *testing.T, paths []string) map[string]string {
 	return out
 }
 
-// TestFileStoreRefusesHostilePaths: a state file, lock file or state
+// TestRefusesHostilePaths: a state file, lock file or state
 // directory that another user could redirect, read or replace, or that is
-// not a regular file, is ErrUnsafeState naming the path, for Load and
+// not a regular file, is statefile.ErrUnsafe naming the path, for Load and
 // Save alike; nothing is followed, read, created or replaced, and no call
 // hangs.
-func TestFileStoreRefusesHostilePaths(t *testing.T) {
+func TestRefusesHostilePaths(t *testing.T) {
 	for _, tc := range hostileLayouts() {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.needRoot && os.Geteuid() != 0 {
@@ -160,7 +161,7 @@ func TestFileStoreRefusesHostilePaths(t *testing.T) {
 			dirInfo, err := os.Lstat(dir)
 			require.NoError(t, err)
 
-			s := NewFileStore(filepath.Join(dir, "state.json"))
+			s := statefile.New(filepath.Join(dir, "state.json"))
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			_, loadErr := s.Load(ctx)
@@ -170,12 +171,12 @@ func TestFileStoreRefusesHostilePaths(t *testing.T) {
 			if tc.loadOK {
 				assert.NoError(t, loadErr)
 			} else {
-				require.ErrorIs(t, loadErr, ErrUnsafeState)
+				require.ErrorIs(t, loadErr, statefile.ErrUnsafe)
 				assert.Contains(t, loadErr.Error(), dir)
 			}
-			require.ErrorIs(t, saveErr, ErrUnsafeState)
+			require.ErrorIs(t, saveErr, statefile.ErrUnsafe)
 			assert.Contains(t, saveErr.Error(), dir)
-			assert.NotErrorIs(t, saveErr, ErrCorruptState)
+			assert.NotErrorIs(t, saveErr, statefile.ErrCorrupt)
 
 			assert.Equal(t, before, snapshot(t, untouched), "nothing outside was read into or written")
 			after, err := os.Lstat(dir)
@@ -190,9 +191,9 @@ func TestFileStoreRefusesHostilePaths(t *testing.T) {
 	}
 }
 
-// TestFileStoreTightensLooseFiles: a state or lock file open to group or
+// TestTightensLooseFiles: a state or lock file open to group or
 // others, inside a private directory, is tightened to 0600 and used.
-func TestFileStoreTightensLooseFiles(t *testing.T) {
+func TestTightensLooseFiles(t *testing.T) {
 	for _, mode := range []os.FileMode{0o644, 0o666, 0o604, 0o640, 0o777} {
 		t.Run(mode.String(), func(t *testing.T) {
 			ctx := context.Background()
@@ -201,14 +202,14 @@ func TestFileStoreTightensLooseFiles(t *testing.T) {
 			writeFile(t, path, `{"flag.a":"1"}`, mode)
 			writeFile(t, path+".lock", "", mode)
 
-			data, err := NewFileStore(path).Load(ctx)
+			data, err := statefile.New(path).Load(ctx)
 			require.NoError(t, err)
 			assert.Equal(t, map[string]string{"flag.a": "1"}, data)
 			fi, err := os.Stat(path)
 			require.NoError(t, err)
 			assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "Load tightens the state file")
 
-			require.NoError(t, NewFileStore(path).Save(ctx, map[string]string{"flag.b": "1"}))
+			require.NoError(t, statefile.New(path).Save(ctx, map[string]string{"flag.b": "1"}))
 			for _, p := range []string{path, path + ".lock"} {
 				fi, err := os.Stat(p)
 				require.NoError(t, err)
@@ -218,12 +219,12 @@ func TestFileStoreTightensLooseFiles(t *testing.T) {
 	}
 }
 
-// TestFileStoreCreatesPrivateDirectories: missing directories are made
+// TestCreatesPrivateDirectories: missing directories are made
 // 0700.
-func TestFileStoreCreatesPrivateDirectories(t *testing.T) {
+func TestCreatesPrivateDirectories(t *testing.T) {
 	base := privateDir(t)
 	path := filepath.Join(base, "a", "b", "state.json")
-	require.NoError(t, NewFileStore(path).Save(context.Background(), map[string]string{"k": "v"}))
+	require.NoError(t, statefile.New(path).Save(context.Background(), map[string]string{"k": "v"}))
 	for _, d := range []string{filepath.Join(base, "a"), filepath.Join(base, "a", "b")} {
 		fi, err := os.Stat(d)
 		require.NoError(t, err)

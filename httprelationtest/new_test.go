@@ -14,7 +14,7 @@ import (
 	"github.com/charmkit/httprelation/toolsim"
 )
 
-func TestLoad(t *testing.T) {
+func TestReadModelFixture(t *testing.T) {
 	m := load(t, "departed.json")
 	got := m.Snapshot()
 	assert.Equal(t, "lb/0", got.Unit)
@@ -27,20 +27,20 @@ func TestLoad(t *testing.T) {
 
 // A toolsim model, the transcripts' own shape with a hook section, loads
 // as it is: one format on both sides.
-func TestLoadToolsimModel(t *testing.T) {
+func TestHarnessServesTranscriptModel(t *testing.T) {
 	m := load(t, "changed.json")
-	hc, err := m.HookContext(ctx)
+	hc, err := m.Unit().Accessor.HookContext(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, httprelation.HookContext{Unit: "lb/0", HookName: "backends-relation-changed",
 		RelationID: "backends:4", RemoteUnit: "shop/0", RemoteApp: "shop"}, hc)
-	services, err := httprelation.NewRequires(m, "backends").Services(ctx)
+	services, err := httprelation.NewRequires(m.Unit().Accessor, "backends").Services(ctx)
 	require.NoError(t, err)
 	require.Len(t, services, 2)
 	assert.Equal(t, "blog", services[0].Name)
 	assert.Equal(t, "shop", services[1].Name)
 }
 
-func TestLoadRejects(t *testing.T) {
+func TestReadModelRejects(t *testing.T) {
 	tests := map[string]string{
 		"unknown-field.json":         `unknown field "ingres_address"`,
 		"old-scenario-shape.json":    "cannot unmarshal array",
@@ -59,7 +59,7 @@ func TestLoadRejects(t *testing.T) {
 	}
 	for file, want := range tests {
 		t.Run(file, func(t *testing.T) {
-			m, err := httprelationtest.Load(filepath.Join("testdata", file))
+			m, err := toolsim.ReadModel(filepath.Join("testdata", file))
 			require.Error(t, err)
 			assert.ErrorContains(t, err, want)
 			assert.ErrorContains(t, err, file, "the error must name the fixture")
@@ -70,13 +70,13 @@ func TestLoadRejects(t *testing.T) {
 			}
 		})
 	}
-	_, err := httprelationtest.Load(filepath.Join("testdata", "missing.json"))
+	_, err := toolsim.ReadModel(filepath.Join("testdata", "missing.json"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
-// Each mistake in a scenario is a clear error from NewModel, never a hook
-// that silently sees nothing.
-func TestNewModelRejects(t *testing.T) {
+// Each mistake in a scenario is a clear error from NewHarness, never a
+// hook that silently sees nothing.
+func TestNewHarnessRejects(t *testing.T) {
 	rel := func(units ...string) toolsim.Relation {
 		r := toolsim.Relation{RemoteApp: "web", Units: map[string]map[string]string{}}
 		for _, u := range units {
@@ -105,7 +105,7 @@ func TestNewModelRejects(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			m, err := httprelationtest.NewModel(tt.model)
+			m, err := httprelationtest.NewHarness(tt.model)
 			require.ErrorIs(t, err, toolsim.ErrInvalidModel)
 			assert.ErrorContains(t, err, tt.want)
 			assert.Nil(t, m)
@@ -115,7 +115,7 @@ func TestNewModelRejects(t *testing.T) {
 
 // The hooks that are consistent with the model pass, the local unit
 // departing included.
-func TestNewModelAccepts(t *testing.T) {
+func TestNewHarnessAccepts(t *testing.T) {
 	units := map[string]map[string]string{"web/0": {}, "web/1": {}}
 	for _, h := range []toolsim.Hook{
 		{},
@@ -129,7 +129,7 @@ func TestNewModelAccepts(t *testing.T) {
 		{Name: "proxy-relation-departed", RelationID: "proxy:1", RemoteUnit: "web/0"},
 		{Name: "proxy-relation-broken", RelationID: "proxy:1"},
 	} {
-		_, err := httprelationtest.NewModel(&toolsim.Model{Unit: "lb/0", Hook: h,
+		_, err := httprelationtest.NewHarness(&toolsim.Model{Unit: "lb/0", Hook: h,
 			Relations: map[string]toolsim.Relation{"proxy:1": {RemoteApp: "web", Units: units}}})
 		assert.NoError(t, err, "%+v", h)
 	}

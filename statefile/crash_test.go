@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
 
-package httprelation_test
+package statefile_test
 
 import (
 	"bufio"
@@ -17,10 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmkit/httprelation/statefile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/charmkit/httprelation"
 )
 
 // crashChildEnv, set to a state file's path, turns the test binary into a
@@ -76,7 +75,7 @@ func crashGeneration(t *testing.T, state map[string]string) int {
 
 func runCrashChild(path string) {
 	ctx := context.Background()
-	store := httprelation.NewFileStore(path)
+	store := statefile.New(path)
 	state, err := store.Load(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child load:", err)
@@ -98,16 +97,16 @@ func runCrashChild(path string) {
 	}
 }
 
-// TestFileStoreSurvivesSIGKILL kills a process saving flags, hundreds of
+// TestSurvivesSIGKILL kills a process saving flags, hundreds of
 // times at random moments: the file must always load, as one whole state
 // (the last one saved or the one being saved), and never go back in time.
-func TestFileStoreSurvivesSIGKILL(t *testing.T) {
+func TestSurvivesSIGKILL(t *testing.T) {
 	if path := os.Getenv(crashChildEnv); path != "" {
 		runCrashChild(path)
 		return
 	}
 	path := filepath.Join(t.TempDir(), "state", "state.json")
-	store := httprelation.NewFileStore(path)
+	store := statefile.New(path)
 	const (
 		rounds = 300
 		budget = 20 * time.Second
@@ -119,7 +118,7 @@ func TestFileStoreSurvivesSIGKILL(t *testing.T) {
 	// the first one.
 	saveTime := 5 * time.Millisecond
 	for ; done < rounds && time.Since(start) < budget; done++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestFileStoreSurvivesSIGKILL$", "-test.count=1")
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSurvivesSIGKILL$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -167,12 +166,12 @@ func TestFileStoreSurvivesSIGKILL(t *testing.T) {
 	assert.Greater(t, advanced, done/4, "the children hardly ever saved before being killed")
 }
 
-// TestFileStoreLoadDuringSaves: readers loading while a writer saves
+// TestLoadDuringSaves: readers loading while a writer saves
 // always see one whole state, never an error, never an older one than
 // they saw before.
-func TestFileStoreLoadDuringSaves(t *testing.T) {
+func TestLoadDuringSaves(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "state.json")
-	store := httprelation.NewFileStore(path)
+	store := statefile.New(path)
 	ctx := context.Background()
 	require.NoError(t, store.Save(ctx, crashState(0)))
 

@@ -1,4 +1,4 @@
-package httprelation
+package charmmeta
 
 import (
 	"io/fs"
@@ -11,7 +11,7 @@ import (
 )
 
 func charmDir(name string) string {
-	return filepath.Join("testdata", "charms", name)
+	return filepath.Join("..", "..", "testdata", "charms", name)
 }
 
 func TestReadEndpoints(t *testing.T) {
@@ -109,27 +109,27 @@ func TestCheckEndpoint(t *testing.T) {
 			contains: []string{`"website"`, "declared: none"},
 		},
 		{
-			name: "not http", charm: "webapp", endpoint: "db", role: RoleRequirer, sentinel: ErrNotHTTP,
+			name: "not http", charm: "webapp", endpoint: "db", role: RoleRequirer, sentinel: ErrNoEndpoint,
 			contains: []string{`"db"`, "under requires", `interface "mysql"`},
 		},
 		{
-			name: "short form not http", charm: "webapp", endpoint: "metrics", role: RoleProvider, sentinel: ErrNotHTTP,
+			name: "short form not http", charm: "webapp", endpoint: "metrics", role: RoleProvider, sentinel: ErrNoEndpoint,
 			contains: []string{`"metrics"`, `interface "prometheus_scrape"`},
 		},
 		{
-			name: "provides used as requires", charm: "webapp", endpoint: "website", role: RoleRequirer, sentinel: ErrWrongRole,
+			name: "provides used as requires", charm: "webapp", endpoint: "website", role: RoleRequirer, sentinel: ErrNoEndpoint,
 			contains: []string{`"website"`, "under provides, not requires"},
 		},
 		{
-			name: "requires used as provides", charm: "webapp", endpoint: "reverseproxy", role: RoleProvider, sentinel: ErrWrongRole,
+			name: "requires used as provides", charm: "webapp", endpoint: "reverseproxy", role: RoleProvider, sentinel: ErrNoEndpoint,
 			contains: []string{`"reverseproxy"`, "under requires, not provides"},
 		},
 		{
-			name: "peer", charm: "webapp", endpoint: "cluster", role: RoleProvider, sentinel: ErrWrongRole,
+			name: "peer", charm: "webapp", endpoint: "cluster", role: RoleProvider, sentinel: ErrNoEndpoint,
 			contains: []string{`"cluster"`, "under peers"},
 		},
 		{
-			name: "bogus role", charm: "webapp", endpoint: "website", role: Role("peer"), sentinel: ErrWrongRole,
+			name: "bogus role", charm: "webapp", endpoint: "website", role: Role("peer"), sentinel: ErrNoEndpoint,
 			contains: []string{`"peer"`},
 		},
 	}

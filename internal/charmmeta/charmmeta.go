@@ -1,4 +1,7 @@
-package httprelation
+// Package charmmeta reads the http endpoints a charm declares in its
+// metadata.yaml or charmcraft.yaml, so that a typo or a wrong section
+// fails at the first hook instead of silently doing nothing.
+package charmmeta
 
 import (
 	"bytes"
@@ -23,9 +26,14 @@ const (
 	RoleRequirer Role = "requirer"
 )
 
-// ErrInvalidMetadata reports a metadata.yaml or charmcraft.yaml that cannot
-// be read as charm metadata.
-var ErrInvalidMetadata = errors.New("invalid charm metadata")
+var (
+	// ErrInvalidMetadata reports a metadata.yaml or charmcraft.yaml that
+	// cannot be read as charm metadata.
+	ErrInvalidMetadata = errors.New("invalid charm metadata")
+	// ErrNoEndpoint reports an endpoint that the charm metadata does not
+	// declare with interface "http" in the role asked for.
+	ErrNoEndpoint = errors.New("no such http endpoint")
+)
 
 // Endpoint is one http endpoint declared by a charm.
 type Endpoint struct {
@@ -57,13 +65,12 @@ func ReadEndpoints(charmDir string) ([]Endpoint, error) {
 }
 
 // CheckEndpoint verifies that the charm in charmDir declares endpoint name
-// with interface "http" in the given role, so that a typo or a wrong
-// section in metadata fails at the first hook instead of silently doing
-// nothing. The errors wrap ErrNoEndpoint, ErrNotHTTP or ErrWrongRole and
-// say what the metadata declares instead.
+// with interface "http" in the given role. The error wraps ErrNoEndpoint
+// and says what the metadata declares instead: another interface, the
+// other role, or which endpoints there are.
 func CheckEndpoint(charmDir, name string, role Role) error {
 	if role != RoleProvider && role != RoleRequirer {
-		return fmt.Errorf("endpoint %q: %w: role %q is neither %q nor %q", name, ErrWrongRole, role, RoleProvider, RoleRequirer)
+		return fmt.Errorf("endpoint %q: %w: role %q is neither %q nor %q", name, ErrNoEndpoint, role, RoleProvider, RoleRequirer)
 	}
 	meta, file, err := readMeta(charmDir)
 	if err != nil {
@@ -74,10 +81,10 @@ func CheckEndpoint(charmDir, name string, role Role) error {
 		return fmt.Errorf("endpoint %q: %w in %s; declared: %s", name, ErrNoEndpoint, file, describeRelations(meta))
 	}
 	if rel.Interface != "http" {
-		return fmt.Errorf("endpoint %q: %w: %s declares it under %s with interface %q", name, ErrNotHTTP, file, section(rel.Role), rel.Interface)
+		return fmt.Errorf("endpoint %q: %w: %s declares it under %s with interface %q", name, ErrNoEndpoint, file, section(rel.Role), rel.Interface)
 	}
 	if Role(rel.Role) != role {
-		return fmt.Errorf("endpoint %q: %w: %s declares it under %s, not %s", name, ErrWrongRole, file, section(rel.Role), section(charm.RelationRole(role)))
+		return fmt.Errorf("endpoint %q: %w: %s declares it under %s, not %s", name, ErrNoEndpoint, file, section(rel.Role), section(charm.RelationRole(role)))
 	}
 	return nil
 }

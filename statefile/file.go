@@ -1,9 +1,14 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
 
-// FileStore needs syscall.Flock, which exists on Linux and the BSDs but not
-// on Windows, Solaris or AIX. Juju runs charms on Linux only.
-
-package httprelation
+// Package statefile keeps a charm's flags in a JSON file of its own,
+// outside Juju's controller-side charm state: an httprelation.Store for
+// charms that want their flags under the charm directory.
+//
+//	flags, err := httprelation.NewRegistry(ctx, statefile.InCharmDir(unit.CharmDir))
+//
+// It needs syscall.Flock, which exists on Linux and the BSDs but not on
+// Windows, Solaris or AIX. Juju runs charms on Linux only.
+package statefile
 
 import (
 	"context"
@@ -18,10 +23,18 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/charmkit/httprelation/internal/badchar"
 )
 
-// FileStore is a Store kept in one JSON file, for charms that want their
-// flags outside Juju's controller-side state (state-get / state-set).
+// ErrCorrupt reports a state file that cannot be decoded. It is never
+// silently replaced by empty state, because that would re-run every
+// one-off handler of the charm.
+var ErrCorrupt = errors.New("corrupt state")
+
+// File is an httprelation.Store kept in one JSON file, for charms that
+// want their flags outside Juju's controller-side state (state-get /
+// state-set).
 //
 // Save replaces the file atomically (temporary file, fsync, rename, fsync
 // of the directory), so a crash leaves the old or the new state, never a
@@ -29,14 +42,14 @@ import (
 // flock(2) on a lock file beside the state file (path + ".lock"), which is
 // left in place; this requires Linux or another Unix with flock.
 //
-// A file that cannot be decoded is reported with ErrCorruptState, naming
+// A file that cannot be decoded is reported with ErrCorrupt, naming
 // the file, and left alone; a missing file is empty state. A string in
 // the file that is not valid UTF-8 (raw bytes, or a \u escape of half a
 // surrogate pair) counts as undecodable, since decoding it would silently
 // change it; Save likewise refuses a key or value that is not valid UTF-8.
 //
-// The state is private to the process's user, and FileStore never writes
-// through a path someone else prepared (ErrUnsafeState):
+// The state is private to the process's user, and File never writes
+// through a path someone else prepared (ErrUnsafe):
 //
 //   - the state directory is created with mode 0700; an existing one must
 //     be a real directory (not a symbolic link), owned by the process's
@@ -54,30 +67,29 @@ import (
 //     writes every new file with 0600.
 //
 // The directory's parent and the path leading to it are trusted.
-type FileStore struct {
+type File struct {
 	path string
 }
 
-// NewFileStore returns a FileStore using the file at path. Nothing is read
-// or created until Load or Save.
-func NewFileStore(path string) *FileStore {
-	return &FileStore{path: path}
+// New returns a File using the file at path. Nothing is read or created
+// until Load or Save.
+func New(path string) *File {
+	return &File{path: path}
 }
 
-// DefaultFileStore returns the FileStore at
-// <charmDir>/.httprelation/state.json.
-func DefaultFileStore(charmDir string) *FileStore {
-	return NewFileStore(filepath.Join(charmDir, ".httprelation", "state.json"))
+// InCharmDir returns the File at <charmDir>/.httprelation/state.json.
+func InCharmDir(charmDir string) *File {
+	return New(filepath.Join(charmDir, ".httprelation", "state.json"))
 }
 
 // Path returns the state file's path.
-func (s *FileStore) Path() string {
+func (s *File) Path() string {
 	return s.path
 }
 
 // Load reads the state file. It takes no lock: Save renames complete
 // files into place, so a reader sees one whole version.
-func (s *FileStore) Load(ctx context.Context) (map[string]string, error) {
+func (s *File) Load(ctx context.Context) (map[string]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -94,14 +106,14 @@ func (s *FileStore) Load(ctx context.Context) (map[string]string, error) {
 // Save applies changes to the state file under the lock; an empty value
 // deletes its key. It blocks while another process holds the lock, until
 // ctx ends.
-func (s *FileStore) Save(ctx context.Context, changes map[string]string) error {
+func (s *File) Save(ctx context.Context, changes map[string]string) error {
 	if len(changes) == 0 {
 		return ctx.Err()
 	}
 	for k, v := range changes {
 		// encoding/json would write U+FFFD instead, silently.
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return fmt.Errorf("save state %s: key %s or its value is not valid UTF-8", s.path, Quote(k))
+			return fmt.Errorf("save state %s: key %s or its value is not valid UTF-8", s.path, badchar.Quote(k))
 		}
 	}
 	if err := s.ensureDir(); err != nil {
@@ -118,7 +130,12 @@ func (s *FileStore) Save(ctx context.Context, changes map[string]string) error {
 	if err != nil {
 		return err
 	}
-	applyChanges(data, changes)
+	for key, value := range changes { // "" deletes, as the Store contract says
+		delete(data, key)
+		if value != "" {
+			data[key] = value
+		}
+	}
 	encoded, err := json.MarshalIndent(data, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save state %s: %w", s.path, err)
@@ -131,7 +148,7 @@ func (s *FileStore) Save(ctx context.Context, changes map[string]string) error {
 
 // ensureDir creates the state directory with mode 0700 if it is missing
 // and checks it either way.
-func (s *FileStore) ensureDir() error {
+func (s *File) ensureDir() error {
 	dir := filepath.Dir(s.path)
 	exists, err := checkStateDir(dir)
 	if err != nil || exists {
@@ -147,7 +164,7 @@ func (s *FileStore) ensureDir() error {
 // removeOrphans deletes temporary files that a Save killed mid-write left
 // behind. Only Save creates them, under the lock the caller holds, so any
 // that exist belong to no one.
-func (s *FileStore) removeOrphans() {
+func (s *File) removeOrphans() {
 	dir := filepath.Dir(s.path)
 	entries, _ := os.ReadDir(dir) // best effort: a failure here only leaves litter
 	prefix := "." + filepath.Base(s.path) + "."
@@ -165,7 +182,7 @@ func tempPattern(path string) string {
 
 // read decodes the state file; the caller decides about locking and has
 // checked the directory.
-func (s *FileStore) read() (map[string]string, error) {
+func (s *File) read() (map[string]string, error) {
 	f, err := openPrivateFile(s.path, os.O_RDONLY)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
@@ -185,14 +202,14 @@ func (s *FileStore) read() (map[string]string, error) {
 func decodeState(path string, raw []byte) (map[string]string, error) {
 	var data map[string]string
 	if err := json.Unmarshal(raw, &data); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptState, path, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
 	if data == nil {
 		// "null" decodes without error, but Save never writes it.
-		return nil, fmt.Errorf("%w: %s: not a JSON object", ErrCorruptState, path)
+		return nil, fmt.Errorf("%w: %s: not a JSON object", ErrCorrupt, path)
 	}
 	if off := lossyOffset(raw); off >= 0 {
-		return nil, fmt.Errorf("%w: %s: byte %d starts a string that is not valid UTF-8", ErrCorruptState, path, off)
+		return nil, fmt.Errorf("%w: %s: byte %d starts a string that is not valid UTF-8", ErrCorrupt, path, off)
 	}
 	return data, nil
 }

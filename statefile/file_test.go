@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
 
-package httprelation
+package statefile_test
 
 import (
 	"context"
@@ -13,12 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/statefile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// privateDir returns a new directory FileStore accepts: t.TempDir()
-// itself is 0755 under the usual umask, which FileStore refuses.
+// privateDir returns a new directory File accepts: t.TempDir()
+// itself is 0755 under the usual umask, which File refuses.
 func privateDir(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "private")
@@ -26,28 +28,28 @@ func privateDir(t testing.TB) string {
 	return dir
 }
 
-func TestDefaultFileStore(t *testing.T) {
+func TestInCharmDir(t *testing.T) {
 	dir := t.TempDir()
-	s := DefaultFileStore(dir)
+	s := statefile.InCharmDir(dir)
 	assert.Equal(t, filepath.Join(dir, ".httprelation", "state.json"), s.Path())
 
 	ctx := context.Background()
 	require.NoError(t, s.Save(ctx, map[string]string{"k": "v"}))
-	data, err := NewFileStore(filepath.Join(dir, ".httprelation", "state.json")).Load(ctx)
+	data, err := statefile.New(filepath.Join(dir, ".httprelation", "state.json")).Load(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"k": "v"}, data)
 }
 
-func TestFileStoreMissingFile(t *testing.T) {
-	s := NewFileStore(filepath.Join(t.TempDir(), "absent", "state.json"))
+func TestMissingFile(t *testing.T) {
+	s := statefile.New(filepath.Join(t.TempDir(), "absent", "state.json"))
 	data, err := s.Load(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{}, data)
 }
 
-func TestFileStoreSaveApplyAndDelete(t *testing.T) {
+func TestSaveApplyAndDelete(t *testing.T) {
 	ctx := context.Background()
-	s := NewFileStore(filepath.Join(privateDir(t), "state.json"))
+	s := statefile.New(filepath.Join(privateDir(t), "state.json"))
 	require.NoError(t, s.Save(ctx, map[string]string{"a": "1", "b": "2", "odd": "line\n\"quoted\" é"}))
 	require.NoError(t, s.Save(ctx, map[string]string{"a": "", "c": "3", "missing": ""}))
 	data, err := s.Load(ctx)
@@ -55,11 +57,11 @@ func TestFileStoreSaveApplyAndDelete(t *testing.T) {
 	assert.Equal(t, map[string]string{"b": "2", "c": "3", "odd": "line\n\"quoted\" é"}, data)
 }
 
-func TestFileStoreModeAndAtomicReplace(t *testing.T) {
+func TestModeAndAtomicReplace(t *testing.T) {
 	ctx := context.Background()
 	dir := privateDir(t)
 	path := filepath.Join(dir, "state.json")
-	s := NewFileStore(path)
+	s := statefile.New(path)
 	require.NoError(t, s.Save(ctx, map[string]string{"a": "1"}))
 
 	// A file left with loose permissions is replaced by a 0600 one.
@@ -91,7 +93,7 @@ func TestFileStoreModeAndAtomicReplace(t *testing.T) {
 	assert.ElementsMatch(t, []string{"state.json", "state.json.lock"}, names, "no temporary files left")
 }
 
-func TestFileStoreCorrupt(t *testing.T) {
+func TestCorrupt(t *testing.T) {
 	tests := []struct {
 		name    string
 		content string
@@ -119,30 +121,30 @@ func TestFileStoreCorrupt(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(privateDir(t), "state.json")
 			require.NoError(t, os.WriteFile(path, []byte(tt.content), 0o600))
-			s := NewFileStore(path)
+			s := statefile.New(path)
 
 			_, err := s.Load(ctx)
-			require.ErrorIs(t, err, ErrCorruptState)
+			require.ErrorIs(t, err, statefile.ErrCorrupt)
 			assert.Contains(t, err.Error(), path)
 
 			err = s.Save(ctx, map[string]string{"a": "2"})
-			require.ErrorIs(t, err, ErrCorruptState)
+			require.ErrorIs(t, err, statefile.ErrCorrupt)
 			assert.Contains(t, err.Error(), path)
 			content, rerr := os.ReadFile(path)
 			require.NoError(t, rerr)
 			assert.Equal(t, tt.content, string(content), "a corrupt file is never overwritten")
 
-			_, err = NewRegistry(ctx, s)
-			require.ErrorIs(t, err, ErrCorruptState)
+			_, err = httprelation.NewRegistry(ctx, s)
+			require.ErrorIs(t, err, statefile.ErrCorrupt)
 		})
 	}
 }
 
-// TestFileStoreKeepsStringsExactly: what looks like a lossy string but is
+// TestKeepsStringsExactly: what looks like a lossy string but is
 // not (a pair of surrogate escapes, an escaped backslash before "u", the
 // replacement character written out) loads unchanged, and Save refuses a
 // key or value it could not write unchanged.
-func TestFileStoreKeepsStringsExactly(t *testing.T) {
+func TestKeepsStringsExactly(t *testing.T) {
 	ctx := context.Background()
 	for content, want := range map[string]map[string]string{
 		`{"a": "\ud83d\ude00"}`:   {"a": "\U0001F600"},
@@ -155,13 +157,13 @@ func TestFileStoreKeepsStringsExactly(t *testing.T) {
 	} {
 		path := filepath.Join(privateDir(t), "state.json")
 		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
-		got, err := NewFileStore(path).Load(ctx)
+		got, err := statefile.New(path).Load(ctx)
 		require.NoError(t, err, content)
 		assert.Equal(t, want, got, content)
 	}
 
 	path := filepath.Join(privateDir(t), "state.json")
-	s := NewFileStore(path)
+	s := statefile.New(path)
 	require.NoError(t, s.Save(ctx, map[string]string{"a": "1"}))
 	before, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -180,7 +182,7 @@ func TestFileStoreKeepsStringsExactly(t *testing.T) {
 	assert.Equal(t, before, after, "a refused Save writes nothing")
 }
 
-func TestFileStoreConcurrentSave(t *testing.T) {
+func TestConcurrentSave(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(privateDir(t), "state.json")
 	const writers = 24
@@ -190,8 +192,8 @@ func TestFileStoreConcurrentSave(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Separate FileStore values, as separate processes would have.
-			s := NewFileStore(path)
+			// Separate File values, as separate processes would have.
+			s := statefile.New(path)
 			errs[i] = s.Save(ctx, map[string]string{fmt.Sprintf("key.%d", i): fmt.Sprint(i)})
 		}()
 	}
@@ -199,7 +201,7 @@ func TestFileStoreConcurrentSave(t *testing.T) {
 	for i, err := range errs {
 		require.NoError(t, err, "writer %d", i)
 	}
-	data, err := NewFileStore(path).Load(ctx)
+	data, err := statefile.New(path).Load(ctx)
 	require.NoError(t, err)
 	require.Len(t, data, writers)
 	for i := range writers {
@@ -207,7 +209,7 @@ func TestFileStoreConcurrentSave(t *testing.T) {
 	}
 }
 
-func TestFileStoreSaveWaitsForLock(t *testing.T) {
+func TestSaveWaitsForLock(t *testing.T) {
 	dir := privateDir(t)
 	path := filepath.Join(dir, "state.json")
 	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
@@ -217,23 +219,23 @@ func TestFileStoreSaveWaitsForLock(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	err = NewFileStore(path).Save(ctx, map[string]string{"a": "1"})
+	err = statefile.New(path).Save(ctx, map[string]string{"a": "1"})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	_, statErr := os.Stat(path)
 	assert.ErrorIs(t, statErr, os.ErrNotExist, "nothing written without the lock")
 
 	require.NoError(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_UN))
-	require.NoError(t, NewFileStore(path).Save(context.Background(), map[string]string{"a": "1"}))
+	require.NoError(t, statefile.New(path).Save(context.Background(), map[string]string{"a": "1"}))
 }
 
-// stores returns a fresh MemoryStore and FileStore, so that persistence
+// stores returns a fresh MemoryStore and File, so that persistence
 // tests run against both.
-func stores(t *testing.T) map[string]func() Store {
+func stores(t *testing.T) map[string]func() httprelation.Store {
 	path := filepath.Join(privateDir(t), "state.json")
-	mem := &MemoryStore{}
-	return map[string]func() Store{
-		"memory": func() Store { return mem },
-		"file":   func() Store { return NewFileStore(path) },
+	mem := &httprelation.MemoryStore{}
+	return map[string]func() httprelation.Store{
+		"memory": func() httprelation.Store { return mem },
+		"file":   func() httprelation.Store { return statefile.New(path) },
 	}
 }
 
@@ -241,7 +243,7 @@ func TestRegistryPersists(t *testing.T) {
 	for name, open := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			r, err := NewRegistry(ctx, open())
+			r, err := httprelation.NewRegistry(ctx, open())
 			require.NoError(t, err)
 			require.NoError(t, r.Set("website.available"))
 			require.NoError(t, r.Set("website.configured"))
@@ -249,13 +251,13 @@ func TestRegistryPersists(t *testing.T) {
 			require.NoError(t, r.Clear("unsaved"))
 			require.NoError(t, r.Save(ctx))
 
-			r2, err := NewRegistry(ctx, open())
+			r2, err := httprelation.NewRegistry(ctx, open())
 			require.NoError(t, err)
 			assert.Equal(t, []string{"website.available", "website.configured"}, r2.List())
 
 			require.NoError(t, r2.Clear("website.configured"))
 			require.NoError(t, r2.Save(ctx))
-			r3, err := NewRegistry(ctx, open())
+			r3, err := httprelation.NewRegistry(ctx, open())
 			require.NoError(t, err)
 			assert.Equal(t, []string{"website.available"}, r3.List())
 
@@ -270,21 +272,21 @@ func TestChangedPersistsAcrossRegistries(t *testing.T) {
 	for name, open := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			r, err := NewRegistry(ctx, open())
+			r, err := httprelation.NewRegistry(ctx, open())
 			require.NoError(t, err)
 			changed, err := r.Changed("services", []string{"a", "b"})
 			require.NoError(t, err)
 			require.True(t, changed)
 
 			// Not saved yet: a fresh registry has not seen the value.
-			unsaved, err := NewRegistry(ctx, open())
+			unsaved, err := httprelation.NewRegistry(ctx, open())
 			require.NoError(t, err)
 			changed, err = unsaved.Changed("services", []string{"a", "b"})
 			require.NoError(t, err)
 			assert.True(t, changed)
 
 			require.NoError(t, r.Save(ctx))
-			r2, err := NewRegistry(ctx, open())
+			r2, err := httprelation.NewRegistry(ctx, open())
 			require.NoError(t, err)
 			changed, err = r2.Changed("services", []string{"a", "b"})
 			require.NoError(t, err)
@@ -301,7 +303,7 @@ func TestChangedPersistsAcrossRegistries(t *testing.T) {
 	}
 }
 
-func TestFileStoreSaveRemovesOrphanedTempFiles(t *testing.T) {
+func TestSaveRemovesOrphanedTempFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "charm[1]") // glob metacharacters in the path must not matter
 	path := filepath.Join(dir, "state.json")
 	require.NoError(t, os.MkdirAll(dir, 0o700))
@@ -311,7 +313,7 @@ func TestFileStoreSaveRemovesOrphanedTempFiles(t *testing.T) {
 	unrelated := filepath.Join(dir, ".other.json.1.tmp")
 	require.NoError(t, os.WriteFile(unrelated, nil, 0o600))
 
-	require.NoError(t, NewFileStore(path).Save(context.Background(), map[string]string{"k": "v"}))
+	require.NoError(t, statefile.New(path).Save(context.Background(), map[string]string{"k": "v"}))
 	assert.NoFileExists(t, orphan)
 	assert.FileExists(t, unrelated, "only this store's temporary files are removed")
 	assert.FileExists(t, path)

@@ -1,0 +1,112 @@
+// Package hooktools connects the httprelation library to Juju 3's hook
+// tools (relation-get, relation-set, state-get, juju-log, ...). One call
+// wires the unit a hook works on:
+//
+//	unit, err := hooktools.NewUnit()
+//	if err != nil {
+//		return err // hooktools.ErrNotInHook outside Juju
+//	}
+//	proxy, err := unit.OpenRequires("reverseproxy")
+//
+// The unit's Accessor reads relations through the tools, caching what it
+// read for the hook; its Store keeps flags in Juju's charm state; its
+// Logger sends records to juju-log.
+//
+// What a tool prints is read up to a cap (httprelation.MaxBagBytes for a
+// bag, MaxListOutput for a listing, MaxOutput otherwise), and a tool that
+// runs past the per-call deadline (WithTimeout) is killed with its process
+// group.
+//
+// Tools run through a [Runner]: [ExecRunner] by default, [FromGoops] for
+// the runner of a goops charm, or a simulator's (see WithRunner).
+package hooktools
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/charmkit/httprelation"
+)
+
+// DefaultTimeout bounds one tool call unless WithTimeout says otherwise:
+// a hung tool must not hang the hook until Juju kills it.
+const DefaultTimeout = 30 * time.Second
+
+// NewUnit returns the unit the running hook works on, wired to Juju's
+// hook tools: an Accessor over the relation tools, a Store over the charm
+// state (state-get, state-set, state-delete), the charm directory
+// (JUJU_CHARM_DIR) and a Logger that sends records to juju-log. By default
+// the tools are the programs on PATH and the hook is the one this
+// process's environment describes; outside a hook (no JUJU_UNIT_NAME)
+// NewUnit fails with ErrNotInHook before running any tool.
+//
+// Build a new Unit in every hook: what its Accessor read is kept for the
+// hook.
+func NewUnit(opts ...Option) (httprelation.Unit, error) {
+	c := newConfig(opts)
+	if !c.env.inHook() {
+		return httprelation.Unit{}, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", ErrNotInHook)
+	}
+	return httprelation.Unit{
+		Accessor: newAccessor(c.runner, opts...),
+		Store:    newStateStore(c.runner, opts...),
+		CharmDir: c.env.CharmDir,
+		Logger:   slog.New(newLogHandler(c.runner, opts...)),
+	}, nil
+}
+
+type config struct {
+	runner   Runner
+	timeout  time.Duration
+	env      Env
+	logLevel slog.Leveler
+}
+
+// Option configures NewUnit.
+type Option func(*config)
+
+// WithRunner runs the tools through r instead of as programs on PATH: a
+// goops runner (FromGoops), or a simulator's.
+func WithRunner(r Runner) Option {
+	return func(c *config) {
+		if r != nil {
+			c.runner = r
+		}
+	}
+}
+
+// WithEnv sets the hook environment instead of reading the process's:
+// the unit, the charm directory and the running hook.
+func WithEnv(env Env) Option {
+	return func(c *config) { c.env = env }
+}
+
+// WithTimeout sets the per-call deadline: every tool call is ended
+// after d, or sooner when its context ends first (the earlier of the two
+// wins); zero or less leaves calls to their contexts alone. A requirer's
+// read of many bags ends at the first call to reach it.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.timeout = d }
+}
+
+// WithLogLevel sets the lowest level the unit's Logger sends to Juju
+// (slog.LevelInfo by default); nil keeps the default.
+func WithLogLevel(level slog.Leveler) Option {
+	return func(c *config) {
+		if level != nil {
+			c.logLevel = level
+		}
+	}
+}
+
+func newConfig(opts []Option) config {
+	c := config{runner: ExecRunner{}, timeout: DefaultTimeout, env: EnvFrom(os.LookupEnv), logLevel: slog.LevelInfo}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&c)
+		}
+	}
+	return c
+}
