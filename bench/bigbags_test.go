@@ -13,7 +13,7 @@ import (
 	"github.com/charmkit/httprelation/toolsim"
 )
 
-// maxServicesRSS is the peak RSS issue 9 (class 5) allows
+// maxServicesRSS is the peak RSS allowed to
 // `http-relation services`, whatever the remote units publish: 64 MiB,
 // in KiB.
 const maxServicesRSS = 64 << 10
@@ -128,7 +128,7 @@ func checkBigBags(out []byte, w bigBagWorld) error {
 }
 
 // BenchmarkHookBigBags runs `http-relation services` where every remote
-// unit publishes a huge bag (issue 9, class 5): 50 units of 10 MiB,
+// unit publishes a huge bag: 50 units of 10 MiB,
 // skipped; 1000 units just under httprelation.MaxBagBytes, all read, with
 // one big value, with httprelation.MaxBagKeys keys or with one big key
 // whose value is a number (a warning each); and 1000 units of 100,000

@@ -32,7 +32,7 @@ func unitList(size int) string {
 }
 
 // BenchmarkHookHugeLists runs `http-relation services` where relation-list
-// answers a huge list of short unit names (issue 9, class 5): one at
+// answers a huge list of short unit names: one at
 // hooktools.MaxListOutput, read (every relation-get then fails, which
 // ends the hook at its first read), and one of 16 MiB, refused. Before
 // the list cap, the 16 MiB list took the process to 230 MB. It reports

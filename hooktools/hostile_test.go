@@ -18,14 +18,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// These tables hold the hostile tool answers of issue 9 that belong to
-// this package, class by class. Their end-to-end twins run the
-// http-relation command: cmd/http-relation/hostile_tools_e2e_test.go.
+// These tables hold hostile tool answers: failures, wrong shapes, quoting.
+// Their end-to-end twins run the http-relation command:
+// cmd/http-relation/hostile_tools_e2e_test.go.
 
-// TestClass8OnlySettingsNotFoundIsDeparture: of all the ways relation-get
+// TestOnlySettingsNotFoundIsDeparture: of all the ways relation-get
 // can fail, only Juju's "settings not found" means the unit left; every
 // other message, even one that starts like it, is a failure.
-func TestClass8OnlySettingsNotFoundIsDeparture(t *testing.T) {
+func TestOnlySettingsNotFoundIsDeparture(t *testing.T) {
 	for _, tc := range []struct {
 		msg      string
 		unitGone bool
@@ -63,9 +63,9 @@ func TestClass8OnlySettingsNotFoundIsDeparture(t *testing.T) {
 	}
 }
 
-// TestClass10ToolErrorsQuoteWhatToolsSay: stderr and arguments (relation
+// TestToolErrorsQuoteWhatToolsSay: stderr and arguments (relation
 // ids and unit names come from tools) never reach an error's text raw.
-func TestClass10ToolErrorsQuoteWhatToolsSay(t *testing.T) {
+func TestToolErrorsQuoteWhatToolsSay(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		args    []string
@@ -100,7 +100,7 @@ func TestClass10ToolErrorsQuoteWhatToolsSay(t *testing.T) {
 	}
 }
 
-func TestClass10ParseErrorsQuoteTheReason(t *testing.T) {
+func TestParseErrorsQuoteTheReason(t *testing.T) {
 	for _, reason := range []string{"key \"a\nb\" is odd", "\x1b[31m", "\xfe", "fine reason"} {
 		err := newParseError("relation-ids", []byte("out\nput"), errors.New(reason))
 		assertPrintable(t, err.Error())
@@ -119,11 +119,11 @@ func assertPrintable(t *testing.T, s string) {
 	}
 }
 
-// TestClass10RelativePathRefused: a tool that a relative PATH entry would
+// TestRelativePathRefused: a tool that a relative PATH entry would
 // supply is refused with ErrRelativePath, whether the PATH is the
 // process's or ExecRunner.Env's, and however the entry is spelled; an
 // absolute entry before it wins, as it does for a shell.
-func TestClass10RelativePathRefused(t *testing.T) {
+func TestRelativePathRefused(t *testing.T) {
 	abs := toolDir(t, "relation-ids")
 	wd, err := os.Getwd()
 	require.NoError(t, err)
@@ -228,10 +228,10 @@ func checkRelativeRefusal(t *testing.T, err error, refused bool) {
 	assert.Contains(t, err.Error(), "relative PATH entry")
 }
 
-// TestClass6NonStringValues: a relation-get answer whose value is not a
+// TestNonStringValues: a relation-get answer whose value is not a
 // string loses that value alone; the PartialBagError names the key, the
 // JSON kind and the value as written, quoted when printed.
-func TestClass6NonStringValues(t *testing.T) {
+func TestNonStringValues(t *testing.T) {
 	for _, tc := range []struct {
 		out  string
 		bag  map[string]string
@@ -274,10 +274,10 @@ func TestClass6NonStringValues(t *testing.T) {
 	assert.Equal(t, map[string]string{"port": "8080", "a": "", "b": "null"}, bag)
 }
 
-// TestClass7NothingGuessed: where Juju prints [] or {} for none, null or
+// TestNothingGuessed: where Juju prints [] or {} for none, null or
 // an element of the wrong type is a ParseError, never read as none; where
 // Juju itself prints null (state-get with nothing stored), it is none.
-func TestClass7NothingGuessed(t *testing.T) {
+func TestNothingGuessed(t *testing.T) {
 	ctx := context.Background()
 	reads := map[string]func(acc *accessor) (any, error){
 		"relation-ids": func(acc *accessor) (any, error) { return acc.RelationIDs(ctx, "backends") },
@@ -348,6 +348,46 @@ func TestClass7NothingGuessed(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// TestDepartureIsJujusOwnAnswer: only relation-get's answer for a
+// unit whose settings are gone, as Juju gives it (exit status 1, one
+// error line ending `unit "U": settings not found`, U the unit asked
+// for), counts as a unit that left. Any other wording, another unit,
+// another exit status or a second error fails the read.
+func TestDepartureIsJujusOwnAnswer(t *testing.T) {
+	const juju = `ERROR cannot read settings for unit "web/2" in relation "lb:backends web:website": unit "web/2": settings not found`
+	args := []string{"--format=json", "-r=backends:3", "-", "web/2"}
+	for _, tc := range []struct {
+		name   string
+		exit   int
+		stderr string
+		args   []string
+		left   bool
+	}{
+		{"juju's answer", 1, juju + "\n", args, true},
+		{"without a trailing newline", 1, juju, args, true},
+		{"with CRLF", 1, juju + "\r\n", args, true},
+		{"after a warning line", 1, "WARNING agent slow\n" + juju + "\n", args, true},
+		{"exit status 2", 2, juju + "\n", args, false},
+		{"exit status 127", 127, juju + "\n", args, false},
+		{"another unit named", 1, strings.ReplaceAll(juju, "web/2", "web/3") + "\n", args, false},
+		{"the unit as a prefix of another", 1, strings.ReplaceAll(juju, `"web/2"`, `"web/22"`) + "\n", args, false},
+		{"no unit named", 1, "ERROR connection is shut down: settings not found\n", args, false},
+		{"bare", 1, "ERROR settings not found\n", args, false},
+		{"upper case", 1, strings.ToUpper(juju) + "\n", args, false},
+		{"more after it", 1, juju + " (retrying)\n", args, false},
+		{"a second line after it", 1, juju + "\nconnection is shut down\n", args, false},
+		{"a second error after it", 1, juju + "\nERROR connection is shut down\n", args, false},
+		{"a second error before it", 1, "ERROR connection is shut down\n" + juju + "\n", args, false},
+		{"permission denied", 1, "ERROR permission denied\n", args, false},
+		{"no arguments known", 1, juju + "\n", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := &ToolError{Tool: "relation-get", Args: tc.args, ExitCode: tc.exit, Message: toolMessage(tc.stderr)}
+			assert.Equal(t, tc.left, errors.Is(fmt.Errorf("read: %w", err), httprelation.ErrUnitNotFound))
 		})
 	}
 }

@@ -13,11 +13,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestClass5BagCap (issue 9, class 5): a relation-get answer up to
+// TestBagOutputCap: a relation-get answer up to
 // maxBagOutput is read; one byte more, or megabytes, or an answer that
 // never ends, is refused as too large at once, without waiting for the
 // tool to finish or for its deadline.
-func TestClass5BagCap(t *testing.T) {
+func TestBagOutputCap(t *testing.T) {
 	dir := toolDir(t, "relation-get")
 	for _, tc := range []struct {
 		name string
@@ -51,11 +51,11 @@ func TestClass5BagCap(t *testing.T) {
 	}
 }
 
-// TestClass5OtherToolsCap: every other tool's output is capped at
-// MaxOutput (relation-list's at MaxListOutput, see TestClass5ListCap),
+// TestOtherToolsOutputCap: every other tool's output is capped at
+// MaxOutput (relation-list's at MaxListOutput, see TestListOutputCap),
 // as too large, not as a bag too large; a runner that cannot
 // stop a tool early is held to the same caps once it returns.
-func TestClass5OtherToolsCap(t *testing.T) {
+func TestOtherToolsOutputCap(t *testing.T) {
 	dir := toolDir(t, "relation-list", "state-get")
 	for _, tool := range []string{"relation-list", "state-get"} {
 		r := ExecRunner{Env: fakeEnv(dir, "FAKE_MODE=big", fmt.Sprintf("FAKE_SIZE=%d", MaxOutput+1))}
@@ -186,10 +186,10 @@ func TestBagCacheBudget(t *testing.T) {
 	assert.Len(t, small.seen(), 1000, "a thousand small bags all stay")
 }
 
-// TestClass5BagKeys: a bag of up to maxBagKeys keys is read; one key
+// TestBagKeysCap: a bag of up to maxBagKeys keys is read; one key
 // more is too large, however small the bag; keys inside nested values or
 // strings do not count.
-func TestClass5BagKeys(t *testing.T) {
+func TestBagKeysCap(t *testing.T) {
 	bag := func(keys int, extra string) string {
 		var b strings.Builder
 		b.WriteString("{")
@@ -228,5 +228,52 @@ func TestClass5BagKeys(t *testing.T) {
 		`{"\\":"\":"}`: 1, ` { "a" : "" , "b" : "" } `: 2,
 	} {
 		assert.Equal(t, want, countMembers([]byte(out)), out)
+	}
+}
+
+// TestListOutputCap: relation-ids and relation-list answers are read up
+// to MaxListOutput: decoded, a list costs many times its bytes (a 16 MiB
+// relation-list of short unit names took http-relation services to
+// 230 MB before any bag was read), and Juju's lists of ids and unit
+// names are far shorter. One byte more fails the read with
+// ErrOutputTooLarge.
+func TestListOutputCap(t *testing.T) {
+	ctx := context.Background()
+	unit := func(i int) string { return fmt.Sprintf("web/%d", i) }
+	id := func(i int) string { return fmt.Sprintf("backends:%d", i) }
+	for _, tc := range []struct {
+		tool string
+		size int
+		ok   bool
+	}{
+		{"relation-list", MaxListOutput, true},
+		{"relation-list", MaxListOutput + 1, false},
+		{"relation-list", 16 << 20, false},
+		{"relation-ids", MaxListOutput, true},
+		{"relation-ids", MaxListOutput + 1, false},
+	} {
+		t.Run(fmt.Sprintf("%s %d", tc.tool, tc.size), func(t *testing.T) {
+			name := unit
+			if tc.tool == "relation-ids" {
+				name = id
+			}
+			out := listOfSize(tc.size, name)
+			require.Len(t, out, tc.size)
+			acc := newAccessor(&funcRunner{fn: func(context.Context, call) ([]byte, error) { return []byte(out), nil }})
+			var list []string
+			var err error
+			if tc.tool == "relation-ids" {
+				list, err = acc.RelationIDs(ctx, "backends")
+			} else {
+				list, err = acc.RelationUnits(ctx, "backends:1")
+			}
+			if tc.ok {
+				require.NoError(t, err)
+				assert.Greater(t, len(list), MaxListOutput/20)
+				return
+			}
+			require.ErrorIs(t, err, ErrOutputTooLarge)
+			assert.ErrorContains(t, err, fmt.Sprintf("more than %d bytes", MaxListOutput))
+		})
 	}
 }

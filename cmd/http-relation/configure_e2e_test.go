@@ -148,9 +148,9 @@ func TestConfigureErrors(t *testing.T) {
 		stderr string
 	}{
 		{"requires endpoint", "haproxy", []string{"configure", "reverseproxy", "--port", "80"}, 1,
-			"http-relation: configure reverseproxy: endpoint \"reverseproxy\": endpoint has the wrong role"},
+			"http-relation: configure reverseproxy: endpoint \"reverseproxy\": no such http endpoint: "},
 		{"undeclared endpoint", "web", []string{"configure", "site", "--port", "80"}, 1,
-			"http-relation: configure site: endpoint \"site\": no such endpoint"},
+			"http-relation: configure site: endpoint \"site\": no such http endpoint in "},
 		{"missing port", "web", []string{"configure", "website"}, 2,
 			"http-relation configure: --port is required"},
 		{"bad port", "web", []string{"configure", "website", "--port", "http"}, 2,

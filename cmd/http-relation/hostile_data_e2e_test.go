@@ -9,10 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
-// Issue 9, classes 1 to 4 and 11, through the command run as a process
+// Hostile remote data and configure's limits, through the command run as a process
 // under the simulator: what a hostile or broken remote unit publishes
 // costs only itself, with one warning line each, and what configure would
 // publish is checked against the requirer's rules before anything is
@@ -51,7 +52,7 @@ func withKeys(bag map[string]string, kv ...string) map[string]string {
 	return bag
 }
 
-// TestServicesNumericNamesProcess: class 1. Names the C resolver reads as
+// TestServicesNumericNamesProcess: names the C resolver reads as
 // numbers are refused wherever they appear; a name that only looks
 // numeric is kept.
 func TestServicesNumericNamesProcess(t *testing.T) {
@@ -78,7 +79,7 @@ func TestServicesNumericNamesProcess(t *testing.T) {
 	matchLines(t, warnings, want)
 }
 
-// TestServicesExactKeysProcess: class 2. Only the exact wire keys of an
+// TestServicesExactKeysProcess: only the exact wire keys of an
 // extended_data entry count, and a duplicated one refuses its entry.
 func TestServicesExactKeysProcess(t *testing.T) {
 	t.Parallel()
@@ -101,7 +102,7 @@ func TestServicesExactKeysProcess(t *testing.T) {
 	matchLines(t, warnings, want)
 }
 
-// TestServicesOneTargetOneHostProcess: class 3. Spellings of one target
+// TestServicesOneTargetOneHostProcess: spellings of one target
 // are one host, printed canonically; no warning, since none is wrong.
 func TestServicesOneTargetOneHostProcess(t *testing.T) {
 	t.Parallel()
@@ -123,7 +124,7 @@ func TestServicesOneTargetOneHostProcess(t *testing.T) {
 	assert.Empty(t, warnings)
 }
 
-// TestServicesUnitNamesProcess: class 4. Units of applications Juju
+// TestServicesUnitNamesProcess: units of applications Juju
 // cannot create are skipped with one warning each; the good application
 // next to them is kept.
 func TestServicesUnitNamesProcess(t *testing.T) {
@@ -150,7 +151,7 @@ func TestServicesUnitNamesProcess(t *testing.T) {
 	}
 }
 
-// TestConfigureRequirerLimitsProcess: class 11. configure refuses what a
+// TestConfigureRequirerLimitsProcess: configure refuses what a
 // requirer would refuse, exits 1 naming the limit, and leaves every bag
 // as it was.
 func TestConfigureRequirerLimitsProcess(t *testing.T) {
@@ -209,7 +210,7 @@ func TestConfigureCanonicalProcess(t *testing.T) {
 	assert.JSONEq(t, `[{"hostname":"2001:db8::9","private-address":"10.0.1.9","port":8080}]`, local["extended_data"])
 }
 
-// TestServicesNamesTheCharacterProcess: class 10, the part on characters.
+// TestServicesNamesTheCharacterProcess: errors name the offending character.
 // The warning names a multi-byte character as the rune it is and a byte
 // that is not UTF-8 in hex, never as the Latin-1 reading of one byte.
 func TestServicesNamesTheCharacterProcess(t *testing.T) {
@@ -229,4 +230,122 @@ func TestServicesNamesTheCharacterProcess(t *testing.T) {
 	}
 	matchLines(t, warnings, want)
 	assert.NotContains(t, strings.Join(warnings, "\n"), "Ã")
+}
+
+// TestServicesJSONErrorsNameTheCharacter: JSON that does not
+// parse, from a tool or in a remote unit's extended_data, is reported
+// naming the offending character as the rune it is.
+func TestServicesJSONErrorsNameTheCharacter(t *testing.T) {
+	t.Parallel()
+	t.Run("tool output", func(t *testing.T) {
+		t.Parallel()
+		faults := map[string]toolsim.Fault{"relation-get web/1": {Stdout: `{"port":"80",é}`}}
+		sim := startHostile(t, hostileWorld(2, faults), true)
+		res := runSim(t, sim, "services", "reverseproxy")
+		assert.Equal(t, 1, res.ExitCode)
+		assert.Empty(t, res.Stdout)
+		assert.Contains(t, res.Stderr, `invalid character 'é' (U+00E9) looking for beginning of object key string`)
+		assert.NotContains(t, res.Stderr, "Ã")
+		assertOneLine(t, res.Stderr)
+	})
+	t.Run("extended_data", func(t *testing.T) {
+		t.Parallel()
+		m := hostileWorld(2, nil)
+		m.Relations["reverseproxy:3"].Units["web/1"]["extended_data"] = "\ufeff[]"
+		sim := startHostile(t, m, true)
+		res := runSim(t, sim, "services", "reverseproxy")
+		require.Equal(t, 0, res.ExitCode, res.Stderr)
+		assert.Contains(t, res.Stdout, `"hostname":"10.0.0.2"`, "the unit's own host is kept")
+		assert.Contains(t, res.Stderr, `invalid character '\\ufeff' (U+FEFF) looking for beginning of value`)
+		assert.NotContains(t, res.Stderr, "ï")
+		assertOneLine(t, res.Stderr)
+	})
+}
+
+// TestServicesUnreadableAddressProcess: a hostname or private-address
+// that is not a JSON string drops the unit's top-level host with one
+// warning naming unit and key; the unit is not served at the other
+// address, and its extended_data and the other units are kept.
+func TestServicesUnreadableAddressProcess(t *testing.T) {
+	t.Parallel()
+	faults := map[string]toolsim.Fault{
+		"relation-get web/1": {Stdout: `{"port":"8081","private-address":"10.0.0.2","hostname":{"name":"web.example"}}`},
+		"relation-get web/2": {Stdout: `{"port":"8081","hostname":"web.example","private-address":["10.0.0.3"]}`},
+		"relation-get web/3": {Stdout: `{"port":"8081","private-address":"10.0.0.4","hostname":null,` +
+			`"extended_data":"[{\"hostname\":\"10.0.9.9\",\"port\":80}]"}`},
+	}
+	sim := startHostile(t, hostileWorld(4, faults), true)
+	res := runSim(t, sim, "services", "reverseproxy")
+	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
+	assert.Equal(t, `[{"service_name":"web","hosts":[`+
+		`{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080},`+
+		`{"hostname":"10.0.9.9","private-address":"10.0.9.9","port":80}]}]`+"\n", res.Stdout)
+	const prefix = `^level=WARN msg="httprelation: ignoring invalid remote data" endpoint=reverseproxy relation=reverseproxy:3 `
+	matchLines(t, stderrLines(res.Stderr), []string{
+		prefix + `unit=web/1 key=hostname .* error="value is not a string: JSON object"$`,
+		prefix + `unit=web/2 key=private-address .* error="value is not a string: JSON array"$`,
+		prefix + `unit=web/3 key=hostname value=null error="value is not a string: JSON null"$`,
+	})
+}
+
+// TestServicesLoopbackNamesProcess: "localhost", the names under it and
+// the other names every machine answers without DNS are refused as
+// hostname, private-address and in extended_data, like numbers in
+// disguise; configure refuses them as flags.
+func TestServicesLoopbackNamesProcess(t *testing.T) {
+	t.Parallel()
+	stdout, warnings := servicesWithWarnings(t, map[string]toolsim.Relation{
+		"reverseproxy:3": relation("web", proxyAddr, map[string]map[string]string{
+			"web/0": withKeys(backend("10.0.0.1", "8080"), "hostname", "localhost"),
+			"web/1": withKeys(enteredScope("LOCALHOST.localdomain"), "port", "80"),
+			"web/2": withKeys(backend("10.0.0.3", "8080"), "extended_data",
+				`[{"hostname":"api.localhost","port":80},{"private-address":"ip6-loopback","port":81},{"hostname":"localhost.example","port":82}]`),
+		}),
+	})
+	assert.Equal(t, `[{"service_name":"web","hosts":[`+
+		`{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":8080},`+
+		`{"hostname":"localhost.example","private-address":"localhost.example","port":82}]}]`+"\n", stdout)
+	matchLines(t, warnings, []string{
+		`unit=web/0 key=hostname value=.*localhost.* error=.*without DNS`,
+		`unit=web/1 key=private-address value=.*LOCALHOST\.localdomain.* error=.*without DNS`,
+		`unit=web/2 key=extended_data .*without DNS.* index=0$`,
+		`unit=web/2 key=extended_data .*without DNS.* index=1$`,
+	})
+
+	sim := startSim(t, providerModel(map[string]toolsim.Relation{"website:1": relation("haproxy", webAddr, nil)}), "web", hook{name: "config-changed"})
+	res := runSim(t, sim, "configure", "website", "--port", "80", "--hostname", "localhost")
+	assert.Equal(t, 2, res.ExitCode, res.Stderr)
+	assert.Contains(t, res.Stderr, "without DNS")
+	assert.Zero(t, countCalls(t, sim)["relation-set"])
+}
+
+// TestServicesWarningFlood: the warnings of one read are
+// capped, 8 per unit and 64 in all, and a key is cut in them, so what
+// the remote side publishes cannot make the command write megabytes or
+// thousands of lines (200 units of a 1 MiB key holding a number wrote
+// 210 MB to stderr, at a peak RSS of 447 MB).
+func TestServicesWarningFlood(t *testing.T) {
+	t.Parallel()
+	head := `{"port":"8080","private-address":"10.9.0.1","`
+	bigKey := toolsim.Fault{Stdout: head, Fill: httprelation.MaxBagBytes - len(head) - 10, StdoutEnd: `":1}`}
+	m := hostileWorld(30, map[string]toolsim.Fault{"relation-get web/1": bigKey})
+	var entries []string
+	for i := range 256 {
+		entries = append(entries, fmt.Sprintf(`{"hostname":"bad host %d","port":80}`, i))
+	}
+	rel := m.Relations["reverseproxy:3"]
+	rel.Units["web/0"]["extended_data"] = "[" + strings.Join(entries, ",") + "]"
+	for i := 2; i < 30; i++ {
+		rel.Units[fmt.Sprintf("web/%d", i)] = map[string]string{"private-address": "10.0.0.1", "hostname": "a b", "port": "http"}
+	}
+	sim := startHostile(t, m, false)
+	res := runSim(t, sim, "services", "reverseproxy")
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	assert.Contains(t, res.Stdout, `"hostname":"10.9.0.1"`, "web/1's host is served")
+	lines := stderrLines(res.Stderr)
+	require.Len(t, lines, 65)
+	assert.Less(t, len(res.Stderr), 64<<10)
+	assert.Equal(t, 8, strings.Count(res.Stderr, "unit=web/0 "), "8 of web/0's 256")
+	assert.Contains(t, res.Stderr, `unit=web/1 key="xxxxxxxx`)
+	assert.Regexp(t, `^level=WARN msg="httprelation: more warnings about remote data, not logged one by one" endpoint=reverseproxy not_logged=249$`, lines[64]) // 248 of web/0, 1 past 64
 }

@@ -15,11 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
 // These run `http-relation services` as a process under the simulator
-// against the hostile tool answers of issue 9, classes 5 to 10. Peak
+// against hostile tool answers: huge bags, non-string values, wrong
+// shapes, read failures, hanging tools, quoting. Peak
 // memory under huge bags is measured by bench.BenchmarkHookBigBags.
 
 // hostileWorld is reverseproxy:3 with units web/0..web/(n-1), each a
@@ -53,7 +55,7 @@ func stderrLines(stderr string) []string {
 	return nil
 }
 
-// TestHostileToolsBigBags (class 5): a unit whose bag is over
+// TestHostileToolsBigBags: a unit whose bag is over
 // httprelation.MaxBagBytes or httprelation.MaxBagKeys is skipped with one
 // warning naming relation and unit; the others are served.
 func TestHostileToolsBigBags(t *testing.T) {
@@ -102,7 +104,7 @@ func TestHostileToolsBigBags(t *testing.T) {
 	assert.Contains(t, res.Stderr, "unit=web/4 error=\"unit data too large: relation-get: 4098 keys, more than 4096\"")
 }
 
-// TestHostileToolsNonStringValues (class 6): a relation-get value that
+// TestHostileToolsNonStringValues: a relation-get value that
 // is not a string is one warning naming relation, unit and key, with the
 // value quoted; the rest of that bag is still used, but not to guess an
 // address in place of one that could not be read (web/2).
@@ -137,7 +139,7 @@ func TestHostileToolsNonStringValues(t *testing.T) {
 	assert.NotContains(t, res.Stderr, "\x1b", "no raw escape code")
 }
 
-// TestHostileToolsNothingGuessed (class 7): null or a wrong element
+// TestHostileToolsNothingGuessed: null or a wrong element
 // where Juju prints a list or a bag fails the command: no service list
 // is printed from a guess.
 func TestHostileToolsNothingGuessed(t *testing.T) {
@@ -167,7 +169,7 @@ func TestHostileToolsNothingGuessed(t *testing.T) {
 	}
 }
 
-// TestHostileToolsReadFailures (class 8): a relation-get failure other
+// TestHostileToolsReadFailures: a relation-get failure other
 // than Juju's "settings not found" fails the command with status 1 and
 // no partial list, whatever its wording.
 func TestHostileToolsReadFailures(t *testing.T) {
@@ -193,7 +195,7 @@ func TestHostileToolsReadFailures(t *testing.T) {
 	}
 }
 
-// TestHostileToolsHangingReads (class 9): with every relation-get
+// TestHostileToolsHangingReads: with every relation-get
 // hanging, the command fails with status 1 within the per-call deadline
 // (--timeout) plus 5 s, for 1 unit as for 1000, and the hung tools die
 // with what they started.
@@ -234,7 +236,7 @@ func TestHostileToolsHangingReads(t *testing.T) {
 	}
 }
 
-// TestHostileToolsErrorsQuoted (class 10): what a tool says reaches the
+// TestHostileToolsErrorsQuoted: what a tool says reaches the
 // command's error quoted, never raw; a tool on a relative PATH entry is
 // refused for that reason, not for a missing hook.
 func TestHostileToolsErrorsQuoted(t *testing.T) {
@@ -288,4 +290,107 @@ func processGone(pid int) bool {
 	rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
 	fields := strings.Fields(rest)
 	return len(fields) > 0 && (fields[0] == "Z" || fields[0] == "X")
+}
+
+// TestServicesDepartureWording: a relation-get failure counts as
+// a unit that left only when it is Juju's own answer for the unit asked
+// for; near misses fail the command with status 1 and print nothing.
+func TestServicesDepartureWording(t *testing.T) {
+	t.Parallel()
+	juju := `ERROR cannot read settings for unit "web/1" in relation "haproxy:reverseproxy web:website": unit "web/1": settings not found` + "\n"
+	for _, tc := range []struct {
+		name string
+		f    toolsim.Fault
+		left bool
+	}{
+		{"juju's answer", toolsim.Fault{Exit: 1, Stderr: juju}, true},
+		{"exit status 2", toolsim.Fault{Exit: 2, Stderr: juju}, false},
+		{"another unit", toolsim.Fault{Exit: 1, Stderr: strings.ReplaceAll(juju, "web/1", "web/0")}, false},
+		{"no unit", toolsim.Fault{Exit: 1, Stderr: "ERROR connection is shut down: settings not found\n"}, false},
+		{"a second error", toolsim.Fault{Exit: 1, Stderr: "ERROR connection is shut down\n" + juju}, false},
+		{"a second line", toolsim.Fault{Exit: 1, Stderr: juju + "while reconnecting\n"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sim := startHostile(t, hostileWorld(3, map[string]toolsim.Fault{"relation-get web/1": tc.f}), true)
+			res := runSim(t, sim, "services", "reverseproxy")
+			if tc.left {
+				require.Equal(t, 0, res.ExitCode, res.Stderr)
+				assert.NotContains(t, res.Stdout, "10.0.0.2")
+				assert.Contains(t, res.Stderr, `msg="httprelation: skipping remote unit that left the relation"`)
+				return
+			}
+			assert.Equal(t, 1, res.ExitCode, res.Stderr)
+			assert.Empty(t, res.Stdout, "no partial list")
+			assert.Contains(t, res.Stderr, `unit "web/1": relation-get --format=json -r=reverseproxy:3 - web/1: exit status `)
+			assertOneLine(t, res.Stderr)
+		})
+	}
+}
+
+// TestServicesRepeatsAndSpellings: a repeated relation id, unit
+// or key, or a relation number Juju would not write, fails the command:
+// no service list is printed from a guess.
+func TestServicesRepeatsAndSpellings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		key, out, tool, why string
+	}{
+		{"relation-ids", `["reverseproxy:3","reverseproxy:3"]`, "relation-ids", `"reverseproxy:3" is listed twice`},
+		{"relation-ids", `["reverseproxy:03"]`, "relation-ids", `"reverseproxy:03" is not a relation id of reverseproxy`},
+		{"relation-list", `["web/0","web/1","web/0"]`, "relation-list", `"web/0" is listed twice`},
+		{"relation-get web/1", `{"port":"8080","private-address":"10.0.0.2","port":"6379"}`, "relation-get", `key "port" appears twice`},
+		{"relation-get web/1", `{"port":"8080","private-address":"10.0.0.2","p\u006frt":"6379"}`, "relation-get", `key "port" appears twice`},
+	} {
+		t.Run(tc.key+" "+tc.out, func(t *testing.T) {
+			t.Parallel()
+			sim := startHostile(t, hostileWorld(2, map[string]toolsim.Fault{tc.key: {Stdout: tc.out}}), true)
+			res := runSim(t, sim, "services", "reverseproxy")
+			assert.Equal(t, 1, res.ExitCode, res.Stderr)
+			assert.Empty(t, res.Stdout)
+			assert.Regexp(t, `^http-relation: services reverseproxy: .*`+tc.tool+`: cannot parse output `, res.Stderr)
+			assert.Contains(t, res.Stderr, tc.why)
+			assertOneLine(t, res.Stderr)
+		})
+	}
+}
+
+// TestServicesHugeLists: a relation-list or relation-ids answer
+// over hooktools.MaxListOutput fails the command at once with status 1,
+// before a unit is read; one at the cap is read.
+func TestServicesHugeLists(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		key  string
+		size int
+		ok   bool
+	}{
+		{"relation-list", hooktools.MaxListOutput + 1, false},
+		{"relation-list", 16 << 20, false},
+		{"relation-ids", hooktools.MaxListOutput + 1, false},
+		{"relation-list", hooktools.MaxListOutput, true},
+	} {
+		t.Run(fmt.Sprintf("%s %d", tc.key, tc.size), func(t *testing.T) {
+			t.Parallel()
+			item := "web/0"
+			if tc.key == "relation-ids" {
+				item = "reverseproxy:3"
+			}
+			// Spaces pad the list to its size: JSON allows them between
+			// elements, and the answer stays Juju's list of one.
+			head := `["` + item + `"`
+			f := toolsim.Fault{Stdout: head + strings.Repeat(" ", tc.size-len(head)-1) + "]"}
+			sim := startHostile(t, hostileWorld(2, map[string]toolsim.Fault{tc.key: f}), false)
+			res := runSim(t, sim, "services", "reverseproxy")
+			if tc.ok {
+				require.Equal(t, 0, res.ExitCode, res.Stderr)
+				assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]`+"\n", res.Stdout)
+				return
+			}
+			assert.Equal(t, 1, res.ExitCode, res.Stderr)
+			assert.Empty(t, res.Stdout)
+			assert.Contains(t, res.Stderr, fmt.Sprintf("%s: hook tool output too large: more than %d bytes", tc.key, hooktools.MaxListOutput))
+			assertOneLine(t, res.Stderr)
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -256,4 +257,23 @@ func TestIncrementalUsage(t *testing.T) {
 		func(string) (string, bool) { return "", false })
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr.String(), `invalid value "disk" for flag -store`)
+}
+
+// TestIncrementalStoredViewSpelling: a stored view holding an
+// address this library would not write (upper case) is not used: every
+// unit is read again, and the target comes out once, canonical.
+func TestIncrementalStoredViewSpelling(t *testing.T) {
+	t.Parallel()
+	web0 := withKeys(backend("10.0.0.1", "80"), "hostname", "web.example")
+	m := requirerModel(map[string]toolsim.Relation{"reverseproxy:3": relation("web", proxyAddr, map[string]map[string]string{
+		"web/0": web0, "web/1": backend("10.0.0.2", "80"),
+	})})
+	m.State["view.reverseproxy.0"] = fmt.Sprintf("httprelation-view 1 %d kept\n3 web/0 WEB.EXAMPLE,10.0.0.1,80\n3 web/1 10.0.0.2,80\n", time.Now().Unix())
+	sim := startSim(t, m, "haproxy", hook{name: "reverseproxy-relation-changed", relation: "reverseproxy:3", remoteUnit: "web/1", remoteApp: "web"})
+	res := runSim(t, sim, "services", "--incremental", "reverseproxy")
+	require.Equal(t, 0, res.ExitCode, res.Stderr)
+	assert.Equal(t, `[{"service_name":"web","hosts":[`+
+		`{"hostname":"10.0.0.2","private-address":"10.0.0.2","port":80},`+
+		`{"hostname":"web.example","private-address":"10.0.0.1","port":80}]}]`+"\n", res.Stdout)
+	assert.Equal(t, 2, countCalls(t, sim)["relation-get"], "every unit read again")
 }

@@ -189,11 +189,11 @@ func TestServicesEndpointCheck(t *testing.T) {
 		"reverseproxy:3": relation("web", proxyAddr, map[string]map[string]string{"web/0": backend("10.0.0.1", "8080")}),
 	}
 	tests := []struct {
-		name, endpoint, want string
+		name, endpoint, want, detail string
 	}{
-		{"provides endpoint", "website", "http-relation: services website: endpoint \"website\": endpoint has the wrong role"},
-		{"undeclared endpoint", "backends", "http-relation: services backends: endpoint \"backends\": no such endpoint"},
-		{"other interface", "metrics", "http-relation: services metrics: endpoint \"metrics\": endpoint interface is not http"},
+		{"provides endpoint", "website", "http-relation: services website: endpoint \"website\": no such http endpoint: ", "under provides, not requires"},
+		{"undeclared endpoint", "backends", "http-relation: services backends: endpoint \"backends\": no such http endpoint in ", "declared: metrics"},
+		{"other interface", "metrics", "http-relation: services metrics: endpoint \"metrics\": no such http endpoint: ", `with interface "prometheus"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,6 +203,7 @@ func TestServicesEndpointCheck(t *testing.T) {
 			assert.Equal(t, 1, res.ExitCode)
 			assert.Empty(t, res.Stdout)
 			assert.True(t, strings.HasPrefix(res.Stderr, tt.want), "stderr: %s", res.Stderr)
+			assert.Contains(t, res.Stderr, tt.detail)
 			assert.Empty(t, countCalls(t, sim), "no tool runs for a bad endpoint")
 		})
 	}

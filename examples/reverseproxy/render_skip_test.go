@@ -16,7 +16,7 @@ import (
 
 // TestRenderSkipsUnsafeServices: a bad service or host next to good ones
 // is left out with one error each, and the good ones are rendered as if it
-// were not there (issue 9, class 4).
+// were not there.
 func TestRenderSkipsUnsafeServices(t *testing.T) {
 	fe := frontend{Bind: "0.0.0.0", Port: 80}
 	svc := func(name string, hosts ...httprelation.Host) httprelation.Service {

@@ -2,21 +2,17 @@ package hooktools
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/charmkit/httprelation"
 )
 
-// TestClass10ParseErrorsNameTheCharacter: tool output that is not JSON
+// TestParseErrorsNameTheCharacter: tool output that is not JSON
 // is reported naming the offending character as the rune it is, or as a
 // hex byte, never as the Latin-1 reading of one byte of it.
-func TestClass10ParseErrorsNameTheCharacter(t *testing.T) {
+func TestParseErrorsNameTheCharacter(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		tool, out, want string
@@ -55,53 +51,13 @@ func TestClass10ParseErrorsNameTheCharacter(t *testing.T) {
 	}
 }
 
-// TestClass8DepartureIsJujusOwnAnswer: only relation-get's answer for a
-// unit whose settings are gone, as Juju gives it (exit status 1, one
-// error line ending `unit "U": settings not found`, U the unit asked
-// for), counts as a unit that left. Any other wording, another unit,
-// another exit status or a second error fails the read.
-func TestClass8DepartureIsJujusOwnAnswer(t *testing.T) {
-	const juju = `ERROR cannot read settings for unit "web/2" in relation "lb:backends web:website": unit "web/2": settings not found`
-	args := []string{"--format=json", "-r=backends:3", "-", "web/2"}
-	for _, tc := range []struct {
-		name   string
-		exit   int
-		stderr string
-		args   []string
-		left   bool
-	}{
-		{"juju's answer", 1, juju + "\n", args, true},
-		{"without a trailing newline", 1, juju, args, true},
-		{"with CRLF", 1, juju + "\r\n", args, true},
-		{"after a warning line", 1, "WARNING agent slow\n" + juju + "\n", args, true},
-		{"exit status 2", 2, juju + "\n", args, false},
-		{"exit status 127", 127, juju + "\n", args, false},
-		{"another unit named", 1, strings.ReplaceAll(juju, "web/2", "web/3") + "\n", args, false},
-		{"the unit as a prefix of another", 1, strings.ReplaceAll(juju, `"web/2"`, `"web/22"`) + "\n", args, false},
-		{"no unit named", 1, "ERROR connection is shut down: settings not found\n", args, false},
-		{"bare", 1, "ERROR settings not found\n", args, false},
-		{"upper case", 1, strings.ToUpper(juju) + "\n", args, false},
-		{"more after it", 1, juju + " (retrying)\n", args, false},
-		{"a second line after it", 1, juju + "\nconnection is shut down\n", args, false},
-		{"a second error after it", 1, juju + "\nERROR connection is shut down\n", args, false},
-		{"a second error before it", 1, "ERROR connection is shut down\n" + juju + "\n", args, false},
-		{"permission denied", 1, "ERROR permission denied\n", args, false},
-		{"no arguments known", 1, juju + "\n", nil, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := &ToolError{Tool: "relation-get", Args: tc.args, ExitCode: tc.exit, Message: toolMessage(tc.stderr)}
-			assert.Equal(t, tc.left, errors.Is(fmt.Errorf("read: %w", err), httprelation.ErrUnitNotFound))
-		})
-	}
-}
-
-// TestClass7NoRepeatsNoOtherSpellings: Juju prints each relation id,
+// TestDecodeRefusesRepeatsAndOtherSpellings: Juju prints each relation id,
 // unit and key once, and relation numbers without leading zeros. A list
 // with a repeat, a map with a key given twice (by any spelling of it,
 // escapes included) or a relation id Juju would not spell so is a
 // ParseError, not read by a guess (which of two values wins, or whether
 // "backends:03" is the relation of a relation-broken hook "backends:3").
-func TestClass7NoRepeatsNoOtherSpellings(t *testing.T) {
+func TestDecodeRefusesRepeatsAndOtherSpellings(t *testing.T) {
 	ctx := context.Background()
 	reads := map[string]func(acc *accessor) (any, error){
 		"relation-ids":  func(acc *accessor) (any, error) { return acc.RelationIDs(ctx, "backends") },
@@ -165,51 +121,4 @@ func listOfSize(size int, name func(i int) string) string {
 	b.WriteString(strings.Repeat(" ", size-b.Len()-1))
 	b.WriteString("]")
 	return b.String()
-}
-
-// TestClass5ListCap: relation-ids and relation-list answers are read up
-// to MaxListOutput: decoded, a list costs many times its bytes (a 16 MiB
-// relation-list of short unit names took http-relation services to
-// 230 MB before any bag was read), and Juju's lists of ids and unit
-// names are far shorter. One byte more fails the read with
-// ErrOutputTooLarge.
-func TestClass5ListCap(t *testing.T) {
-	ctx := context.Background()
-	unit := func(i int) string { return fmt.Sprintf("web/%d", i) }
-	id := func(i int) string { return fmt.Sprintf("backends:%d", i) }
-	for _, tc := range []struct {
-		tool string
-		size int
-		ok   bool
-	}{
-		{"relation-list", MaxListOutput, true},
-		{"relation-list", MaxListOutput + 1, false},
-		{"relation-list", 16 << 20, false},
-		{"relation-ids", MaxListOutput, true},
-		{"relation-ids", MaxListOutput + 1, false},
-	} {
-		t.Run(fmt.Sprintf("%s %d", tc.tool, tc.size), func(t *testing.T) {
-			name := unit
-			if tc.tool == "relation-ids" {
-				name = id
-			}
-			out := listOfSize(tc.size, name)
-			require.Len(t, out, tc.size)
-			acc := newAccessor(&funcRunner{fn: func(context.Context, call) ([]byte, error) { return []byte(out), nil }})
-			var list []string
-			var err error
-			if tc.tool == "relation-ids" {
-				list, err = acc.RelationIDs(ctx, "backends")
-			} else {
-				list, err = acc.RelationUnits(ctx, "backends:1")
-			}
-			if tc.ok {
-				require.NoError(t, err)
-				assert.Greater(t, len(list), MaxListOutput/20)
-				return
-			}
-			require.ErrorIs(t, err, ErrOutputTooLarge)
-			assert.ErrorContains(t, err, fmt.Sprintf("more than %d bytes", MaxListOutput))
-		})
-	}
 }
