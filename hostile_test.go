@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,8 +44,8 @@ const hostileGoodExt = `[{"hostname":"10.0.0.100","port":8081}]`
 
 // hostileModel is two relations of the requirer: web (web/0 with bag,
 // web/1) and api (api/0).
-func hostileModel(t *testing.T, web0 string, bag map[string]string) *httprelationtest.Model {
-	return httprelationtest.New(t, &toolsim.Model{
+func hostileModel(t *testing.T, web0 string, bag map[string]string) (*httprelationtest.Harness, httprelation.Accessor) {
+	return serve(t, &toolsim.Model{
 		Unit: "lb/0",
 		Hook: toolsim.Hook{Name: "backends-relation-changed", RelationID: "backends:1", RemoteUnit: "web/1"},
 		Relations: map[string]toolsim.Relation{
@@ -84,19 +85,6 @@ func hostileServices(t *testing.T, acc httprelation.Accessor) ([]httprelation.Se
 	return got, records, err
 }
 
-// wantLogValue is how a warning shows a value a remote unit wrote: as it
-// is when it is short printable text without a backslash (a handler quotes
-// it if it must), else cut to 64 bytes on a rune boundary, with its
-// length, backslashes doubled and what a terminal would not print escaped
-// by badchar.Escape.
-func wantLogValue(v string) string {
-	shown := badchar.Escape(strings.ReplaceAll(badchar.Prefix(v, 64), `\`, `\\`))
-	if len(v) > 64 {
-		shown += fmt.Sprintf("...(%d bytes)", len(v))
-	}
-	return shown
-}
-
 // checkHostileRecord asserts what every warning about untrusted data must
 // be: no control character in any field once decoded (a raw newline
 // would forge a log line in juju-log's text output), and no more than 64
@@ -116,7 +104,7 @@ func checkHostileRecord(t *testing.T, r map[string]any, value string) {
 		}
 		// The two cut renderings hold 64 bytes by construction, but the byte
 		// they add next (a quote, a '.') may be the value's next byte too.
-		for _, shown := range []string{httprelation.Quote(value), wantLogValue(value)} {
+		for _, shown := range []string{badchar.Quote(value), wantLogValue(value)} {
 			s = strings.ReplaceAll(s, shown, "<value>")
 		}
 		for i := 0; i+65 <= len(s); i++ {
@@ -237,7 +225,16 @@ func TestHostileRemoteData(t *testing.T) {
 					keep = []httprelation.Host{hostileTop}
 				}
 			}
-			got, records, err := hostileServices(t, hostileModel(t, "web/0", bag))
+			_, acc := hostileModel(t, "web/0", bag)
+			if len(tt.value) > httprelation.MaxBagBytes || !utf8.ValidString(tt.value) {
+				// Beyond what the tools carry: hooktools reads no bag over
+				// MaxBagBytes (TestServicesSkipsBagsTooLargeToRead), and
+				// relation-get's JSON spells invalid UTF-8 as U+FFFD. An
+				// accessor of another kind could hand such a value over,
+				// so web/0's bag reaches the library as it is.
+				acc = answering{Accessor: acc, answers: map[string]readAnswer{"web/0": {bag: bag}}}
+			}
+			got, records, err := hostileServices(t, acc)
 			require.NoError(t, err)
 
 			web := append(slices.Clone(keep), hostileWeb1)
@@ -269,35 +266,10 @@ func TestHostileRemoteData(t *testing.T) {
 	}
 }
 
-// TestHostileEntryLimits: the extended_data limits reject only what is
-// above them.
-func TestHostileEntryLimits(t *testing.T) {
-	entries := make([]string, 256)
-	want := make([]httprelation.Host, 0, 257)
-	for i := range entries {
-		addr := fmt.Sprintf("10.9.%d.%d", i/250, i%250+1)
-		entries[i] = `{"private-address":"` + addr + `","port":80}`
-		want = append(want, hostileHost(addr, addr, 80))
-	}
-	ext := "[" + strings.Join(entries, ",") + "]"
-	hosts, problems := httprelation.ParseUnitData(map[string]string{"extended_data": ext})
-	assert.Empty(t, problems)
-	assert.Equal(t, want, hosts, "256 entries are the limit, not above it")
-
-	padded := `[{"hostname":"10.0.0.100","port":8081}` + strings.Repeat(" ", 64<<10-len(hostileGoodExt)) + "]"
-	require.Len(t, padded, 64<<10)
-	hosts, problems = httprelation.ParseUnitData(map[string]string{"extended_data": padded})
-	assert.Empty(t, problems)
-	assert.Equal(t, []httprelation.Host{hostileVIP}, hosts, "64 KiB is the limit, not above it")
-	_, problems = httprelation.ParseUnitData(map[string]string{"extended_data": padded + " "})
-	require.Len(t, problems, 1)
-	assert.ErrorIs(t, problems[0], httprelation.ErrInvalidExtendedData)
-}
-
 // hostileTools answers relation-ids and relation-list as a broken or
 // hostile tool could, and everything else from the model.
 type hostileTools struct {
-	*httprelationtest.Model
+	httprelation.Accessor
 	ids   []string
 	units map[string][]string
 }
@@ -306,14 +278,14 @@ func (h hostileTools) RelationIDs(ctx context.Context, endpoint string) ([]strin
 	if h.ids != nil {
 		return slices.Clone(h.ids), nil
 	}
-	return h.Model.RelationIDs(ctx, endpoint)
+	return h.Accessor.RelationIDs(ctx, endpoint)
 }
 
 func (h hostileTools) RelationUnits(ctx context.Context, id string) ([]string, error) {
 	if units, ok := h.units[id]; ok {
 		return slices.Clone(units), nil
 	}
-	return h.Model.RelationUnits(ctx, id)
+	return h.Accessor.RelationUnits(ctx, id)
 }
 
 // TestHostileUnitNamesFromTools: a unit name that Juju cannot produce is
@@ -324,7 +296,7 @@ func TestHostileUnitNamesFromTools(t *testing.T) {
 		"", "web/0\n", "web/0 ", "../web/0", "web/0/../1", "web/0\x00", "$(reboot)/0", "-r/0",
 		"web/99999999999", strings.Repeat("a", 10_000) + "/x", "web/٣", "WEB/0",
 	} {
-		t.Run(strings.ToValidUTF8(httprelation.Quote(bad), "?"), func(t *testing.T) {
+		t.Run(strings.ToValidUTF8(badchar.Quote(bad), "?"), func(t *testing.T) {
 			checkUnitSkipped(t, bad)
 		})
 	}
@@ -335,46 +307,156 @@ func TestHostileUnitNamesFromTools(t *testing.T) {
 // other units nothing.
 func checkUnitSkipped(t *testing.T, bad string) {
 	t.Helper()
-	m := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
-	tools := hostileTools{Model: m, units: map[string][]string{"backends:1": {"web/0", bad, "web/1"}}}
-	got, records, err := hostileServices(t, tools)
-	require.NoError(t, err)
-	assert.Equal(t, []httprelation.Service{
-		{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
-		{Name: "web", Hosts: []httprelation.Host{hostileTop, hostileWeb1}},
-	}, got)
+	m, records := servicesListing(t, "web/0", bad, "web/1")
 	require.Len(t, records, 1)
 	assert.Equal(t, "WARN", records[0]["level"])
 	assert.Equal(t, "httprelation: skipping remote unit with a malformed name", records[0]["msg"])
 	assert.Equal(t, "backends:1", records[0]["relation"])
 	assert.Equal(t, wantLogValue(bad), records[0]["unit"])
 	checkHostileRecord(t, records[0], bad)
-	for _, c := range m.Calls() {
-		if c.Method == "UnitData" {
-			assert.NotEqual(t, "backends:1 "+bad, c.Arg, "a malformed unit is never read")
-		}
-	}
+	assert.NotContains(t, bagReads(m.Calls()), "backends:1 "+bad, "a malformed unit is never read")
+}
+
+// servicesListing has the tools list units in backends:1, of which
+// web/0 and web/1 have bags, and checks that Services keeps the hosts of
+// web/0, web/1 and api/0 whatever else is listed. It returns the harness
+// and the warnings logged.
+func servicesListing(t *testing.T, units ...string) (*httprelationtest.Harness, []map[string]any) {
+	t.Helper()
+	m, acc := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+	got, records, err := hostileServices(t, hostileTools{Accessor: acc, units: map[string][]string{"backends:1": units}})
+	require.NoError(t, err)
+	assert.Equal(t, []httprelation.Service{
+		{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
+		{Name: "web", Hosts: []httprelation.Host{hostileTop, hostileWeb1}},
+	}, got)
+	return m, records
 }
 
 // TestHostileRelationIDsFromTools: a relation id that names no relation
-// fails Services as a whole rather than silently dropping that relation's
-// hosts; a repeated id costs nothing.
+// fails Services as a whole, naming it, rather than silently dropping that
+// relation's hosts; a repeated id costs nothing. relation-list says
+// "relation not found" for an id it parses but does not know, "invalid
+// relation id" for one it cannot parse.
 func TestHostileRelationIDsFromTools(t *testing.T) {
-	for _, bad := range []string{"", "backends:x", "backends:1\n", "backends:-1", "backends:99", "backends:" + strings.Repeat("9", 30), "../../etc/passwd"} {
-		t.Run(strings.ToValidUTF8(httprelation.Quote(bad), "?"), func(t *testing.T) {
-			m := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
-			got, _, err := hostileServices(t, hostileTools{Model: m, ids: []string{"backends:1", bad, "backends:2"}})
-			require.ErrorIs(t, err, httprelation.ErrRelationNotFound)
+	for _, tc := range []struct {
+		id       string
+		notFound bool
+	}{
+		{"", false}, {"backends:x", false}, {"backends:1\n", false}, {"backends:-1", true}, {"backends:99", true},
+		{"backends:" + strings.Repeat("9", 30), false}, {"../../etc/passwd", false},
+	} {
+		t.Run(strings.ToValidUTF8(badchar.Quote(tc.id), "?"), func(t *testing.T) {
+			_, acc := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+			got, _, err := hostileServices(t, hostileTools{Accessor: acc, ids: []string{"backends:1", tc.id, "backends:2"}})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "relation "+badchar.Quote(tc.id))
+			if tc.notFound {
+				assert.ErrorIs(t, err, httprelation.ErrRelationNotFound)
+			}
 			assert.Nil(t, got, "no partial answer")
 		})
 	}
 
-	m := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
-	got, records, err := hostileServices(t, hostileTools{Model: m, ids: []string{"backends:2", "backends:1", "backends:2", "1"}})
+	_, acc := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+	got, records, err := hostileServices(t, hostileTools{Accessor: acc, ids: []string{"backends:2", "backends:1", "backends:2", "1"}})
 	require.NoError(t, err)
 	assert.Empty(t, records)
 	assert.Equal(t, []httprelation.Service{
 		{Name: "api", Hosts: []httprelation.Host{hostileAPI}},
 		{Name: "web", Hosts: []httprelation.Host{hostileTop, hostileWeb1}},
 	}, got)
+}
+
+// TestServicesSkipsMalformedUnitNames: a unit whose name Juju cannot
+// create, listed by the tools, is skipped with one warning naming it.
+func TestServicesSkipsMalformedUnitNames(t *testing.T) {
+	for _, bad := range []string{"Web/0", "web", "web/", "/0", "web/x", "web/-1", "9web/0", "web_app/0", "web/0/1", "wéb/0", "web\n/0"} {
+		t.Run(bad, func(t *testing.T) {
+			m := httprelationtest.New(t, proxy(map[string]toolsim.Relation{"reverseproxy:1": {RemoteApp: "web-b", Units: map[string]map[string]string{
+				"web-b/0": {"private-address": "10.0.0.1", "port": "80"}, // "web-2" is no Juju name
+				bad:       {"private-address": "10.0.0.2", "port": "80"},
+			}}}))
+			got, records, err := servicesRead(t, m, nil, false)
+			require.NoError(t, err)
+			assert.Equal(t, []httprelation.Service{{Name: "web-b", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80)}}}, got)
+			require.Len(t, records, 1)
+			assert.Equal(t, "WARN", records[0]["level"])
+			assert.Equal(t, wantLogValue(bad), records[0]["unit"])
+			assert.Equal(t, "reverseproxy:1", records[0]["relation"])
+		})
+	}
+}
+
+// unitNameCases are unit names as Juju defines them.
+var unitNameCases = []struct {
+	unit string
+	ok   bool
+}{
+	// Names Juju refuses for their application part.
+	{"web-1/0", false},
+	{"a-/0", false},
+	{"a--b/0", false},
+	{strings.Repeat("a", 255) + "/0", false},
+	// Our own: an all-digit part after a hyphen, hyphens at either end.
+	{"site-0/0", false},
+	{"web-12-a/3", false},
+	{"web-/1", false},
+	{"-web/1", false},
+	{"web--api/1", false},
+	// Length: 63 characters is Juju's limit.
+	{strings.Repeat("a", 64) + "/0", false},
+	{strings.Repeat("a", 63) + "/0", true},
+	// Unit numbers: no leading zero, no sign, at most 9 digits.
+	{"web/00", false},
+	{"web/01", false},
+	{"web/+1", false},
+	{"web/1234567890", false},
+	{"web/123456789", true},
+	// Characters Juju does not use.
+	{"1web/0", false},
+	{"Web/0", false},
+	{"web_api/0", false},
+	{"wéb/0", false},
+	{"web.api/0", false},
+	{"web/0/1", false},
+	{"web", false},
+	{"/0", false},
+	// Names Juju does create.
+	{"web/0", true},
+	{"a/0", true},
+	{"web2/10", true},
+	{"web-1a/0", true},
+	{"my-web-app/7", true},
+	{"site-a/0", true},
+	{"h2-remote/1", true},
+}
+
+// TestServicesUnitNamesAsJujuDefines: a unit whose name Juju cannot
+// create is skipped with one warning naming it; a unit Juju can create is
+// read, next to it.
+func TestServicesUnitNamesAsJujuDefines(t *testing.T) {
+	for _, tt := range unitNameCases {
+		t.Run(strings.ToValidUTF8(tt.unit, "?"), func(t *testing.T) {
+			if !tt.ok {
+				checkUnitSkipped(t, tt.unit)
+				return
+			}
+			// A good name is read. It has no bag (relation-get refuses a
+			// unit of another application than the relation's), so it
+			// then counts as a unit that left.
+			_, acc := hostileModel(t, "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})
+			left := fmt.Errorf("relation-get: %w", httprelation.ErrUnitNotFound)
+			asked := &asking{Accessor: answering{
+				Accessor: hostileTools{Accessor: acc, units: map[string][]string{"backends:1": {"web/0", tt.unit, "web/1"}}},
+				answers:  map[string]readAnswer{tt.unit: {err: left}},
+			}}
+			_, records, err := hostileServices(t, asked)
+			require.NoError(t, err)
+			for _, r := range records {
+				assert.NotEqual(t, "httprelation: skipping remote unit with a malformed name", r["msg"], "%s is refused", tt.unit)
+			}
+			assert.Contains(t, asked.bags(), "backends:1 "+tt.unit)
+		})
+	}
 }

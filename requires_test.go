@@ -1,14 +1,14 @@
 package httprelation_test
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
-	"io"
-	"log/slog"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,26 +21,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/scenarios")
-
-// endpoint is the requires endpoint every scenario under testdata uses.
-const endpoint = "reverseproxy"
-
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// captureLog returns a logger and a function decoding what it logged.
-func captureLog(t *testing.T) (*slog.Logger, func() []map[string]any) {
-	var buf bytes.Buffer
-	return slog.New(slog.NewJSONHandler(&buf, nil)), func() []map[string]any {
-		var records []map[string]any
-		dec := json.NewDecoder(&buf)
-		for dec.More() {
-			var r map[string]any
-			require.NoError(t, dec.Decode(&r))
-			records = append(records, r)
-		}
-		return records
-	}
-}
 
 func TestServicesGolden(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.json"))
@@ -55,11 +35,10 @@ func TestServicesGolden(t *testing.T) {
 	for _, path := range scenarios {
 		name := strings.TrimSuffix(filepath.Base(path), ".json")
 		t.Run(name, func(t *testing.T) {
-			m, err := httprelationtest.Load(path)
+			model, err := toolsim.ReadModel(path)
 			require.NoError(t, err)
-			services, err := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
-			require.NoError(t, err)
-			got, err := json.MarshalIndent(services, "", "  ")
+			_, acc := serve(t, model)
+			got, err := json.MarshalIndent(services(t, acc), "", "  ")
 			require.NoError(t, err)
 			got = append(got, '\n')
 			golden := strings.TrimSuffix(path, ".json") + ".golden.json"
@@ -73,23 +52,6 @@ func TestServicesGolden(t *testing.T) {
 	}
 }
 
-// web is relation reverseproxy:1 to application web with these units.
-func web(units map[string]map[string]string) map[string]toolsim.Relation {
-	return map[string]toolsim.Relation{"reverseproxy:1": {RemoteApp: "web", Units: units}}
-}
-
-// proxy is the requirer unit haproxy/0 with these relations.
-func proxy(rels map[string]toolsim.Relation) *toolsim.Model {
-	return &toolsim.Model{Unit: "haproxy/0", Relations: rels}
-}
-
-func services(t *testing.T, acc httprelation.Accessor) []httprelation.Service {
-	t.Helper()
-	got, err := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(quiet)).Services(context.Background())
-	require.NoError(t, err)
-	return got
-}
-
 func TestServicesEmpty(t *testing.T) {
 	for name, s := range map[string]*toolsim.Model{
 		"no relation":   proxy(nil),
@@ -98,7 +60,8 @@ func TestServicesEmpty(t *testing.T) {
 		"only bad data": proxy(web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "http"}})),
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := httprelation.NewRequires(httprelationtest.New(t, s), endpoint, httprelation.WithLogger(quiet))
+			_, acc := serve(t, s)
+			r := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(quiet))
 			got, err := r.Services(context.Background())
 			require.NoError(t, err)
 			require.NotNil(t, got)
@@ -113,29 +76,27 @@ func TestServicesEmpty(t *testing.T) {
 }
 
 func TestAvailableClearsWhenLastPortLeaves(t *testing.T) {
-	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
+	m, acc := serve(t, proxy(web(map[string]map[string]string{
 		"web/0": {"private-address": "10.0.0.1", "port": "80"},
 		"web/1": {"private-address": "10.0.0.2"},
 	})))
-	r := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(quiet))
-	assert.Equal(t, endpoint, r.Endpoint())
-	ok, err := r.Available(context.Background())
+	ok, err := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(quiet)).Available(context.Background())
 	require.NoError(t, err)
 	assert.True(t, ok)
 
 	require.NoError(t, m.RemoveUnit("reverseproxy:1", "web/0"))
-	ok, err = r.Available(context.Background())
+	ok, err = httprelation.NewRequires(m.Unit().Accessor, endpoint, httprelation.WithLogger(quiet)).Available(context.Background())
 	require.NoError(t, err)
 	assert.False(t, ok, "web/1 remains but serves nothing")
 }
 
 func TestServicesDedupesPortNumberAndString(t *testing.T) {
-	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
+	_, acc := serve(t, proxy(web(map[string]map[string]string{
 		"web/0": {"private-address": "10.0.0.1", "port": "8080",
 			"extended_data": `[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080},{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":"8080"}]`},
 		"web/1": {"private-address": "10.0.0.2", "port": "8080", "extended_data": `[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]`},
 	})))
-	assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 8080), h("10.0.0.2", "10.0.0.2", 8080)}}}, services(t, m))
+	assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 8080), h("10.0.0.2", "10.0.0.2", 8080)}}}, services(t, acc))
 }
 
 func TestServicesSortedAndStable(t *testing.T) {
@@ -155,195 +116,288 @@ func TestServicesSortedAndStable(t *testing.T) {
 		{Name: "zeta", Hosts: []httprelation.Host{h("10.0.1.1", "10.0.1.1", 81)}},
 	}
 	for range 20 {
-		require.Equal(t, want, services(t, m))
+		// A unit of its own each time: the reads themselves are repeated.
+		require.Equal(t, want, services(t, m.Unit().Accessor))
 	}
 }
 
 func TestServicesMergesRelationsToOneApp(t *testing.T) {
-	m := httprelationtest.New(t, proxy(map[string]toolsim.Relation{
+	_, acc := serve(t, proxy(map[string]toolsim.Relation{
 		"reverseproxy:1": {RemoteApp: "web", Units: map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}}},
 		"reverseproxy:2": {RemoteApp: "web", Units: map[string]map[string]string{"web/1": {"private-address": "10.0.0.2", "port": "80"}}},
 		"website:3":      {RemoteApp: "web", Units: map[string]map[string]string{"web/2": {"private-address": "10.0.0.3", "port": "80"}}},
 	}))
-	assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80), h("10.0.0.2", "10.0.0.2", 80)}}}, services(t, m))
+	assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80), h("10.0.0.2", "10.0.0.2", 80)}}}, services(t, acc))
 }
 
 func TestServicesIPv6(t *testing.T) {
-	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
+	_, acc := serve(t, proxy(web(map[string]map[string]string{
 		"web/0": {"private-address": "fd00::10", "port": "8080"},
 	})))
-	got := services(t, m)
+	got := services(t, acc)
 	require.Len(t, got, 1)
 	require.Len(t, got[0].Hosts, 1)
 	assert.Equal(t, "[fd00::10]:8080", got[0].Hosts[0].Addr())
 }
 
-// oldTooling answers relation-list as Juju before 3 did: the unit leaving
-// in a relation-departed hook, and the units of a relation whose
-// relation-broken hook runs, are still listed.
-type oldTooling struct {
-	*httprelationtest.Model
-	extra map[string][]string
-}
-
-func (o oldTooling) RelationUnits(ctx context.Context, id string) ([]string, error) {
-	units, err := o.Model.RelationUnits(ctx, id)
-	return append(units, o.extra[id]...), err
-}
-
-func TestServicesHookRules(t *testing.T) {
-	rels := func() map[string]toolsim.Relation {
-		return map[string]toolsim.Relation{
-			"reverseproxy:4": {RemoteApp: "shop", Units: map[string]map[string]string{
-				"shop/0": {"private-address": "172.20.1.10", "port": "8000"},
-				"shop/3": {"private-address": "172.20.1.13", "port": "8000"},
+// TestServicesOneTargetOneHost: spellings of one target, in hostname or
+// private-address, at the top level or in extended_data, in one relation
+// or two, are one host, written canonically.
+func TestServicesOneTargetOneHost(t *testing.T) {
+	_, acc := serve(t, &toolsim.Model{
+		Unit: "lb/0",
+		Relations: map[string]toolsim.Relation{
+			"backends:1": {RemoteApp: "web", Units: map[string]map[string]string{
+				"web/0": {"hostname": "WEB.EXAMPLE.COM", "private-address": "10.0.0.5", "port": "80"},
+				"web/1": {"hostname": "web.example.com", "private-address": "::ffff:10.0.0.5", "port": "80"},
+				"web/2": {"private-address": "2001:DB8:0::1", "port": "8080",
+					"extended_data": `[{"hostname":"2001:db8::1","port":8080},{"private-address":"2001:0db8:0:0:0:0:0:1","port":"8080"}]`},
+				"web/3": {"private-address": "::FFFF:10.0.0.6", "port": "80",
+					"extended_data": `[{"private-address":"10.0.0.6","port":"80"},{"hostname":"::ffff:0a00:0006","port":80}]`},
 			}},
-			"reverseproxy:11": {RemoteApp: "blog", Units: map[string]map[string]string{
-				"blog/1": {"private-address": "172.20.2.11", "port": "80"},
+			"backends:2": {RemoteApp: "web", Units: map[string]map[string]string{
+				"web/4": {"hostname": "Api.Example.ORG", "private-address": "2001:0db8:0000:0000:0000:0000:0000:0002", "port": "443"},
+				"web/5": {"hostname": "api.example.org", "private-address": "2001:db8::2", "port": "443",
+					"extended_data": `[{"hostname":"WEB.example.com","private-address":"0:0:0:0:0:ffff:a00:5","port":80}]`},
 			}},
-		}
-	}
-	shop0 := httprelation.Service{Name: "shop", Hosts: []httprelation.Host{h("172.20.1.10", "172.20.1.10", 8000)}}
-	both := httprelation.Service{Name: "shop", Hosts: []httprelation.Host{h("172.20.1.10", "172.20.1.10", 8000), h("172.20.1.13", "172.20.1.13", 8000)}}
-	blogs := httprelation.Service{Name: "blog", Hosts: []httprelation.Host{h("172.20.2.11", "172.20.2.11", 80)}}
-	departed := toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3", DepartingUnit: "shop/3"}
-	broken := toolsim.Hook{Name: "reverseproxy-relation-broken", RelationID: "reverseproxy:11"}
-	tests := []struct {
-		name  string
-		hook  toolsim.Hook
-		extra map[string][]string
-		want  []httprelation.Service
-	}{
-		{name: "changed", hook: toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3"},
-			want: []httprelation.Service{blogs, both}},
-		{name: "departed, juju 3", hook: departed, want: []httprelation.Service{blogs, shop0}},
-		{name: "departed, still listed", hook: departed, extra: map[string][]string{"reverseproxy:4": {"shop/3"}}, want: []httprelation.Service{blogs, shop0}},
-		{name: "departed, other relation keeps its units", hook: toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:11", RemoteUnit: "blog/1", DepartingUnit: "blog/1"},
-			want: []httprelation.Service{both}},
-		// The local unit leaving: Juju drops the hook's remote unit, one per departed hook.
-		{name: "local unit departing", hook: toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3", DepartingUnit: "haproxy/0"},
-			want: []httprelation.Service{blogs, shop0}},
-		{name: "local unit departing, still listed", hook: toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:4", RemoteUnit: "shop/3", DepartingUnit: "haproxy/0"},
-			extra: map[string][]string{"reverseproxy:4": {"shop/3"}}, want: []httprelation.Service{blogs, shop0}},
-		{name: "broken, juju 3", hook: broken, want: []httprelation.Service{both}},
-		{name: "broken, still listed", hook: broken, extra: map[string][]string{"reverseproxy:11": {"blog/1"}}, want: []httprelation.Service{both}},
-		{name: "broken by number only", hook: toolsim.Hook{Name: "reverseproxy-relation-broken", RelationID: "11"},
-			extra: map[string][]string{"reverseproxy:11": {"blog/1"}}, want: []httprelation.Service{both}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			model := proxy(rels())
-			model.Hook = tt.hook
-			m := httprelationtest.New(t, model)
-			assert.Equal(t, tt.want, services(t, oldTooling{Model: m, extra: tt.extra}))
-		})
-	}
-}
-
-func TestServicesSkipsMalformedUnitNames(t *testing.T) {
-	for _, bad := range []string{"Web/0", "web", "web/", "/0", "web/x", "web/-1", "9web/0", "web_app/0", "web/0/1", "wéb/0", "web\n/0"} {
-		t.Run(bad, func(t *testing.T) {
-			m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
-				"web-b/0": {"private-address": "10.0.0.1", "port": "80"}, // "web-2" is no Juju name
-				bad:       {"private-address": "10.0.0.2", "port": "80"},
-			})))
-			logger, logged := captureLog(t)
-			got, err := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
-			require.NoError(t, err)
-			assert.Equal(t, []httprelation.Service{{Name: "web-b", Hosts: []httprelation.Host{h("10.0.0.1", "10.0.0.1", 80)}}}, got)
-			records := logged()
-			require.Len(t, records, 1)
-			assert.Equal(t, "WARN", records[0]["level"])
-			assert.Equal(t, wantLogValue(bad), records[0]["unit"])
-			assert.Equal(t, "reverseproxy:1", records[0]["relation"])
-		})
-	}
-}
-
-func TestServicesWarnings(t *testing.T) {
-	long := "a" + strings.Repeat("-", 200) + "\n"
-	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
-		"web/0": {"private-address": "10.0.0.1", "port": "80"},
-		"web/1": {"private-address": "10.0.0.2", "port": "http", "hostname": long},
-		"web/2": {"private-address": "10.0.0.3", "port": "80", "extended_data": `[{"hostname":"10.0.0.30","port":"0"},{"hostname":"10.0.0.31","port":81}]`},
-	})))
-	logger, logged := captureLog(t)
-	got, err := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
+		},
+	})
+	got, records, err := hostileServices(t, acc)
 	require.NoError(t, err)
+	assert.Empty(t, records)
 	assert.Equal(t, []httprelation.Service{{Name: "web", Hosts: []httprelation.Host{
-		h("10.0.0.1", "10.0.0.1", 80), h("10.0.0.3", "10.0.0.3", 80), h("10.0.0.31", "10.0.0.31", 81)}}}, got)
-
-	records := logged()
-	require.Len(t, records, 3, "one warning per problem")
-	byKey := map[string]map[string]any{}
-	for _, r := range records {
-		assert.Equal(t, "WARN", r["level"])
-		assert.Equal(t, "reverseproxy:1", r["relation"])
-		byKey[r["unit"].(string)+" "+r["key"].(string)] = r
-	}
-	port := byKey["web/1 port"]
-	require.NotNil(t, port)
-	assert.Equal(t, "http", port["value"])
-	assert.Contains(t, port["error"], "invalid port")
-	assert.NotContains(t, port, "index")
-
-	hostname := byKey["web/1 hostname"]
-	require.NotNil(t, hostname)
-	assert.True(t, strings.HasPrefix(hostname["value"].(string), "a---"))
-	assert.Contains(t, hostname["value"], "...(202 bytes)", "cut to 64 bytes")
-	assert.NotContains(t, hostname["value"], "\n")
-	assert.Contains(t, hostname["error"], "invalid address")
-
-	ext := byKey["web/2 extended_data"]
-	require.NotNil(t, ext)
-	assert.Equal(t, `{"hostname":"10.0.0.30","port":"0"}`, ext["value"])
-	assert.EqualValues(t, 0, ext["index"])
-	assert.Contains(t, ext["error"], "invalid port")
+		{Hostname: "10.0.0.6", PrivateAddress: "10.0.0.6", Port: 80},
+		{Hostname: "2001:db8::1", PrivateAddress: "2001:db8::1", Port: 8080},
+		{Hostname: "api.example.org", PrivateAddress: "2001:db8::2", Port: 443},
+		{Hostname: "web.example.com", PrivateAddress: "10.0.0.5", Port: 80},
+	}}}, got)
 }
 
+// TestServicesCallCounts: one relation-ids, one relation-list per
+// relation, one relation-get per unit, all listings before any read.
+// HookContext comes from the hook's environment and costs no tool call;
+// the application of a unit comes from its name, so relation-list --app
+// (RemoteApp) is never asked.
 func TestServicesCallCounts(t *testing.T) {
 	rels := web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}, "web/1": {"private-address": "10.0.0.2", "port": "80"}})
 	rels["reverseproxy:2"] = toolsim.Relation{RemoteApp: "api", Units: map[string]map[string]string{"api/0": {"private-address": "10.0.1.1", "port": "80"}}}
 	rels["website:3"] = toolsim.Relation{RemoteApp: "other", Units: map[string]map[string]string{"other/0": {"private-address": "10.0.2.1", "port": "80"}}}
 	model := proxy(rels)
 	model.Hook = toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "web/0"}
-	m := httprelationtest.New(t, model)
-	got := services(t, m)
+	m, acc := serve(t, model)
+	got := services(t, acc)
 	require.Len(t, got, 2)
-	assert.Equal(t, 1, m.CallCount("HookContext"))
-	assert.Equal(t, 1, m.CallCount("RelationIDs"))
-	assert.Equal(t, 2, m.CallCount("RelationUnits"))
-	assert.Equal(t, 3, m.CallCount("UnitData"))
-	assert.Equal(t, 0, m.CallCount("RemoteApp"))
-	assert.Len(t, m.Calls(), 1+1+2+3)
-	for _, c := range m.Calls()[:4] {
-		assert.NotEqual(t, "UnitData", c.Method, "units are listed before bags are read: %v", m.Calls())
+	calls := m.Calls()
+	assert.Equal(t, map[string]int{"relation-ids": 1, "relation-list": 2, "relation-get": 3}, toolCounts(calls))
+	for _, c := range calls {
+		assert.NotContains(t, c.Args, "--app", "RemoteApp asked")
+	}
+	for _, c := range calls[:3] {
+		assert.NotEqual(t, "relation-get", c.Tool, "units are listed before bags are read: %v", calls)
 	}
 }
 
-// TestWarningsTellEscapesFromBackslashes: a warning shows a remote value
-// escaped, not quoted, so a newline and a backslash followed by "n" must
-// still read differently, and a value that merely ends like a cut must
-// not gain a length.
-func TestWarningsTellEscapesFromBackslashes(t *testing.T) {
-	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
-		"web/0": {"private-address": "10.0.0.1", "port": "80"},
-		"web/1": {"private-address": "10.0.0.2", "port": "8\n0"},
-		"web/2": {"private-address": "10.0.0.3", "port": `8\n0`},
-		"web/3": {"private-address": "10.0.0.4", "port": `\\x1b`},
-		"web/4": {"private-address": "10.0.0.5", "port": "80...(9000 bytes)"},
-	})))
-	logger, logged := captureLog(t)
-	_, err := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
-	require.NoError(t, err)
-	shown := map[string]any{}
-	for _, r := range logged() {
-		shown[r["unit"].(string)] = r["value"]
+// failing makes one accessor method fail.
+type failing struct {
+	httprelation.Accessor
+	method string
+	err    error
+}
+
+func (f failing) HookContext(ctx context.Context) (httprelation.HookContext, error) {
+	if f.method == "HookContext" {
+		return httprelation.HookContext{}, f.err
 	}
-	assert.Equal(t, map[string]any{
-		"web/1": `8\n0`,
-		"web/2": `8\\n0`,
-		"web/3": `\\\\x1b`,
-		"web/4": "80...(9000 bytes)",
-	}, shown)
+	return f.Accessor.HookContext(ctx)
+}
+
+func (f failing) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
+	if f.method == "RelationIDs" {
+		return nil, f.err
+	}
+	return f.Accessor.RelationIDs(ctx, endpoint)
+}
+
+func (f failing) RelationUnits(ctx context.Context, id string) ([]string, error) {
+	if f.method == "RelationUnits" {
+		return nil, f.err
+	}
+	units, err := f.Accessor.RelationUnits(ctx, id)
+	if f.method == "vanish" && len(units) > 0 {
+		// A unit of the relation's application listed, then gone before
+		// it is read.
+		app, _, _ := strings.Cut(units[0], "/")
+		units = append(units, app+"/9")
+	}
+	return units, err
+}
+
+func (f failing) UnitData(ctx context.Context, id, unit string) (map[string]string, error) {
+	if f.method == "UnitData" && unit == "web/1" {
+		return nil, f.err
+	}
+	return f.Accessor.UnitData(ctx, id, unit)
+}
+
+// twoUnits is web/0 and web/1 in reverseproxy:1, api/0 in reverseproxy:2.
+func twoUnits(t *testing.T) httprelation.Accessor {
+	rels := web(map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}, "web/1": {"private-address": "10.0.0.2", "port": "80"}})
+	rels["reverseproxy:2"] = toolsim.Relation{RemoteApp: "api", Units: map[string]map[string]string{"api/0": {"private-address": "10.0.1.1", "port": "80"}}}
+	_, acc := serve(t, proxy(rels))
+	return acc
+}
+
+func TestServicesAccessorErrors(t *testing.T) {
+	for _, method := range []string{"HookContext", "RelationIDs", "RelationUnits", "UnitData"} {
+		t.Run(method, func(t *testing.T) {
+			_, err := httprelation.NewRequires(failing{Accessor: twoUnits(t), method: method, err: errBoom}, endpoint).Services(context.Background())
+			require.ErrorIs(t, err, errBoom)
+			assert.Contains(t, err.Error(), endpoint)
+			ok, err := httprelation.NewRequires(failing{Accessor: twoUnits(t), method: method, err: errBoom}, endpoint).Available(context.Background())
+			require.ErrorIs(t, err, errBoom)
+			assert.False(t, ok)
+		})
+	}
+	t.Run("relation not found", func(t *testing.T) {
+		err := fmt.Errorf("relation-list: %w", httprelation.ErrRelationNotFound)
+		_, got := httprelation.NewRequires(failing{Accessor: twoUnits(t), method: "RelationUnits", err: err}, endpoint).Services(context.Background())
+		require.ErrorIs(t, got, httprelation.ErrRelationNotFound)
+		assert.Contains(t, got.Error(), "reverseproxy:1")
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := httprelation.NewRequires(twoUnits(t), endpoint).Services(ctx)
+		require.ErrorIs(t, err, context.Canceled)
+	})
+	t.Run("unit vanished after listing", func(t *testing.T) {
+		logger, logged := captureLog(t)
+		got, err := httprelation.NewRequires(failing{Accessor: twoUnits(t), method: "vanish"}, endpoint, httprelation.WithLogger(logger)).Services(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, services(t, twoUnits(t)), got)
+		records := logged()
+		require.Len(t, records, 2, "one unit gone in each relation")
+		for i, unit := range []string{"web/9", "api/9"} {
+			assert.Equal(t, unit, records[i]["unit"])
+			assert.Equal(t, "httprelation: skipping remote unit that left the relation", records[i]["msg"])
+			assert.Contains(t, records[i]["error"], "settings not found", "relation-get's own words")
+		}
+	})
+}
+
+// TestUpdateFlagsNamesFailingEndpoint: a failing listing fails
+// UpdateFlags, naming the endpoint.
+func TestUpdateFlagsNamesFailingEndpoint(t *testing.T) {
+	ctx := context.Background()
+	_, acc := serve(t, &toolsim.Model{Unit: "webapp/0"})
+	reg, err := httprelation.NewRegistry(ctx, &httprelation.MemoryStore{})
+	require.NoError(t, err)
+	err = httprelation.NewRequires(failing{Accessor: acc, method: "RelationIDs", err: httprelation.ErrRelationNotFound}, "reverseproxy").UpdateFlags(ctx, reg)
+	require.ErrorIs(t, err, httprelation.ErrRelationNotFound)
+	assert.Contains(t, err.Error(), "endpoint reverseproxy")
+}
+
+// FuzzServices runs Requires.Services over one fuzzed remote unit (name
+// and bag) next to good ones. Whatever the unit sends: no panic, no error,
+// every host it yields is valid, the good units keep their hosts, each
+// problem is one warning that neither forges a log line nor floods it,
+// and extended_data gives the same hosts entry by entry as in one piece
+// (an entry's fate depends on nothing but itself). FuzzParseUnitData
+// (services_test.go) fuzzes the parser alone.
+func FuzzServices(f *testing.F) {
+	f.Add("web/0", "web.internal", "10.0.0.1", "8080", `[{"hostname":"fd00::1","port":80},{"private-address":"10.0.0.2","port":"81"}]`)
+	f.Add("web/0", "", "10.0.0.1", "http", `[{"port":8.5},{"hostname":5},1,null,{"hostname":"10.0.0.3","port":"65535"}]`)
+	f.Add("web\n/0", "a\nb", "", "0", `{"a":[[[[[]]]]]}`)
+	f.Add("api/3", "", "", "", "null")
+	f.Add("web/1", "10.0.0.9", "10.0.0.9", "0080", `[{"hostname":"10.0.0.9","private-address":"10.0.0.9","port":80}]`)
+	f.Fuzz(func(t *testing.T, unit, hostname, priv, port, ext string) {
+		if unit == "web/9" || unit == "api/0" || unit == "lb/0" {
+			return // the fixed units and the local one
+		}
+		bag := map[string]string{}
+		for k, v := range map[string]string{"hostname": hostname, "private-address": priv, "port": port, "extended_data": ext} {
+			if v != "" { // Juju never stores ""
+				bag[k] = v
+			}
+		}
+		model := &toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{
+			"backends:1": {RemoteApp: "web", Units: map[string]map[string]string{
+				"web/9": {"private-address": "10.0.0.99", "port": "80"},
+			}},
+			"backends:2": {RemoteApp: "api", Units: map[string]map[string]string{
+				"api/0": {"private-address": "10.0.1.1", "port": "443"},
+			}},
+		}}
+		// The fuzzed unit is listed whatever its name and its bag handed
+		// over as it is, as an accessor other than hooktools could: the
+		// tools would refuse some names and bags before the library saw
+		// them.
+		_, acc := serve(t, model)
+		acc = hostileTools{Accessor: acc, units: map[string][]string{"backends:1": {unit, "web/9"}}}
+		acc = answering{Accessor: acc, answers: map[string]readAnswer{unit: {bag: bag}}}
+		got, records, err := hostileServices(t, acc)
+		require.NoError(t, err)
+
+		byApp := map[string][]httprelation.Host{}
+		for _, svc := range got {
+			require.NotEmpty(t, svc.Hosts, svc.Name)
+			require.True(t, slices.IsSortedFunc(svc.Hosts, compareFuzzHost), "%s not sorted", svc.Name)
+			require.Len(t, slices.Compact(slices.Clone(svc.Hosts)), len(svc.Hosts), "%s not de-duplicated", svc.Name)
+			for _, h := range svc.Hosts {
+				require.NoError(t, httprelation.CheckAddress(h.Hostname))
+				require.NoError(t, httprelation.CheckAddress(h.PrivateAddress))
+				require.NoError(t, httprelation.CheckPort(h.Port))
+			}
+			byApp[svc.Name] = svc.Hosts
+		}
+		assert.Contains(t, byApp["web"], h("10.0.0.99", "10.0.0.99", 80))
+		assert.Contains(t, byApp["api"], h("10.0.1.1", "10.0.1.1", 443))
+
+		hosts, problems := httprelation.ParseUnitData(bag)
+		if len(records) == 1 && records[0]["key"] == nil {
+			// The unit's name was refused: nothing of its bag is used.
+			assert.Equal(t, wantLogValue(unit), records[0]["unit"])
+			assert.Len(t, got, 2)
+			checkHostileRecord(t, records[0], unit)
+		} else {
+			app, _, _ := strings.Cut(unit, "/")
+			require.NotEmpty(t, app)
+			// One warning per problem, the first 8 of them, then one
+			// counting the others.
+			logged := min(len(problems), 8)
+			if len(problems) > logged {
+				require.Len(t, records, logged+1)
+				assert.EqualValues(t, len(problems)-logged, records[logged]["not_logged"])
+				records = records[:logged]
+			}
+			require.Len(t, records, logged, "one warning per problem")
+			for _, h := range hosts {
+				assert.Contains(t, byApp[app], h)
+			}
+			for i, r := range records {
+				assert.Equal(t, unit, r["unit"])
+				assert.Equal(t, problems[i].Key, r["key"])
+				checkHostileRecord(t, r, problems[i].Value)
+			}
+		}
+
+		// Entry by entry versus in one piece.
+		var raws []json.RawMessage
+		if len(ext) > 64<<10 || json.Unmarshal([]byte(ext), &raws) != nil || raws == nil || len(raws) > 256 {
+			return
+		}
+		whole, _ := httprelation.ParseUnitData(map[string]string{"extended_data": ext})
+		var pieces []httprelation.Host
+		for _, raw := range raws {
+			h, p := httprelation.ParseUnitData(map[string]string{"extended_data": "[" + string(raw) + "]"})
+			require.LessOrEqual(t, len(h)+len(p), 1)
+			pieces = append(pieces, h...)
+		}
+		assert.Equal(t, pieces, whole)
+	})
+}
+
+// compareFuzzHost is the documented order of a service's hosts.
+func compareFuzzHost(a, b httprelation.Host) int {
+	return cmp.Or(strings.Compare(a.Hostname, b.Hostname), strings.Compare(a.PrivateAddress, b.PrivateAddress), cmp.Compare(a.Port, b.Port))
 }

@@ -4,14 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/charmkit/httprelation/internal/statekey"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/statekey"
 )
+
+// The Registry: flags, change detection, what Save writes, the stores,
+// and the handlers Dispatch runs (dispatch.go).
 
 // recordingStore wraps a MemoryStore and keeps every Save's changes, to
 // check what the registry writes.
@@ -79,7 +84,7 @@ func TestRegistryInvalidFlags(t *testing.T) {
 	}
 	assert.Empty(t, r.List())
 	require.NoError(t, r.Set(strings.Repeat("x", 200)), "200 bytes is the limit, inclusive")
-	// ValidateFlag checks the escaped size with flagPrefix only.
+	// validateFlag checks the escaped size with flagPrefix only.
 	assert.Equal(t, statekey.Size(flagPrefix), statekey.Size(hashPrefix))
 	require.NoError(t, r.Set("all-printable-but-equals!\"#$%&'()*+,-./:;<>?@[\\]^_`{|}~"))
 }
@@ -177,6 +182,82 @@ func TestRegistryConcurrentUse(t *testing.T) {
 	assert.Len(t, r2.List(), 16, "every Set reached the store")
 }
 
+func TestMemoryStore(t *testing.T) {
+	ctx := context.Background()
+	var s MemoryStore
+	data, err := s.Load(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, data)
+
+	require.NoError(t, s.Save(ctx, map[string]string{"a": "1", "b": "2"}))
+	require.NoError(t, s.Save(ctx, map[string]string{"a": "", "c": "3"}))
+	data, err = s.Load(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"b": "2", "c": "3"}, data)
+
+	data["b"] = "mutated"
+	again, err := s.Load(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "2", again["b"], "Load returns a copy")
+}
+
+func TestChanged(t *testing.T) {
+	services := func() []Service {
+		return []Service{{Name: "web", Hosts: []Host{{Hostname: "10.0.0.1", PrivateAddress: "10.0.0.1", Port: 8080}}}}
+	}
+	other := []Service{{Name: "web", Hosts: []Host{{Hostname: "10.0.0.2", PrivateAddress: "10.0.0.2", Port: 8080}}}}
+
+	steps := []struct {
+		name  string
+		key   string
+		value any
+		want  bool
+	}{
+		{"first call", "services", services(), true},
+		{"equal value, new slice", "services", services(), false},
+		{"different value", "services", other, true},
+		{"same again", "services", other, false},
+		{"back to the first", "services", services(), true},
+		{"other key is independent", "config", services(), true},
+		{"maps compare by content", "map", map[string]int{"a": 1, "b": 2}, true},
+		{"map in another order", "map", map[string]int{"b": 2, "a": 1}, false},
+		{"nil", "nil", nil, true},
+		{"nil again", "nil", nil, false},
+	}
+	r, err := NewRegistry(context.Background(), &MemoryStore{})
+	require.NoError(t, err)
+	for _, s := range steps {
+		got, err := r.Changed(s.key, s.value)
+		require.NoError(t, err, s.name)
+		assert.Equal(t, s.want, got, s.name)
+	}
+}
+
+func TestChangedUnencodable(t *testing.T) {
+	r, err := NewRegistry(context.Background(), &MemoryStore{})
+	require.NoError(t, err)
+	for _, v := range []any{make(chan int), math.NaN(), func() {}} {
+		_, err := r.Changed("bad", v)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `"bad"`)
+	}
+	// A failed encoding records nothing.
+	changed, err := r.Changed("bad", 1)
+	require.NoError(t, err)
+	assert.True(t, changed)
+}
+
+// TestValidateFlagErrorsAreShort: a huge or hostile name is quoted and
+// cut in the error, never copied whole.
+func TestValidateFlagErrorsAreShort(t *testing.T) {
+	for _, name := range []string{strings.Repeat("x", 1<<20), "a\nFAKE LOG LINE", strings.Repeat(".", 150)} {
+		err := validateFlag(name)
+		require.ErrorIs(t, err, ErrInvalidFlag)
+		assert.Less(t, len(err.Error()), 300, "%.40q", name)
+		assert.NotContains(t, err.Error(), "\n")
+	}
+}
+
 func TestDispatchOrderAndChaining(t *testing.T) {
 	ctx := context.Background()
 	r, err := NewRegistry(ctx, &MemoryStore{})
@@ -192,7 +273,7 @@ func TestDispatchOrderAndChaining(t *testing.T) {
 		}
 	}
 	// "configure" is registered first but waits for a flag that "install"
-	// sets later in the same round, so it runs in the second round.
+	// sets later in the same pass, so it runs in the second pass.
 	require.NoError(t, r.When("installed").WhenNot("configured").Do("configure",
 		handle("configure", func() error { return r.Set("configured") })))
 	require.NoError(t, r.WhenNot("installed").Do("install",
@@ -295,23 +376,4 @@ func TestConditionDo(t *testing.T) {
 	c2 := base.When("c2")
 	assert.Equal(t, []string{"a", "b", "c1"}, c1.when)
 	assert.Equal(t, []string{"a", "b", "c2"}, c2.when)
-}
-
-func TestMemoryStore(t *testing.T) {
-	ctx := context.Background()
-	var s MemoryStore
-	data, err := s.Load(ctx)
-	require.NoError(t, err)
-	assert.Empty(t, data)
-
-	require.NoError(t, s.Save(ctx, map[string]string{"a": "1", "b": "2"}))
-	require.NoError(t, s.Save(ctx, map[string]string{"a": "", "c": "3"}))
-	data, err = s.Load(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"b": "2", "c": "3"}, data)
-
-	data["b"] = "mutated"
-	again, err := s.Load(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, "2", again["b"], "Load returns a copy")
 }

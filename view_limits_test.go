@@ -138,15 +138,15 @@ func TestViewEndpointNameUnusable(t *testing.T) {
 	store := &httprelation.MemoryStore{}
 	require.NoError(t, store.Save(ctx, map[string]string{"flag.custom": "1"})) // the charm's own state
 	for range 2 {
-		m := newOddModel(t, odd)
+		m, acc := newOddModel(t, odd)
 		reg, err := httprelation.NewRegistry(ctx, store)
 		require.NoError(t, err)
 		logs := &recordHandler{}
-		got, err := httprelation.NewRequires(m, odd, httprelation.WithLogger(slog.New(logs)), httprelation.WithIncrementalView(reg)).Services(ctx)
+		got, err := httprelation.NewRequires(acc, odd, httprelation.WithLogger(slog.New(logs)), httprelation.WithIncrementalView(reg)).Services(ctx)
 		require.NoError(t, err)
 		require.Len(t, got, 1)
 		assert.Len(t, got[0].Hosts, 2)
-		assert.Equal(t, 2, m.CallCount("UnitData"), "every unit, every hook")
+		assert.Equal(t, 2, m.CallCount("relation-get"), "every unit, every hook")
 		require.Len(t, logs.all(), 1)
 		assert.Contains(t, logs.all()[0].Message, "endpoint name unusable")
 		require.NoError(t, reg.Save(ctx))
@@ -160,22 +160,22 @@ func TestViewEndpointNameUnusable(t *testing.T) {
 // name, one the model file format refuses, as an Accessor a charm wrote
 // itself could: only the view's handling of the name is under test.
 type renamed struct {
-	*httprelationtest.Model
+	httprelation.Accessor
 	endpoint string
 }
 
-func newOddModel(t *testing.T, endpoint string) renamed {
-	m := httprelationtest.New(t, proxy(web(map[string]map[string]string{
+func newOddModel(t *testing.T, endpoint string) (*httprelationtest.Harness, renamed) {
+	m, acc := serve(t, proxy(web(map[string]map[string]string{
 		"web/0": backendBag("10.0.0.1", "80"), "web/1": backendBag("10.0.0.2", "80"),
 	})))
-	return renamed{Model: m, endpoint: endpoint}
+	return m, renamed{Accessor: acc, endpoint: endpoint}
 }
 
 func (r renamed) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
 	if endpoint == r.endpoint {
 		endpoint = "reverseproxy"
 	}
-	return r.Model.RelationIDs(ctx, endpoint)
+	return r.Accessor.RelationIDs(ctx, endpoint)
 }
 
 // TestViewAtJujuStateLimits: the largest view kept, of an endpoint whose
@@ -203,19 +203,17 @@ func TestViewAtJujuStateLimits(t *testing.T) {
 	rel := ep + ":3"
 	m := httprelationtest.New(t, &toolsim.Model{Unit: "haproxy/0", Hook: plainHook("config-changed"),
 		Relations: map[string]toolsim.Relation{rel: {RemoteApp: "web", Units: units}}})
-	store := hooktools.NewStateStore(m.Tools())
 	hook := func(h toolsim.Hook) (int, []slog.Record) {
 		require.NoError(t, m.SetHook(h))
 		m.ResetCalls()
-		reg, err := httprelation.NewRegistry(ctx, store)
+		unit := m.Unit() // its Store is Juju's charm state, through state-set
+		reg, err := httprelation.NewRegistry(ctx, unit.Store)
 		require.NoError(t, err)
 		logs := &recordHandler{}
-		got, err := httprelation.NewRequires(m, ep, httprelation.WithLogger(slog.New(logs)), httprelation.WithIncrementalView(reg)).Services(ctx)
+		got, err := httprelation.NewRequires(unit.Accessor, ep, httprelation.WithLogger(slog.New(logs)), httprelation.WithIncrementalView(reg)).Services(ctx)
 		require.NoError(t, err)
-		reads := m.CallCount(httprelationtest.CallUnitData)
-		full, err := httprelation.NewRequires(m, ep, httprelation.WithLogger(silent)).Services(ctx)
-		require.NoError(t, err)
-		require.Equal(t, full, got)
+		reads := m.CallCount("relation-get")
+		require.Equal(t, fullRead(t, m, ep), got)
 		require.NoError(t, reg.Save(ctx), "Juju's state-set takes the view")
 		return reads, logs.all()
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/statefile"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -25,7 +27,7 @@ type viewCharm struct {
 	now       time.Time
 	skip      func(h toolsim.Hook) bool // hooks the charm does not run the view in
 	logs      *recordHandler
-	reads     []string // UnitData calls of the view in the last hook run
+	reads     []string // relation-get calls of the view in the last hook run
 }
 
 func newViewCharm(t *testing.T, endpoints ...string) *viewCharm {
@@ -33,7 +35,7 @@ func newViewCharm(t *testing.T, endpoints ...string) *viewCharm {
 }
 
 // hook is the charm's HookFunc over model m.
-func (c *viewCharm) hook(m *httprelationtest.Model) httprelationtest.HookFunc {
+func (c *viewCharm) hook(m *httprelationtest.Harness) httprelationtest.HookFunc {
 	return func(ctx context.Context, unit httprelation.Unit) error {
 		t := c.t
 		hook := m.Snapshot().Hook
@@ -52,15 +54,9 @@ func (c *viewCharm) hook(m *httprelationtest.Model) httprelationtest.HookFunc {
 			views[i], err = req.Services(ctx)
 			require.NoError(t, err)
 		}
-		for _, call := range m.Calls() {
-			if call.Method == httprelationtest.CallUnitData {
-				c.reads = append(c.reads, call.Arg)
-			}
-		}
+		c.reads = bagReads(m.Calls())
 		for i, ep := range c.endpoints {
-			full, err := httprelation.NewRequires(unit.Accessor, ep, httprelation.WithLogger(silent)).Services(ctx)
-			require.NoError(t, err)
-			require.Equal(t, full, views[i], "%s in %+v", ep, hook)
+			require.Equal(t, fullRead(t, m, ep), views[i], "%s in %+v", ep, hook)
 		}
 		return reg.Save(ctx)
 	}
@@ -68,7 +64,7 @@ func (c *viewCharm) hook(m *httprelationtest.Model) httprelationtest.HookFunc {
 
 // fire makes each of events happen and runs the charm in each of their
 // hooks.
-func (c *viewCharm) fire(m *httprelationtest.Model, events ...toolsim.Event) {
+func (c *viewCharm) fire(m *httprelationtest.Harness, events ...toolsim.Event) {
 	c.t.Helper()
 	for _, ev := range events {
 		_, err := m.Fire(context.Background(), ev, c.hook(m))
@@ -85,7 +81,7 @@ var twoWebBackends = []toolsim.Event{
 }
 
 // run runs hook h, with no change to the model.
-func (c *viewCharm) run(m *httprelationtest.Model, h toolsim.Hook) {
+func (c *viewCharm) run(m *httprelationtest.Harness, h toolsim.Hook) {
 	c.t.Helper()
 	require.NoError(c.t, m.SetHook(h))
 	require.NoError(c.t, m.Run(context.Background(), c.hook(m)))
@@ -101,7 +97,7 @@ func (c *viewCharm) viewWarnings() []string {
 	return out
 }
 
-func scenarioModel(t *testing.T) *httprelationtest.Model {
+func scenarioModel(t *testing.T) *httprelationtest.Harness {
 	return httprelationtest.New(t, &toolsim.Model{Unit: "haproxy/0", Relations: map[string]toolsim.Relation{}})
 }
 
@@ -276,15 +272,15 @@ func TestViewClockBefore1970(t *testing.T) {
 	}
 }
 
-// TestViewFileStoreAheadOfFailedHook: with a FileStore, a hook saves its
-// view and then fails (Juju keeps none of what it did but the file
-// stays); the unit changes again before Juju's retry, which reads it
+// TestViewStateFileAheadOfFailedHook: with a statefile store, a hook
+// saves its view and then fails (Juju keeps none of what it did but the
+// file stays); the unit changes again before Juju's retry, which reads it
 // again and answers what a full read does.
-func TestViewFileStoreAheadOfFailedHook(t *testing.T) {
+func TestViewStateFileAheadOfFailedHook(t *testing.T) {
 	ctx := context.Background()
 	m := scenarioModel(t)
 	c := newViewCharm(t, endpoint)
-	store := httprelation.DefaultFileStore(t.TempDir())
+	store := statefile.InCharmDir(t.TempDir())
 	withFile := func(ctx context.Context, u httprelation.Unit) error {
 		u.Store = store
 		return c.hook(m)(ctx, u)
@@ -311,4 +307,149 @@ func TestViewFileStoreAheadOfFailedHook(t *testing.T) {
 	require.NoError(t, m.SetHook(plainHook("config-changed")))
 	require.NoError(t, m.Run(ctx, withFile))
 	assert.Empty(t, c.reads)
+}
+
+// How a charm may call the view: twice in a hook, from goroutines, on the
+// wrong side.
+
+// TestViewOpenedTwiceInOneHook: a charm that opens the endpoint twice in
+// a hook, with one Registry, gets the same answer from both; the second
+// reads at most the hook's unit again, and one Save keeps a view the
+// next hook uses.
+func TestViewOpenedTwiceInOneHook(t *testing.T) {
+	for _, h := range []toolsim.Hook{changed("reverseproxy:1", "web/1"), plainHook("upgrade-charm"), plainHook("config-changed")} {
+		w, state := warmWorld(t)
+		if h.RemoteUnit != "" {
+			w.setUnit("reverseproxy:1", "web/1", backendBag("10.0.0.21", "81"))
+		}
+		m := w.model(t, h)
+		store := &httprelation.MemoryStore{}
+		require.NoError(t, store.Save(context.Background(), state))
+		reg, err := httprelation.NewRegistry(context.Background(), store)
+		require.NoError(t, err)
+		unit := m.Unit()
+		var answers [2][]httprelation.Service
+		var asked, reads [2]int
+		for i := range answers {
+			m.ResetCalls()
+			acc := &asking{Accessor: unit.Accessor}
+			req := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(silent),
+				httprelation.WithIncrementalView(reg, httprelation.WithClock(func() time.Time { return t0 })))
+			answers[i], err = req.Services(context.Background())
+			require.NoError(t, err)
+			asked[i], reads[i] = len(acc.bags()), m.CallCount("relation-get")
+		}
+		assert.Equal(t, answers[0], answers[1], h.Name)
+		assert.Equal(t, w.fullRead(t, h), answers[1], h.Name)
+		if h.RemoteUnit != "" {
+			assert.Equal(t, 1, asked[1], "%s: the hook's unit again", h.Name)
+			assert.Zero(t, reads[1], "%s: which the unit's accessor read already", h.Name)
+		}
+		require.NoError(t, reg.Save(context.Background()))
+		saved, err := store.Load(context.Background())
+		require.NoError(t, err)
+		next := w.run(t, saved, viewHook{hook: plainHook("config-changed"), now: t0})
+		assert.Empty(t, next.reads, h.Name)
+		assert.Equal(t, w.fullRead(t, plainHook("config-changed")), next.services, h.Name)
+	}
+}
+
+// TestViewConcurrentCalls: Services, Available and UpdateFlags of two
+// endpoints' Requires, and a second Requires of one of them, called from
+// goroutines over one Registry, agree with a full read and leave a view
+// the next hook uses (run with -race).
+func TestViewConcurrentCalls(t *testing.T) {
+	ctx := context.Background()
+	m := scenarioModel(t)
+	c := newViewCharm(t, "reverseproxy", "reverseproxy-admin")
+	c.fire(m, toolsim.AddRelation("reverseproxy:4", "web", "website"))
+	c.fire(m, toolsim.AddRelation("reverseproxy-admin:5", "api", "admin"))
+	for _, u := range []string{"web/0", "web/1", "web/2"} {
+		require.NoError(t, m.SetHook(plainHook("")))
+		require.NoError(t, m.SetUnitData("reverseproxy:4", u, backendBag("10.0.4."+u[4:], "80")))
+	}
+	require.NoError(t, m.SetUnitData("reverseproxy-admin:5", "api/0", backendBag("10.0.5.1", "9000")))
+	require.NoError(t, m.SetHook(changed("reverseproxy:4", "web/1")))
+
+	unit := m.Unit()
+	reg, err := httprelation.NewRegistry(ctx, unit.Store)
+	require.NoError(t, err)
+	open := func(ep string) *httprelation.Requires {
+		return httprelation.NewRequires(unit.Accessor, ep, httprelation.WithLogger(silent), httprelation.WithIncrementalView(reg))
+	}
+	endpoints := []string{"reverseproxy", "reverseproxy", "reverseproxy-admin"}
+	reqs := []*httprelation.Requires{open(endpoints[0]), open(endpoints[1]), open(endpoints[2])}
+	var wg sync.WaitGroup
+	errs := make(chan error, 3*len(reqs)*4)
+	answers := make([][]httprelation.Service, len(reqs)*4)
+	for i, req := range reqs {
+		for k := range 4 {
+			wg.Add(3)
+			go func() {
+				defer wg.Done()
+				var err error
+				answers[i*4+k], err = req.Services(ctx)
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				_, err := req.Available(ctx)
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				errs <- req.UpdateFlags(ctx, reg)
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	for i, ep := range endpoints {
+		full := fullRead(t, m, ep)
+		for k := range 4 {
+			assert.Equal(t, full, answers[i*4+k], ep)
+		}
+	}
+	require.NoError(t, reg.Save(ctx))
+	c.run(m, plainHook("config-changed"))
+	assert.Empty(t, c.reads, "the view saved by the concurrent hook is whole")
+}
+
+// TestViewHasNoEffectOnProvides: the option given to a Provides changes
+// neither its calls nor its answers, and keeps nothing in the Registry.
+func TestViewHasNoEffectOnProvides(t *testing.T) {
+	ctx := context.Background()
+	world := &toolsim.Model{Unit: "web/0", PrivateAddress: "10.0.0.9", Relations: map[string]toolsim.Relation{
+		"website:3": {RemoteApp: "haproxy", Units: map[string]map[string]string{"haproxy/0": {"private-address": "10.0.1.1"}}},
+	}}
+	run := func(opts ...httprelation.Option) (bool, []string, []toolsim.Call, map[string]string) {
+		m, acc := serve(t, world)
+		asked := &asking{Accessor: acc}
+		reg, err := httprelation.NewRegistry(ctx, &httprelation.MemoryStore{})
+		require.NoError(t, err)
+		p := httprelation.NewProvides(asked, "website", append(opts, httprelation.WithLogger(silent))...)
+		require.NoError(t, p.Configure(ctx, 8080))
+		ok, err := p.Available(ctx)
+		require.NoError(t, err)
+		require.NoError(t, p.UpdateFlags(ctx, reg))
+		require.NoError(t, reg.Save(ctx))
+		return ok, asked.trace(), m.Calls(), m.Local("website:3")
+	}
+	store := &httprelation.MemoryStore{}
+	reg, err := httprelation.NewRegistry(ctx, store)
+	require.NoError(t, err)
+	plainOK, plainAsked, plainCalls, plainBag := run()
+	viewOK, viewAsked, viewCalls, viewBag := run(httprelation.WithIncrementalView(reg))
+	assert.True(t, plainOK)
+	assert.Equal(t, plainOK, viewOK)
+	assert.Equal(t, plainAsked, viewAsked)
+	assert.Equal(t, plainCalls, viewCalls)
+	assert.Equal(t, plainBag, viewBag)
+	require.NoError(t, reg.Save(ctx))
+	kept, err := store.Load(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, kept)
 }

@@ -16,7 +16,7 @@ import (
 func viewStateOf(v storedView) viewState {
 	s := viewState{lastFull: v.lastFull}
 	for _, k := range slices.SortedFunc(maps.Keys(v.units), compareViewKeys) {
-		s.refs = append(s.refs, UnitRef{RelationID: "reverseproxy:" + k.rel, Unit: k.unit})
+		s.refs = append(s.refs, unitRef{RelationID: "reverseproxy:" + k.rel, Unit: k.unit})
 		s.hosts = append(s.hosts, v.units[k])
 	}
 	return s
@@ -24,7 +24,7 @@ func viewStateOf(v storedView) viewState {
 
 func TestViewCodecRoundTrip(t *testing.T) {
 	s := viewState{lastFull: 1740830400,
-		refs: []UnitRef{
+		refs: []unitRef{
 			{RelationID: "reverseproxy:12", Unit: "web/1"},
 			{RelationID: "reverseproxy:3", Unit: "web/10"},
 			{RelationID: "reverseproxy:3", Unit: "web/2"},
@@ -60,7 +60,7 @@ func TestViewCodecRoundTrip(t *testing.T) {
 
 func TestViewEncodeRefusesSeparators(t *testing.T) {
 	for _, addr := range []string{"a b", "a,b", "a\nb"} {
-		s := viewState{refs: []UnitRef{{RelationID: "x:1", Unit: "web/0"}}, hosts: [][]Host{{{Hostname: addr, PrivateAddress: "10.0.0.1", Port: 80}}}}
+		s := viewState{refs: []unitRef{{RelationID: "x:1", Unit: "web/0"}}, hosts: [][]Host{{{Hostname: addr, PrivateAddress: "10.0.0.1", Port: 80}}}}
 		_, size := s.encode()
 		assert.Greater(t, size, MaxViewBytes, "%q: not kept rather than kept wrong", addr)
 	}
@@ -135,4 +135,26 @@ func FuzzViewDecode(f *testing.F) {
 		require.NoError(t, err, "%q", again)
 		require.Equal(t, v, w)
 	})
+}
+
+// TestViewDecodeRefusesNonCanonicalHosts: the stored view is
+// written with canonical addresses only, so one spelled otherwise was not
+// written by this library: the view is corrupt and every unit is read
+// again. Kept as it was, "WEB.EXAMPLE" from the store and "web.example"
+// from a fresh read would be two hosts for one target.
+func TestViewDecodeRefusesNonCanonicalHosts(t *testing.T) {
+	const header = "httprelation-view 1 5 kept\n"
+	for _, host := range []string{
+		"WEB.EXAMPLE,80", "Web.example,10.0.0.1,80", "10.0.0.1,web.Example,80",
+		"::ffff:10.0.0.1,80", "2001:DB8::1,80", "2001:db8:0::1,80", "10.0.0.1,0:0:0:0:0:0:0:1,80",
+		"localhost,80", "0x7f000001,80", "010.0.0.1,80",
+	} {
+		_, err := decodeView(header + "3 web/0 " + host + "\n")
+		require.ErrorIs(t, err, errViewCorrupt, host)
+	}
+	for _, host := range []string{"web.example,80", "10.0.0.1,80", "web.example,10.0.0.1,80", "2001:db8::1,443", "::1,80"} {
+		v, err := decodeView(header + "3 web/0 " + host + "\n")
+		require.NoError(t, err, host)
+		assert.Len(t, v.units[viewKey{rel: "3", unit: "web/0"}], 1)
+	}
 }

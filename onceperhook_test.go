@@ -3,16 +3,22 @@ package httprelation_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
-	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
+
+// A Requires or Provides lives for one hook: it reads (or lists) once,
+// answers every later call of the hook from that read, shares it between
+// concurrent callers, keeps no failure, and never outlives its caller's
+// context. The next hook opens a new unit, which reads again.
 
 // twoBadKeys is a relation whose units hold two bad entries among good
 // ones.
@@ -59,57 +65,55 @@ func TestRequiresReadsOncePerHook(t *testing.T) {
 		{"Available"},
 	}
 	for _, order := range orders {
-		t.Run(joinNames(order), func(t *testing.T) {
-			m := httprelationtest.New(t, twoBadKeys())
+		t.Run(strings.Join(order, ","), func(t *testing.T) {
+			m, acc := serve(t, twoBadKeys())
+			asked := &asking{Accessor: acc}
 			logger, records := captureLog(t)
-			r := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger))
+			r := httprelation.NewRequires(asked, endpoint, httprelation.WithLogger(logger))
 			reg, err := httprelation.NewRegistry(ctx, &httprelation.MemoryStore{})
 			require.NoError(t, err)
 			for _, name := range order {
 				calls[name](t, r, reg)
 			}
-			assert.Equal(t, 3, m.CallCount("UnitData"), "one read of each unit")
-			assert.Equal(t, 1, m.CallCount("RelationIDs"))
+			assert.Len(t, asked.bags(), 3, "one read of each unit")
+			assert.Equal(t, 1, asked.count("RelationIDs"))
+			assert.Equal(t, 3, m.CallCount("relation-get"))
+			assert.Equal(t, 1, m.CallCount("relation-ids"))
 			assert.Len(t, records(), 2, "one warning per bad entry")
 		})
 	}
 }
 
-func joinNames(names []string) string {
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ","
-		}
-		s += n
-	}
-	return s
-}
-
-// TestRequiresSeesModelEdits: a test that edits the in-memory model
-// between two calls on one Requires expects the edit to show, so the
-// Model's ChangeCount ends the hook's read.
-func TestRequiresSeesModelEdits(t *testing.T) {
+// TestNewRequiresSeesModelEdits: a Requires reads once per hook and never
+// again, so a test that edits the model between two reads opens a new
+// unit, and its Requires, after the edit; the first keeps its answer.
+func TestNewRequiresSeesModelEdits(t *testing.T) {
 	ctx := context.Background()
-	m := httprelationtest.New(t, twoBadKeys())
+	m, acc := serve(t, twoBadKeys())
 	logger, records := captureLog(t)
-	r := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(logger))
+	open := func() *httprelation.Requires {
+		return httprelation.NewRequires(m.Unit().Accessor, endpoint, httprelation.WithLogger(logger))
+	}
+	r := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(logger))
 	first, err := r.Services(ctx)
 	require.NoError(t, err)
 	require.Len(t, first[0].Hosts, 1)
 
 	require.NoError(t, m.SetUnitData("reverseproxy:1", "web/1", map[string]string{"private-address": "10.0.0.2", "port": "8080"}))
-	second, err := r.Services(ctx)
+	second, err := open().Services(ctx)
 	require.NoError(t, err)
 	assert.Len(t, second[0].Hosts, 2, "the fixed port shows")
+	again, err := r.Services(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, first, again, "the first Requires answers from its read")
 
 	require.NoError(t, m.SetHook(toolsim.Hook{Name: "reverseproxy-relation-departed", RelationID: "reverseproxy:1", RemoteUnit: "web/0", DepartingUnit: "web/0"}))
-	third, err := r.Services(ctx)
+	third, err := open().Services(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []httprelation.Host{{Hostname: "10.0.0.2", PrivateAddress: "10.0.0.2", Port: 8080}}, third[0].Hosts, "the new hook shows")
 
 	require.NoError(t, m.RemoveUnit("reverseproxy:1", "web/1"))
-	ok, err := r.Available(ctx)
+	ok, err := open().Available(ctx)
 	require.NoError(t, err)
 	assert.False(t, ok)
 	assert.Len(t, records(), 2+1+1+1, "each of the four reads logs what it reads")
@@ -117,7 +121,7 @@ func TestRequiresSeesModelEdits(t *testing.T) {
 
 func TestRequiresAnswersAreCopies(t *testing.T) {
 	ctx := context.Background()
-	r := httprelation.NewRequires(httprelationtest.New(t, twoBadKeys()), endpoint, httprelation.WithLogger(quiet))
+	r := httprelation.NewRequires(serveAccessor(t, twoBadKeys()), endpoint, httprelation.WithLogger(quiet))
 	first, err := r.Services(ctx)
 	require.NoError(t, err)
 	first[0].Name = "changed"
@@ -129,7 +133,7 @@ func TestRequiresAnswersAreCopies(t *testing.T) {
 
 // flakyIDs fails RelationIDs until healed.
 type flakyIDs struct {
-	*httprelationtest.Model
+	httprelation.Accessor
 	mu     sync.Mutex
 	broken bool
 }
@@ -141,12 +145,12 @@ func (f *flakyIDs) RelationIDs(ctx context.Context, endpoint string) ([]string, 
 	if broken {
 		return nil, errors.New("agent unreachable")
 	}
-	return f.Model.RelationIDs(ctx, endpoint)
+	return f.Accessor.RelationIDs(ctx, endpoint)
 }
 
 func TestRequiresFailedReadIsNotKept(t *testing.T) {
 	ctx := context.Background()
-	acc := &flakyIDs{Model: httprelationtest.New(t, twoBadKeys()), broken: true}
+	acc := &flakyIDs{Accessor: serveAccessor(t, twoBadKeys()), broken: true}
 	r := httprelation.NewRequires(acc, endpoint, httprelation.WithLogger(quiet))
 	_, err := r.Services(ctx)
 	require.Error(t, err)
@@ -162,8 +166,9 @@ func TestRequiresFailedReadIsNotKept(t *testing.T) {
 }
 
 func TestRequiresConcurrentCallsShareOneRead(t *testing.T) {
-	m := httprelationtest.New(t, twoBadKeys())
-	r := httprelation.NewRequires(m, endpoint, httprelation.WithLogger(quiet))
+	m, acc := serve(t, twoBadKeys())
+	asked := &asking{Accessor: acc}
+	r := httprelation.NewRequires(asked, endpoint, httprelation.WithLogger(quiet))
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
@@ -174,15 +179,79 @@ func TestRequiresConcurrentCallsShareOneRead(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	assert.Equal(t, 3, m.CallCount("UnitData"))
+	assert.Len(t, asked.bags(), 3, "one read of each unit")
+	assert.Equal(t, 3, m.CallCount("relation-get"))
+}
+
+// blockedIDs is an accessor whose RelationIDs waits until released or
+// until its caller's context ends: an agent that hangs.
+type blockedIDs struct {
+	httprelation.Accessor
+	release chan struct{}
+}
+
+func (b blockedIDs) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
+	select {
+	case <-b.release:
+		return b.Accessor.RelationIDs(ctx, endpoint)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// TestCallerContextBoundsEveryCall: a call to Requires or
+// Provides ends when its own context does, also while another call of
+// the same hook is reading: it used to wait for that read, whatever its
+// own deadline, up to that read's deadline.
+func TestCallerContextBoundsEveryCall(t *testing.T) {
+	world := &toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{
+		"reverseproxy:1": {RemoteApp: "web", Units: map[string]map[string]string{"web/0": {"private-address": "10.0.0.1", "port": "80"}}},
+		"website:2":      {RemoteApp: "lb", Units: map[string]map[string]string{"lb/1": {}}},
+	}}
+	for _, side := range []string{"requires", "provides"} {
+		t.Run(side, func(t *testing.T) {
+			acc := blockedIDs{Accessor: serveAccessor(t, world), release: make(chan struct{})}
+			available := httprelation.NewRequires(acc, "reverseproxy", httprelation.WithLogger(quiet)).Available
+			if side == "provides" {
+				available = httprelation.NewProvides(acc, "website", httprelation.WithLogger(quiet)).Available
+			}
+			first := make(chan error, 1)
+			go func() {
+				_, err := available(context.Background())
+				first <- err
+			}()
+			time.Sleep(20 * time.Millisecond) // the first call is reading
+
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := available(ctx)
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				require.ErrorIs(t, err, context.DeadlineExceeded)
+			case <-time.After(5 * time.Second):
+				t.Fatal("a call outlived its context while another call read")
+			}
+
+			close(acc.release)
+			require.NoError(t, <-first)
+			ok, err := available(ctx) // answered from the first read, ended context or not
+			require.NoError(t, err)
+			assert.True(t, ok)
+		})
+	}
 }
 
 // TestProvidesListsOncePerHook: Available and UpdateFlags share one
-// listing, and an edited model is listed again.
+// listing, and the Provides of the next hook lists the edited model again.
 func TestProvidesListsOncePerHook(t *testing.T) {
 	ctx := context.Background()
-	m := httprelationtest.New(t, website(toolsim.Hook{Name: "website-relation-joined", RelationID: "website:3", RemoteUnit: "lb/0"}))
-	p := httprelation.NewProvides(m, "website")
+	m, acc := serve(t, website(toolsim.Hook{Name: "website-relation-joined", RelationID: "website:3", RemoteUnit: "lb/0"}))
+	asked := &asking{Accessor: acc}
+	p := httprelation.NewProvides(asked, "website")
 	reg, err := httprelation.NewRegistry(ctx, &httprelation.MemoryStore{})
 	require.NoError(t, err)
 	ok, err := p.Available(ctx)
@@ -192,12 +261,17 @@ func TestProvidesListsOncePerHook(t *testing.T) {
 	ok, err = p.Available(ctx)
 	require.NoError(t, err)
 	assert.True(t, ok)
-	assert.Equal(t, 1, m.CallCount("RelationIDs"))
+	assert.Equal(t, 1, asked.count("RelationIDs"))
+	assert.Equal(t, 1, m.CallCount("relation-ids"))
 	assert.True(t, reg.Has("website.available"))
 
 	require.NoError(t, m.SetHook(toolsim.Hook{Name: "website-relation-departed", RelationID: "website:12", RemoteUnit: "cdn/0", DepartingUnit: "cdn/0"}))
 	require.NoError(t, m.RemoveUnit("website:3", "lb/0"))
 	require.NoError(t, p.UpdateFlags(ctx, reg))
-	assert.Equal(t, 2, m.CallCount("RelationIDs"), "listed again after the edits")
+	assert.Equal(t, 1, asked.count("RelationIDs"), "a Provides never lists again")
+	assert.True(t, reg.Has("website.available"), "it answers from its hook's listing")
+	// The next hook opens a new unit, whose Provides lists again.
+	require.NoError(t, httprelation.NewProvides(m.Unit().Accessor, "website").UpdateFlags(ctx, reg))
+	assert.Equal(t, 2, m.CallCount("relation-ids"), "listed again after the edits")
 	assert.False(t, reg.Has("website.available"), "lb/0 gone, cdn/0 departing")
 }

@@ -1,35 +1,34 @@
-package httprelation_test
+package httprelation
 
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/charmkit/httprelation"
 )
 
-// exactKeyNames are the DNS names of the class 2 table, for
-// TestNamesAgainstResolver.
+// exactKeyNames are the DNS names of TestExtendedDataExactKeys's table,
+// for TestNamesAgainstResolver.
 var exactKeyNames = []string{"web.example", "evil.example", "a.example", "b.example"}
 
 // TestExtendedDataExactKeys: extended_data is read with the exact wire
-// keys, as a Python peer reads it (class 2). A key that only folds to a
+// keys, as a Python peer reads it. A key that only folds to a
 // wire key (case, U+017F 'ſ', U+212A 'K') is an unknown key and ignored; a
 // wire key given twice makes its entry ambiguous and the entry is refused.
 func TestExtendedDataExactKeys(t *testing.T) {
 	var (
-		port = httprelation.ErrInvalidPort
-		addr = httprelation.ErrInvalidAddress
-		ext  = httprelation.ErrInvalidExtendedData
+		port = ErrInvalidPort
+		addr = ErrInvalidAddress
+		ext  = ErrInvalidExtendedData
 	)
 	tests := []struct {
 		name  string
 		entry string // one extended_data entry, put between two good ones
-		host  *httprelation.Host
+		host  *Host
 		err   error  // the entry's problem when host is nil
 		msg   string // part of that problem's message
 	}{
@@ -44,7 +43,7 @@ func TestExtendedDataExactKeys(t *testing.T) {
 		// Keys that fold with Unicode rules are not that key either.
 		{name: "private-addreſs (U+017F)", entry: `{"private-addreſs":"10.0.0.12","port":80}`, err: addr, msg: "neither"},
 		{name: "hoſtname (U+017F) before hostname", entry: `{"hoſtname":"evil.example","hostname":"web.example","port":80}`,
-			host: &httprelation.Host{Hostname: "web.example", PrivateAddress: "web.example", Port: 80}},
+			host: &Host{Hostname: "web.example", PrivateAddress: "web.example", Port: 80}},
 		{name: "escaped U+017F", entry: `{"private-addre\u017fs":"10.0.0.12","port":80}`, err: addr, msg: "neither"},
 		{name: "Kelvin sign (U+212A) key", entry: `{"hostname":"10.0.0.12","port":80,"\u212a":1,"K":2}`, host: hp("10.0.0.12", 80)},
 		{name: "key with a trailing space", entry: `{"hostname":"10.0.0.12","port ":6379,"port":80}`, host: hp("10.0.0.12", 80)},
@@ -69,10 +68,10 @@ func TestExtendedDataExactKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			value := "[" + first + ", " + tt.entry + ", " + last + "]"
-			hosts, problems := httprelation.ParseUnitData(map[string]string{"extended_data": value})
-			want := []httprelation.Host{*hp("10.0.0.100", 81), *hp("10.0.0.101", 82)}
+			hosts, problems := parseUnitData(map[string]string{"extended_data": value})
+			want := []Host{*hp("10.0.0.100", 81), *hp("10.0.0.101", 82)}
 			if tt.host != nil {
-				want = []httprelation.Host{want[0], *tt.host, want[1]}
+				want = []Host{want[0], *tt.host, want[1]}
 				assert.Empty(t, problems)
 			} else {
 				require.Len(t, problems, 1)
@@ -86,8 +85,8 @@ func TestExtendedDataExactKeys(t *testing.T) {
 	}
 }
 
-func hp(addr string, port int) *httprelation.Host {
-	return &httprelation.Host{Hostname: addr, PrivateAddress: addr, Port: port}
+func hp(addr string, port int) *Host {
+	return &Host{Hostname: addr, PrivateAddress: addr, Port: port}
 }
 
 // FuzzExtendedData checks the extended_data walker against an oracle
@@ -101,13 +100,13 @@ func FuzzExtendedData(f *testing.F) {
 	f.Add(` [ { "hostname" : "a.example" , "private-address" : "2001:DB8::1" , "port" : 1 } ] `)
 	f.Add(`[{"hostname":null,"private-address":"10.0.0.1","port":"80","hostname":true}]`)
 	f.Fuzz(func(t *testing.T, ext string) {
-		hosts, problems := httprelation.ParseUnitData(map[string]string{"extended_data": ext})
+		hosts, problems := parseUnitData(map[string]string{"extended_data": ext})
 		wantHosts, wantProblems, whole := extendedOracle(ext)
 		if whole {
 			require.Empty(t, hosts)
 			require.Len(t, problems, 1)
 			require.Equal(t, -1, problems[0].Index)
-			require.ErrorIs(t, problems[0], httprelation.ErrInvalidExtendedData)
+			require.ErrorIs(t, problems[0], ErrInvalidExtendedData)
 			return
 		}
 		require.Equal(t, wantHosts, hosts)
@@ -127,7 +126,7 @@ type oracleProblem struct {
 
 // extendedOracle decodes extended_data with json.Decoder and applies the
 // documented rules; whole is true when the value as a whole is refused.
-func extendedOracle(ext string) (hosts []httprelation.Host, problems []oracleProblem, whole bool) {
+func extendedOracle(ext string) (hosts []Host, problems []oracleProblem, whole bool) {
 	if ext == "" {
 		return nil, nil, false // unset, as Juju spells it
 	}
@@ -149,22 +148,22 @@ func extendedOracle(ext string) (hosts []httprelation.Host, problems []oraclePro
 	return hosts, problems, false
 }
 
-func oracleEntry(raw json.RawMessage) (httprelation.Host, error) {
+func oracleEntry(raw json.RawMessage) (Host, error) {
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return httprelation.Host{}, httprelation.ErrInvalidExtendedData
+		return Host{}, ErrInvalidExtendedData
 	}
 	fields := map[string]json.RawMessage{}
 	dup := false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return httprelation.Host{}, httprelation.ErrInvalidExtendedData
+			return Host{}, ErrInvalidExtendedData
 		}
 		key := tok.(string)
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return httprelation.Host{}, httprelation.ErrInvalidExtendedData
+			return Host{}, ErrInvalidExtendedData
 		}
 		switch key {
 		case "hostname", "private-address", "port":
@@ -175,40 +174,40 @@ func oracleEntry(raw json.RawMessage) (httprelation.Host, error) {
 		}
 	}
 	if dup {
-		return httprelation.Host{}, httprelation.ErrInvalidExtendedData
+		return Host{}, ErrInvalidExtendedData
 	}
 	var addrs [2]string
 	for i, k := range []string{"hostname", "private-address"} {
 		if v, ok := fields[k]; ok && string(v) != "null" {
 			if json.Unmarshal(v, &addrs[i]) != nil {
-				return httprelation.Host{}, httprelation.ErrInvalidExtendedData
+				return Host{}, ErrInvalidExtendedData
 			}
 		}
 	}
 	rawPort, ok := fields["port"]
 	if !ok || string(rawPort) == "null" {
-		return httprelation.Host{}, httprelation.ErrInvalidPort
+		return Host{}, ErrInvalidPort
 	}
 	portText := string(rawPort)
 	if rawPort[0] == '"' && json.Unmarshal(rawPort, &portText) != nil {
-		return httprelation.Host{}, httprelation.ErrInvalidPort
+		return Host{}, ErrInvalidPort
 	}
-	port, err := httprelation.ParsePort(portText)
+	port, err := ParsePort(portText)
 	if err != nil {
-		return httprelation.Host{}, httprelation.ErrInvalidPort
+		return Host{}, ErrInvalidPort
 	}
 	if addrs[0] == "" && addrs[1] == "" {
-		return httprelation.Host{}, httprelation.ErrInvalidAddress
+		return Host{}, ErrInvalidAddress
 	}
 	for i := range addrs {
 		if addrs[i] == "" {
 			continue
 		}
-		if addrs[i], err = httprelation.CanonicalAddress(addrs[i]); err != nil {
-			return httprelation.Host{}, httprelation.ErrInvalidAddress
+		if addrs[i], err = canonicalAddress(addrs[i]); err != nil {
+			return Host{}, ErrInvalidAddress
 		}
 	}
-	h := httprelation.Host{Hostname: addrs[0], PrivateAddress: addrs[1], Port: port}
+	h := Host{Hostname: addrs[0], PrivateAddress: addrs[1], Port: port}
 	if h.Hostname == "" {
 		h.Hostname = h.PrivateAddress
 	}
@@ -218,13 +217,74 @@ func oracleEntry(raw json.RawMessage) (httprelation.Host, error) {
 	return h, nil
 }
 
-// TestExtendedOracleAgrees runs the fuzz seeds' oracle on the class 2
-// table, so a wrong oracle cannot make the fuzz target vacuous.
+// TestExtendedOracleAgrees runs the fuzz target's oracle on entries of
+// TestExtendedDataExactKeys's table, so a wrong oracle cannot make the
+// fuzz target vacuous.
 func TestExtendedOracleAgrees(t *testing.T) {
 	hosts, problems, whole := extendedOracle(`[{"hostname":"10.0.0.12","port":8080,"PORT":6379},{"port":1,"port":2,"hostname":"a.example"},{"hostname":"10.0.0.1","Port":1}]`)
 	require.False(t, whole)
-	assert.Equal(t, []httprelation.Host{*hp("10.0.0.12", 8080)}, hosts)
+	assert.Equal(t, []Host{*hp("10.0.0.12", 8080)}, hosts)
 	require.Len(t, problems, 2)
-	assert.True(t, errors.Is(problems[0].err, httprelation.ErrInvalidExtendedData))
-	assert.True(t, errors.Is(problems[1].err, httprelation.ErrInvalidPort))
+	assert.True(t, errors.Is(problems[0].err, ErrInvalidExtendedData))
+	assert.True(t, errors.Is(problems[1].err, ErrInvalidPort))
+}
+
+// TestExtendedDataSyntaxErrorNamesTheCharacter: an
+// extended_data value that is not JSON is reported naming the offending
+// character as the rune it is, or as a hex byte when it is not UTF-8, as
+// CheckAddress names one: encoding/json's own message reads one byte of a
+// multi-byte rune as a Latin-1 character ('Ã' for 'é', 'ï' for a BOM).
+func TestExtendedDataSyntaxErrorNamesTheCharacter(t *testing.T) {
+	for _, tc := range []struct {
+		ext, want string
+	}{
+		{`[é]`, `invalid character 'é' (U+00E9) looking for beginning of value`},
+		{"\ufeff[]", `invalid character '\ufeff' (U+FEFF) looking for beginning of value`},
+		{"[\u202e]", `invalid character '\u202e' (U+202E) looking for beginning of value`},
+		{"[\xff]", `invalid character byte 0xff looking for beginning of value`},
+		{"[\xc3]", `invalid character byte 0xc3 looking for beginning of value`},
+		{`[{"port":80}] 日本`, `invalid character '日' (U+65E5) after top-level value`},
+		{`[{"port":80,"hostname":"a` + "\x1b" + `"}]`, `invalid character '\x1b' (U+001B) in string literal`},
+		{`[{"port":8🙂}]`, `invalid character '🙂' (U+1F642) after object key:value pair`},
+		{`[{'port':80}]`, `invalid character '\'' (U+0027) looking for beginning of object key string`},
+		{`[tru]`, `invalid character ']' (U+005D) in literal true (expecting 'e')`},
+		{`[{"port":80}`, `unexpected end of JSON input`},
+	} {
+		t.Run(strings.ToValidUTF8(tc.ext, "?"), func(t *testing.T) {
+			_, problems := parseUnitData(map[string]string{keyExtendedData: tc.ext})
+			require.Len(t, problems, 1)
+			require.ErrorIs(t, problems[0], ErrInvalidExtendedData)
+			msg := problems[0].Err.Error()
+			assert.Equal(t, "invalid extended_data: not a JSON array: "+tc.want, msg)
+			for _, latin1 := range []string{"Ã", "ï", "â", "ÿ", "ð"} {
+				assert.NotContains(t, msg, latin1, "a byte of a multi-byte rune is not a character")
+			}
+		})
+	}
+}
+
+// TestExtendedDataLimits: the extended_data limits, 256 entries and 64
+// KiB, reject only what is above them.
+func TestExtendedDataLimits(t *testing.T) {
+	entries := make([]string, 256)
+	want := make([]Host, 0, 257)
+	for i := range entries {
+		addr := fmt.Sprintf("10.9.%d.%d", i/250, i%250+1)
+		entries[i] = `{"private-address":"` + addr + `","port":80}`
+		want = append(want, h(addr, addr, 80))
+	}
+	ext := "[" + strings.Join(entries, ",") + "]"
+	hosts, problems := parseUnitData(map[string]string{"extended_data": ext})
+	assert.Empty(t, problems)
+	assert.Equal(t, want, hosts, "256 entries are the limit, not above it")
+
+	const good = `[{"hostname":"10.0.0.100","port":8081}]`
+	padded := `[{"hostname":"10.0.0.100","port":8081}` + strings.Repeat(" ", 64<<10-len(good)) + "]"
+	require.Len(t, padded, 64<<10)
+	hosts, problems = parseUnitData(map[string]string{"extended_data": padded})
+	assert.Empty(t, problems)
+	assert.Equal(t, []Host{h("10.0.0.100", "10.0.0.100", 8081)}, hosts, "64 KiB is the limit, not above it")
+	_, problems = parseUnitData(map[string]string{"extended_data": padded + " "})
+	require.Len(t, problems, 1)
+	assert.ErrorIs(t, problems[0], ErrInvalidExtendedData)
 }

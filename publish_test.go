@@ -11,9 +11,90 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
-	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
+
+func TestPublish(t *testing.T) {
+	const stanza = "- service_name: shop\n  service_port: 80\n  service_options: [balance leastconn]\n"
+	ctx := context.Background()
+	m, acc := serve(t, website(toolsim.Hook{Name: "website-relation-broken", RelationID: "website:12"}))
+	p := httprelation.NewProvides(acc, "website")
+	require.NoError(t, p.Configure(ctx, 8080))
+	require.NoError(t, p.Publish(ctx, map[string]string{"services": stanza, "sitenames": "shop", "egress-subnets": ""}))
+	assert.Equal(t, map[string]string{
+		"private-address": "10.0.0.3", "ingress-address": "10.0.0.3", "hostname": "10.0.0.3", "port": "8080",
+		"services": stanza, "sitenames": "shop",
+	}, m.Local("website:3"), "values must be written as given and \"\" must delete")
+	assert.Equal(t, jujuLocal("10.1.0.12"), m.Local("website:12"), "broken relation written")
+	assert.Equal(t, jujuLocal("10.2.0.5"), m.Local("admin:5"), "another endpoint written")
+
+	require.NoError(t, p.Unpublish(ctx, "services", "port", "never-set"))
+	assert.Equal(t, map[string]string{
+		"private-address": "10.0.0.3", "ingress-address": "10.0.0.3", "hostname": "10.0.0.3", "sitenames": "shop",
+	}, m.Local("website:3"))
+}
+
+func TestPublishRejectsBadKeys(t *testing.T) {
+	tests := []struct {
+		name      string
+		data      map[string]string
+		unpublish []string
+	}{
+		{name: "empty key", data: map[string]string{"": "x"}},
+		{name: "space", data: map[string]string{"a b": "x"}},
+		{name: "equals", data: map[string]string{"a=b": "x"}},
+		{name: "newline", data: map[string]string{"a\nb": "x"}},
+		{name: "non-ASCII", data: map[string]string{"clé": "x"}},
+		{name: "DEL", data: map[string]string{"a\x7f": "x"}},
+		{name: "one bad key among good ones", data: map[string]string{"services": "x", "bad key": "y"}},
+		{name: "port is Configure's", data: map[string]string{"port": "http"}},
+		{name: "hostname is Configure's", data: map[string]string{"hostname": "evil host"}},
+		{name: "private-address is Configure's", data: map[string]string{"private-address": "x"}},
+		{name: "extended_data is Configure's even to delete", data: map[string]string{"extended_data": ""}},
+		{name: "unpublish empty key", unpublish: []string{"services", ""}},
+		{name: "unpublish equals", unpublish: []string{"a=b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, acc := serve(t, website(toolsim.Hook{}))
+			before := snapshot(m)
+			p := httprelation.NewProvides(acc, "website")
+			var err error
+			if tt.unpublish != nil {
+				err = p.Unpublish(context.Background(), tt.unpublish...)
+			} else {
+				err = p.Publish(context.Background(), tt.data)
+			}
+			require.ErrorIs(t, err, httprelation.ErrInvalidKey)
+			assert.Equal(t, before, snapshot(m))
+			assert.Empty(t, m.Calls(), "a bad key must be caught before any hook tool runs")
+		})
+	}
+}
+
+func TestPublishPartialFailure(t *testing.T) {
+	m, acc := serve(t, website(toolsim.Hook{}))
+	fl := flaky{Accessor: acc, failSet: map[string]bool{"website:12": true}}
+	p := httprelation.NewProvides(fl, "website")
+	err := p.Publish(context.Background(), map[string]string{"services": "x"})
+	require.ErrorIs(t, err, errBoom)
+	assert.ErrorContains(t, err, "website:12")
+	assert.NotContains(t, err.Error(), "website:3")
+	assert.Equal(t, "x", m.Local("website:3")["services"])
+
+	err = p.Unpublish(context.Background(), "services")
+	require.ErrorIs(t, err, errBoom)
+	assert.ErrorContains(t, err, "website:12")
+	assert.NotContains(t, m.Local("website:3"), "services")
+}
+
+func TestPublishNothingIsNoop(t *testing.T) {
+	m, acc := serve(t, website(toolsim.Hook{}))
+	p := httprelation.NewProvides(acc, "website")
+	require.NoError(t, p.Publish(context.Background(), nil))
+	require.NoError(t, p.Unpublish(context.Background()))
+	assert.Empty(t, m.Calls())
+}
 
 // manyKeys returns n keys named prefix0.. with the value v.
 func manyKeys(prefix string, n int, v string) map[string]string {
@@ -60,9 +141,9 @@ func TestPublishKeepsTheBagReadable(t *testing.T) {
 			rel := model.Relations["website:3"]
 			maps.Copy(rel.Local, tt.existing)
 			model.Relations["website:3"] = rel
-			m := httprelationtest.New(t, model)
+			m, acc := serve(t, model)
 			before := snapshot(m)
-			err := httprelation.NewProvides(m, "website").Publish(context.Background(), tt.data)
+			err := httprelation.NewProvides(acc, "website").Publish(context.Background(), tt.data)
 			if tt.refused == "" {
 				require.NoError(t, err)
 				for k, v := range tt.data {
@@ -86,9 +167,9 @@ func TestPublishKeepsTheBagReadable(t *testing.T) {
 // TestPublishTooLargeToRead: a local bag the accessor cannot read whole
 // makes Publish refuse to grow it, and says how to shrink it.
 func TestPublishTooLargeToRead(t *testing.T) {
-	m := httprelationtest.New(t, website(toolsim.Hook{}))
-	acc := tooLarge{Model: m, relation: "website:12"}
-	p := httprelation.NewProvides(acc, "website")
+	m, acc := serve(t, website(toolsim.Hook{}))
+	tl := tooLarge{Accessor: acc, relation: "website:12"}
+	p := httprelation.NewProvides(tl, "website")
 	err := p.Publish(context.Background(), map[string]string{"services": "x"})
 	require.ErrorIs(t, err, httprelation.ErrDataTooLarge)
 	assert.ErrorContains(t, err, "Unpublish")
@@ -98,7 +179,7 @@ func TestPublishTooLargeToRead(t *testing.T) {
 
 // tooLarge answers UnitData for one relation with ErrDataTooLarge.
 type tooLarge struct {
-	*httprelationtest.Model
+	httprelation.Accessor
 	relation string
 }
 
@@ -106,5 +187,5 @@ func (a tooLarge) UnitData(ctx context.Context, id, unit string) (map[string]str
 	if id == a.relation {
 		return nil, fmt.Errorf("relation-get: %w", httprelation.ErrDataTooLarge)
 	}
-	return a.Model.UnitData(ctx, id, unit)
+	return a.Accessor.UnitData(ctx, id, unit)
 }
