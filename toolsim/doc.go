@@ -8,7 +8,8 @@
 // under those
 // names (symlinks made by "hook-tool-sim install DIR"). Output, error
 // messages and exit statuses are Juju's, byte for byte, as recorded in
-// testdata/*.json; the tests replay every recorded call.
+// the module's testdata/transcripts/*.json; the tests replay every
+// recorded call.
 //
 // # Running your own charm locally
 //

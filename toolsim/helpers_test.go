@@ -14,7 +14,7 @@ import (
 
 var transcriptNames = []string{"changed", "departed", "broken", "options"}
 
-// transcript is one recorded hook (see testdata/*.json).
+// transcript is one recorded hook (see ../testdata/transcripts/).
 type transcript struct {
 	HookEnv map[string]string `json:"hook_env"`
 	Model   json.RawMessage   `json:"model"`
@@ -31,7 +31,7 @@ type recordedCall struct {
 
 func loadTranscript(t testing.TB, name string) transcript {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "transcripts", name+".json"))
 	require.NoError(t, err)
 	var tr transcript
 	require.NoError(t, json.Unmarshal(data, &tr))

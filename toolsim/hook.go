@@ -64,8 +64,8 @@ func (h Hook) is(m *Model, key, kind string) bool {
 
 // The model a simulated unit lives in, as Juju tells every hook in
 // JUJU_MODEL_NAME, JUJU_MODEL_UUID and JUJU_VERSION. The version is the
-// one whose hook tools the transcripts in testdata recorded. A Sim's hook
-// variables (Start, SetHookEnv) may set other values.
+// one whose hook tools the module's testdata/transcripts recorded. A
+// Sim's hook variables (Start, SetHookEnv) may set other values.
 const (
 	ModelName   = "toolsim"
 	ModelUUID   = "6f1a9c2e-3b7d-4e8a-9c5f-0d2b4a6e8f10"
