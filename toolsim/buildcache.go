@@ -95,12 +95,20 @@ func sourceModuleDir() string {
 	return root
 }
 
+// simSources are the module's directories that the simulator is built
+// from: its command and the module's packages that the command imports
+// (TestSimSourcesAreWhatTheCommandImports checks them with go list).
+var simSources = []string{
+	filepath.Join("cmd", binaryName),
+	"toolsim",
+	filepath.Join("internal", "simtool"),
+}
+
 // sourceHash hashes what the binary is built from: the toolchain and build
-// environment, go.mod, go.sum and the non-test Go files of toolsim and the
-// command (the module has no other packages that they import).
+// environment, go.mod, go.sum and the non-test Go files of simSources.
 func sourceHash(root string) (string, error) {
 	files := []string{"go.mod", "go.sum"}
-	for _, dir := range []string{"toolsim", filepath.Join("cmd", binaryName)} {
+	for _, dir := range simSources {
 		entries, err := os.ReadDir(filepath.Join(root, dir))
 		if err != nil {
 			return "", fmt.Errorf("hash sources: %w", err)

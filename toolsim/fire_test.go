@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -258,56 +257,6 @@ func TestFireRefusesEventsThatDoNotFit(t *testing.T) {
 	calls, err := s.Calls()
 	require.NoError(t, err)
 	assert.Empty(t, calls, "nothing ran")
-}
-
-// hook-tool-sim fire runs the events from the command line against a
-// model file.
-func TestFireCommand(t *testing.T) {
-	t.Parallel()
-	charm := charmBinary(t)
-	sim, err := sharedBinary()
-	require.NoError(t, err)
-	dir := t.TempDir()
-	model := filepath.Join(dir, "model.json")
-	require.NoError(t, eventModel("").WriteFile(model))
-	ctx := context.Background()
-	env := append(os.Environ(), "TOOLSIM_MODEL="+model, "TOOLSIM_LOG="+filepath.Join(dir, "calls.jsonl"))
-
-	res, err := RunEnv(ctx, env, sim, "fire", charm, "join", "proxy:1", "web/3", "private-address=10.0.0.3", "port=80")
-	require.NoError(t, err)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	assert.Contains(t, res.Stderr, "hook-tool-sim: proxy-relation-joined: exit status 0\n")
-	assert.Contains(t, res.Stderr, "hook-tool-sim: proxy-relation-changed: exit status 0\n")
-	assert.Equal(t, 2, strings.Count(res.Stdout, "\n"), "the charm's output passes through")
-
-	res, err = RunEnv(ctx, env, sim, "fire", "-model", model, charm, "config", "port=8081", "name=web site", "debug=true", "gone=null")
-	require.NoError(t, err)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	m, err := ReadModel(model)
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"port": json.Number("8081"), "name": "web site", "debug": true}, m.Config, "gone=null resets gone")
-	assert.Equal(t, map[string]string{"private-address": "10.0.0.3", "port": "80"}, m.Relations["proxy:1"].Units["web/3"])
-
-	res, err = RunEnv(ctx, append(env, "TEST_FAIL=proxy-relation-departed"), sim, "fire", charm, "depart", "proxy:1", "web/3")
-	require.NoError(t, err)
-	assert.Equal(t, 1, res.ExitCode)
-	assert.Contains(t, res.Stderr, "failing as asked")
-
-	for _, args := range [][]string{
-		{"fire"}, {"fire", charm}, {"fire", charm, "join", "proxy:1"}, {"fire", charm, "change", "proxy:1", "web/3"},
-		{"fire", charm, "depart", "proxy:1"}, {"fire", charm, "config"}, {"fire", charm, "config", "novalue"},
-		{"fire", charm, "bogus"}, {"fire", charm, "hook"}, {"fire", "-x", charm, "hook", "start"},
-		{"fire", charm, "join", "proxy:1", "web/3"}, // already joined: the event does not fit
-	} {
-		res, err := RunEnv(ctx, env, sim, args...)
-		require.NoError(t, err)
-		assert.Equal(t, 2, res.ExitCode, "%q: %s", args, res.Stderr)
-		assert.Contains(t, res.Stderr, "ERROR ", "%q", args)
-	}
-	res, err = RunEnv(ctx, env, sim, "fire", "-h")
-	require.NoError(t, err)
-	assert.Equal(t, 0, res.ExitCode)
-	assert.Contains(t, res.Stdout, "remove-relation REL")
 }
 
 func TestConfigValue(t *testing.T) {

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/charmkit/httprelation/internal/simtool"
 )
 
 // Call is one recorded hook-tool call, read back from the TOOLSIM_LOG file.
@@ -90,7 +92,7 @@ func NewSim(binary, dir string, m *Model, hookEnv map[string]string) (*Sim, erro
 		LogPath:   filepath.Join(dir, "calls.jsonl"),
 		hookEnv:   maps.Clone(hookEnv),
 	}
-	if err := Install(binary, s.Dir); err != nil {
+	if err := simtool.Install(binary, s.Dir); err != nil {
 		return nil, fmt.Errorf("new sim: %w", err)
 	}
 	if err := m.WriteFile(s.ModelPath); err != nil {
@@ -179,7 +181,7 @@ func (s *Sim) environ(set map[string]string, path string) []string {
 // Command prepares a hook tool (or any program) to run in the simulated
 // hook: a tool name resolves to its symlink in Dir.
 func (s *Sim) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	if _, _, ok := lookupTool(name); ok {
+	if isTool(name) {
 		name = filepath.Join(s.Dir, name)
 	}
 	cmd := exec.CommandContext(ctx, name, args...)

@@ -158,31 +158,6 @@ func TestEnviron(t *testing.T) {
 	assert.Equal(t, `["edge/0"]`+"\n", string(out))
 }
 
-func TestInstall(t *testing.T) {
-	t.Parallel()
-	s := Start(t, baseModel(t), nil)
-	bin, err := filepath.EvalSymlinks(filepath.Join(s.Dir, "is-leader"))
-	require.NoError(t, err)
-
-	dir := filepath.Join(t.TempDir(), "tools")
-	out, err := exec.Command(bin, "install", dir).CombinedOutput()
-	require.NoError(t, err, string(out))
-	for _, tool := range Tools() {
-		target, err := os.Readlink(filepath.Join(dir, tool))
-		require.NoError(t, err, tool)
-		assert.Equal(t, bin, target, tool)
-	}
-	// Installing again replaces the links.
-	require.NoError(t, Install(bin, dir))
-
-	// hook-tool-sim TOOL ARGS works without links.
-	cmd := exec.Command(bin, "unit-get", "private-address")
-	cmd.Env = s.Environ()
-	got, err := cmd.Output()
-	require.NoError(t, err)
-	assert.Equal(t, "172.20.0.5\n", string(got))
-}
-
 func TestNewSimAndBuild(t *testing.T) {
 	t.Parallel()
 	_, err := NewSim("/nonexistent", t.TempDir(), nil, nil)

@@ -3,6 +3,7 @@ package toolsim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -46,7 +47,7 @@ func (tr transcript) model(t testing.TB) *Model {
 	return m
 }
 
-// inProc runs tools in-process through Main against a model file.
+// inProc runs tools in-process through RunTool against a model file.
 type inProc struct {
 	env map[string]string
 }
@@ -79,7 +80,10 @@ func (p *inProc) run(stdin *string, argv ...string) result {
 		in = strings.NewReader("")
 	}
 	var out, errOut bytes.Buffer
-	code := Main(argv[0], argv[1:], func(k string) string { return p.env[k] }, in, &out, &errOut)
+	code, ok := RunTool(argv[0], argv[1:], func(k string) string { return p.env[k] }, in, &out, &errOut)
+	if !ok {
+		panic(fmt.Sprintf("%q is not a tool", argv[0]))
+	}
 	return result{out.String(), errOut.String(), code}
 }
 

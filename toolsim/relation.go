@@ -5,9 +5,10 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strings"
 
 	"gopkg.in/yaml.v2"
+
+	"github.com/charmkit/httprelation/internal/simtool"
 )
 
 // hookRelation is the relation of the running hook (JUJU_RELATION_ID), ""
@@ -336,19 +337,12 @@ func relationSet(inv *invocation, args []string) error {
 	return nil
 }
 
-// parseKeyValues parses key=value arguments; values are kept verbatim
-// (no trimming), an empty value means delete.
+// parseKeyValues parses key=value arguments (see simtool.KeyValues); a
+// malformed one is a usage error.
 func parseKeyValues(args []string) (map[string]string, error) {
-	kvs := map[string]string{}
-	for _, kv := range args {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, usageError("expected \"key=value\", got %q", kv)
-		}
-		if _, dup := kvs[k]; dup {
-			return nil, usageError("key %q specified more than once", k)
-		}
-		kvs[k] = v
+	kvs, err := simtool.KeyValues(args)
+	if err != nil {
+		return nil, usageError("%v", err)
 	}
 	return kvs, nil
 }

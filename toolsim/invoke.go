@@ -2,7 +2,6 @@ package toolsim
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,154 +9,79 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
 
-// binaryName is the simulator's own name; invoked under it, it takes
-// commands (install) instead of acting as a hook tool.
+// binaryName is the name go build gives the simulator's command.
 const binaryName = "hook-tool-sim"
 
 // toolFunc runs one hook tool against inv.model with the arguments after
 // the tool name.
 type toolFunc func(inv *invocation, args []string) error
 
+// tool is the implementation of one hook tool.
+type tool struct {
+	run toolFunc
+	// writes says the tool may change the model, and so needs the
+	// exclusive lock.
+	writes bool
+}
+
+// tools are the hook tools the simulator implements, by name: the names
+// simtool.Names lists.
+var tools = map[string]tool{
+	"relation-ids":  {relationIDs, false},
+	"relation-list": {relationList, false},
+	"relation-get":  {relationGet, false},
+	"relation-set":  {relationSet, true},
+	"network-get":   {networkGet, false},
+	"unit-get":      {unitGet, false},
+	"config-get":    {configGet, false},
+	"state-get":     {stateGet, false},
+	"state-set":     {stateSet, true},
+	"state-delete":  {stateDelete, true},
+	"juju-log":      {jujuLog, true},
+	"is-leader":     {isLeader, false},
+	"status-set":    {statusSet, true},
+}
+
 // lookupTool returns a tool's implementation and whether it changes the
 // model (and so needs the exclusive lock).
 func lookupTool(name string) (run toolFunc, writes bool, ok bool) {
-	switch name {
-	case "relation-ids":
-		return relationIDs, false, true
-	case "relation-list":
-		return relationList, false, true
-	case "relation-get":
-		return relationGet, false, true
-	case "relation-set":
-		return relationSet, true, true
-	case "network-get":
-		return networkGet, false, true
-	case "unit-get":
-		return unitGet, false, true
-	case "config-get":
-		return configGet, false, true
-	case "state-get":
-		return stateGet, false, true
-	case "state-set":
-		return stateSet, true, true
-	case "state-delete":
-		return stateDelete, true, true
-	case "juju-log":
-		return jujuLog, true, true
-	case "is-leader":
-		return isLeader, false, true
-	case "status-set":
-		return statusSet, true, true
-	}
-	return nil, false, false
+	t, ok := tools[name]
+	return t.run, t.writes, ok
 }
 
-// Tools lists the hook tools the simulator implements, i.e. the names
-// Install links.
-func Tools() []string {
-	return []string{
-		"relation-ids", "relation-list", "relation-get", "relation-set",
-		"network-get", "unit-get", "config-get", "state-get", "state-set",
-		"state-delete", "juju-log", "is-leader", "status-set",
+// RunTool is the simulator binary acting as a hook tool. Invoked under a
+// tool's name (argv0's base name, as through the symlinks "hook-tool-sim
+// install" makes), or with the tool's name as args[0], it answers from the
+// model file named by TOOLSIM_MODEL in getenv as Juju's tool would, and
+// returns the exit status. It also serves the hidden command that a
+// [Fault]'s Spawn starts, which never returns. ok is false, and nothing
+// ran, when neither argv0 nor args[0] names a tool: the caller's command
+// line is then its own. RunTool never calls os.Exit, so tests can run it
+// in-process.
+func RunTool(argv0 string, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (code int, ok bool) {
+	if name := filepath.Base(argv0); isTool(name) {
+		return runTool(name, args, getenv, stdin, stdout, stderr), true
 	}
-}
-
-// Main is the whole simulator: invoked as a hook tool (argv0's base name),
-// it answers from the model named by TOOLSIM_MODEL in env and returns the
-// exit status; invoked as hook-tool-sim it takes "install DIR" or
-// "TOOL ARGS...". It never calls os.Exit, so tests can run it in-process.
-func Main(argv0 string, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	name := filepath.Base(argv0)
-	if _, _, ok := lookupTool(name); ok {
-		return runTool(name, args, env, stdin, stdout, stderr)
-	}
-	if len(args) > 0 {
-		if _, _, ok := lookupTool(args[0]); ok {
-			return runTool(args[0], args[1:], env, stdin, stdout, stderr)
-		}
-	}
-	return simCommand(args, env, stdout, stderr)
-}
-
-const simUsage = `Usage: hook-tool-sim install DIR
-       hook-tool-sim fire [-model FILE] [-log FILE] CHARM EVENT [ARGS...]
-       hook-tool-sim TOOL [ARGS...]
-
-Simulates Juju's hook tools. Invoked through a symlink named after a tool
-(hook-tool-sim install DIR creates them), it answers from the JSON model
-named by TOOLSIM_MODEL, with the hook context taken from JUJU_UNIT_NAME,
-JUJU_RELATION_ID, JUJU_REMOTE_UNIT, JUJU_REMOTE_APP, JUJU_HOOK_NAME and
-JUJU_DEPARTING_UNIT. TOOLSIM_LOG names a file that gets one JSON line per
-call; TOOLSIM_LATENCY_MS overrides the model's latency_ms; TOOLSIM_FAULTS
-(JSON) makes chosen calls fail, lie, hang or die. "fire" runs a charm
-through the hooks of an event (join, change, depart, add-relation,
-remove-relation, config, hook); "hook-tool-sim fire -h" says more.
-
-Tools: `
-
-func simCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	usage := simUsage + strings.Join(Tools(), ", ") + "\n"
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+		return 0, false
 	}
-	switch args[0] {
-	case hangCommand:
+	if isTool(args[0]) {
+		return runTool(args[0], args[1:], getenv, stdin, stdout, stderr), true
+	}
+	if args[0] == hangCommand {
 		hang()
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	case "fire":
-		self, err := os.Executable()
-		if err != nil {
-			fmt.Fprintf(stderr, "ERROR %v\n", err)
-			return 1
-		}
-		return fireCommand(context.Background(), self, args[1:], getenv, stdout, stderr)
-	case "install":
-		if len(args) != 2 {
-			fmt.Fprintln(stderr, "ERROR usage: hook-tool-sim install DIR")
-			return 2
-		}
-		self, err := os.Executable()
-		if err == nil {
-			err = Install(self, args[1])
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "ERROR %v\n", err)
-			return 1
-		}
-		return 0
 	}
-	fmt.Fprintf(stderr, "ERROR unknown command %q\n", args[0])
-	return 2
+	return 0, false
 }
 
-// Install creates, in dir, one symlink per tool pointing at binary,
-// replacing links left by an earlier install.
-func Install(binary, dir string) error {
-	abs, err := filepath.Abs(binary)
-	if err != nil {
-		return fmt.Errorf("install: %w", err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("install: %w", err)
-	}
-	for _, name := range Tools() {
-		link := filepath.Join(dir, name)
-		if err := os.Remove(link); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("install: %w", err)
-		}
-		if err := os.Symlink(abs, link); err != nil {
-			return fmt.Errorf("install: %w", err)
-		}
-	}
-	return nil
+// isTool reports whether name is a hook tool the simulator implements.
+func isTool(name string) bool {
+	_, ok := tools[name]
+	return ok
 }
 
 // invocation is one run of one tool.
