@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +38,9 @@ func startSim(t *testing.T, m *toolsim.Model, hookEnv map[string]string) (*tools
 
 func transcriptModel(t *testing.T, tr transcript) *toolsim.Model {
 	t.Helper()
-	m, err := toolsim.ParseModel(tr.Model)
+	path := filepath.Join(t.TempDir(), "model.json")
+	require.NoError(t, os.WriteFile(path, tr.Model, 0o644))
+	m, err := toolsim.ReadModel(path)
 	require.NoError(t, err)
 	return m
 }

@@ -225,5 +225,5 @@ func (s *Sim) Calls() ([]Call, error) {
 
 // Model returns the model as the tools have left it.
 func (s *Sim) Model() (*Model, error) {
-	return LoadModel(s.ModelPath)
+	return loadModel(s.ModelPath)
 }

@@ -42,7 +42,7 @@ func loadTranscript(t testing.TB, name string) transcript {
 
 func (tr transcript) model(t testing.TB) *Model {
 	t.Helper()
-	m, err := ParseModel(tr.Model)
+	m, err := parseModel(tr.Model)
 	require.NoError(t, err)
 	return m
 }
@@ -89,7 +89,7 @@ func (p *inProc) run(stdin *string, argv ...string) result {
 
 func (p *inProc) model(t testing.TB) *Model {
 	t.Helper()
-	m, err := LoadModel(p.env["TOOLSIM_MODEL"])
+	m, err := loadModel(p.env["TOOLSIM_MODEL"])
 	require.NoError(t, err)
 	return m
 }

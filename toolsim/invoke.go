@@ -190,7 +190,7 @@ func (inv *invocation) read(run toolFunc, args []string, path string, m *Model, 
 	snap.discard()
 	inv.out.Reset()
 	inv.errOut.Reset()
-	if inv.model, err = LoadModel(path); err != nil {
+	if inv.model, err = loadModel(path); err != nil {
 		return err
 	}
 	inv.snap = nil

@@ -120,9 +120,9 @@ type Status struct {
 	Message string `json:"message"`
 }
 
-// LoadModel reads a model file under a shared lock, so that it never
+// loadModel reads a model file under a shared lock, so that it never
 // observes a writer's half-done update.
-func LoadModel(path string) (*Model, error) {
+func loadModel(path string) (*Model, error) {
 	var m *Model
 	err := withLock(path, syscall.LOCK_SH, func() error {
 		var err error
@@ -140,14 +140,15 @@ func (m *Model) WriteFile(path string) error {
 
 // ReadModel reads a model file such as a test fixture, and checks it with
 // [Model.Validate]. It is the one loader of the model format, for the
-// simulator and for httprelationtest alike; unlike LoadModel it takes no
-// lock, so it leaves nothing beside the file.
+// simulator and for httprelationtest alike. It takes no lock, so it leaves
+// nothing beside the file; the simulator replaces a model file atomically,
+// so ReadModel never sees a write half done.
 func ReadModel(path string) (*Model, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
 	}
-	m, err := ParseModel(data)
+	m, err := parseModel(data)
 	if err == nil {
 		err = m.Validate()
 	}
@@ -157,10 +158,10 @@ func ReadModel(path string) (*Model, error) {
 	return m, nil
 }
 
-// ParseModel decodes a model from its JSON form. An unknown field, or
+// parseModel decodes a model from its JSON form. An unknown field, or
 // anything after the model, is an error: a typo in a fixture must not
 // silently change what a test sets up.
-func ParseModel(data []byte) (*Model, error) {
+func parseModel(data []byte) (*Model, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // config numbers print back exactly as written
 	dec.DisallowUnknownFields()
@@ -179,7 +180,7 @@ func readModelFile(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
 	}
-	return ParseModel(data)
+	return parseModel(data)
 }
 
 // writeModelFile writes through a temporary file and a rename so that a

@@ -22,11 +22,11 @@ func TestParseModelIsStrict(t *testing.T) {
 		"relations as a list":    {`{"unit": "lb/0", "relations": [{"id": "x:1"}]}`, "cannot unmarshal array"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := ParseModel([]byte(tt.in))
+			_, err := parseModel([]byte(tt.in))
 			assert.ErrorContains(t, err, tt.want)
 		})
 	}
-	m, err := ParseModel([]byte("{\"unit\": \"lb/0\"}\n\n"))
+	m, err := parseModel([]byte("{\"unit\": \"lb/0\"}\n\n"))
 	require.NoError(t, err)
 	assert.Equal(t, "lb/0", m.Unit, "trailing white space is fine")
 }

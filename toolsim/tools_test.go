@@ -227,7 +227,7 @@ func TestModelRoundTrip(t *testing.T) {
 		m := tr.model(t)
 		path := filepath.Join(t.TempDir(), "model.json")
 		require.NoError(t, m.WriteFile(path))
-		back, err := LoadModel(path)
+		back, err := loadModel(path)
 		require.NoError(t, err)
 		assert.Equal(t, m, back, name)
 

@@ -121,14 +121,10 @@ func startSim(t *testing.T, m *toolsim.Model, charm string, h hook) *toolsim.Sim
 	return toolsim.Start(t, m, h.env(m.Unit, charmDir(t, charm)))
 }
 
-// loadFixture reads a toolsim model from testdata. It parses the file
-// rather than using toolsim.LoadModel, which would leave a lock file in
-// testdata.
+// loadFixture reads a toolsim model from testdata.
 func loadFixture(t *testing.T, name string) *toolsim.Model {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	m, err := toolsim.ParseModel(data)
+	m, err := toolsim.ReadModel(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	return m
 }
