@@ -106,7 +106,7 @@ func TestFireAsProcesses(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": charmDir, "CHARM_DIR": charmDir,
 		"JUJU_HOOK_NAME": "install", "JUJU_DISPATCH_PATH": "hooks/install",
-		"JUJU_MODEL_NAME": ModelName, "JUJU_MODEL_UUID": ModelUUID, "JUJU_VERSION": JujuVersion,
+		"JUJU_MODEL_NAME": modelName, "JUJU_MODEL_UUID": modelUUID, "JUJU_VERSION": jujuVersion,
 	}, seen.Env)
 	assert.Equal(t, charmDir, seen.Cwd, "hooks run from the charm directory")
 
@@ -188,7 +188,7 @@ func TestFireKeepsTheTestsModelVariables(t *testing.T) {
 	seen := parseSeen(t, runs[0])
 	assert.Equal(t, "3.6.1", seen.Env["JUJU_VERSION"])
 	assert.Equal(t, "prod", seen.Env["JUJU_MODEL_NAME"])
-	assert.Equal(t, ModelUUID, seen.Env["JUJU_MODEL_UUID"])
+	assert.Equal(t, modelUUID, seen.Env["JUJU_MODEL_UUID"])
 }
 
 // A hook that exits with a status other than 0 commits nothing it wrote

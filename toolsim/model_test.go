@@ -118,7 +118,7 @@ func TestValidate(t *testing.T) {
 func TestHookEnv(t *testing.T) {
 	// with adds the variables every hook gets to vars.
 	with := func(vars map[string]string) map[string]string {
-		vars["JUJU_MODEL_NAME"], vars["JUJU_MODEL_UUID"], vars["JUJU_VERSION"] = ModelName, ModelUUID, JujuVersion
+		vars["JUJU_MODEL_NAME"], vars["JUJU_MODEL_UUID"], vars["JUJU_VERSION"] = modelName, modelUUID, jujuVersion
 		return vars
 	}
 	m := &Model{Unit: "lb/0", CharmDir: "/srv/charm", Relations: map[string]Relation{
