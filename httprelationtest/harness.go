@@ -69,20 +69,20 @@ func (m *Model) Run(ctx context.Context, fn HookFunc) error {
 // *HookError it returns, leaving the model as that hook found it. An
 // event that does not fit the model (a unit joining twice, a relation it
 // lacks) is an error wrapping toolsim.ErrInvalidModel and runs nothing.
-func (m *Model) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) (toolsim.Hooks, error) {
+func (m *Model) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) (toolsim.HookRuns, error) {
 	m.mu.Lock()
 	steps, err := ev.Steps(m.model)
 	m.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	var run toolsim.Hooks
+	var run toolsim.HookRuns
 	for _, s := range steps {
 		m.mu.Lock()
 		s.Before(m.model)
 		m.changes++
 		m.mu.Unlock()
-		run = append(run, s.Hook)
+		run = append(run, toolsim.HookRun{Hook: s.Hook})
 		if err := m.Run(ctx, fn); err != nil {
 			return run, err
 		}

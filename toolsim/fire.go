@@ -13,12 +13,14 @@ import (
 
 // HookRun is one hook an event fired, and how the charm ended.
 type HookRun struct {
-	Hook   Hook
+	Hook Hook
+	// Result is how the charm's process ended; zero for a hook run
+	// in-process (package httprelationtest).
 	Result Result
 }
 
-// HookRuns are the hooks an event fired, in order, as [Sim.Fire] returns
-// them.
+// HookRuns are the hooks an event fired, in order, as [Sim.Fire] and
+// httprelationtest's Model.Fire return them.
 type HookRuns []HookRun
 
 // Names returns the names of the hooks run, in order: what a test
@@ -27,20 +29,6 @@ func (rs HookRuns) Names() []string {
 	var names []string
 	for _, r := range rs {
 		names = append(names, r.Hook.Name)
-	}
-	return names
-}
-
-// Hooks are the hooks an event fired, in order, as httprelationtest's
-// Model.Fire returns them.
-type Hooks []Hook
-
-// Names returns the names of the hooks, in order: what a test compares
-// with the hooks it expects Juju to fire.
-func (hs Hooks) Names() []string {
-	var names []string
-	for _, h := range hs {
-		names = append(names, h.Name)
 	}
 	return names
 }
