@@ -218,7 +218,8 @@ func runProcessPolled(cmd *exec.Cmd, selfHWM *int64) (run, error) {
 func replay(ctx context.Context, sim *toolsim.Sim, calls []toolsim.Call) (run, error) {
 	var total run
 	for _, c := range calls {
-		cmd := sim.Command(ctx, c.Tool, c.Args...)
+		cmd := exec.CommandContext(ctx, filepath.Join(sim.Dir, c.Tool), c.Args...)
+		cmd.Env = sim.Environ()
 		if c.Stdin != nil {
 			cmd.Stdin = strings.NewReader(*c.Stdin)
 		}

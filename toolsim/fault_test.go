@@ -110,14 +110,14 @@ func TestFaultHangAndKill(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	cmd := s.Command(ctx, "relation-list", "--format=json")
+	cmd := s.command(ctx, "relation-list", "--format=json")
 	cmd.WaitDelay = time.Second
 	err := cmd.Run()
 	require.Error(t, err)
 	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 5*time.Second)
 
-	cmd = s.Command(context.Background(), "relation-get", "--format=json", "-", "shop/0")
+	cmd = s.command(context.Background(), "relation-get", "--format=json", "-", "shop/0")
 	var out strings.Builder
 	cmd.Stdout = &out
 	err = cmd.Run()
@@ -148,7 +148,7 @@ func TestFaultSpawn(t *testing.T) {
 	m.Faults = map[string]Fault{"relation-list": {Hang: true, Spawn: pidFile}}
 	s := Start(t, m, map[string]string{"JUJU_RELATION_ID": "backends:4"})
 
-	cmd := s.Command(context.Background(), "relation-list", "--format=json")
+	cmd := s.command(context.Background(), "relation-list", "--format=json")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(t, cmd.Start())
 	var pid int

@@ -178,9 +178,9 @@ func (s *Sim) environ(set map[string]string, path string) []string {
 	return env
 }
 
-// Command prepares a hook tool (or any program) to run in the simulated
+// command prepares a hook tool (or any program) to run in the simulated
 // hook: a tool name resolves to its symlink in Dir.
-func (s *Sim) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
+func (s *Sim) command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	if isTool(name) {
 		name = filepath.Join(s.Dir, name)
 	}

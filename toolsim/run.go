@@ -18,9 +18,9 @@ type Result struct {
 	Stdout, Stderr string
 }
 
-// Run runs binary (a path, or a tool's name as for Command) with args in
-// the simulated hook, with Environ as its environment, and returns how it
-// ended. As Juju does with a hook, it keeps what the program wrote to
+// Run runs binary (a path, or the name of a hook tool, which runs from
+// Dir) with args in the simulated hook, with Environ as its environment,
+// and returns how it ended. As Juju does with a hook, it keeps what the program wrote to
 // relations and to the charm state only when it exits 0 (status and log
 // lines stay either way). The error is set only when the program could
 // not be started, ctx ended before it did, something it started kept its
@@ -31,7 +31,7 @@ func (s *Sim) Run(ctx context.Context, binary string, args ...string) (Result, e
 	if err != nil {
 		return Result{ExitCode: -1}, fmt.Errorf("run %s: %w", binary, err)
 	}
-	res, err := run(ctx, s.Command(ctx, binary, args...))
+	res, err := run(ctx, s.command(ctx, binary, args...))
 	if res.ExitCode != 0 || err != nil {
 		err = errors.Join(err, s.restoreWrites(before))
 	}

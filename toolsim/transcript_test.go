@@ -63,7 +63,7 @@ func TestTranscriptReplayProcesses(t *testing.T) {
 func runProcess(t testing.TB, s *Sim, stdin *string, argv ...string) result {
 	t.Helper()
 	ctx := context.Background()
-	cmd := s.Command(ctx, argv[0], argv[1:]...)
+	cmd := s.command(ctx, argv[0], argv[1:]...)
 	if stdin != nil {
 		cmd.Stdin = strings.NewReader(*stdin)
 	}
