@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/toolsim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -177,7 +178,7 @@ func TestProcessCallCount(t *testing.T) {
 		assert.Equal(t, units, hosts)
 	}
 
-	calls, err := sim.Calls()
+	calls, err := calllog.Read(sim.LogPath)
 	require.NoError(t, err)
 	count := map[string]int{}
 	for _, c := range calls {

@@ -101,6 +101,7 @@ func sourceModuleDir() string {
 var simSources = []string{
 	filepath.Join("cmd", binaryName),
 	"toolsim",
+	filepath.Join("internal", "calllog"),
 	filepath.Join("internal", "simtool"),
 }
 

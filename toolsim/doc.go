@@ -161,7 +161,8 @@
 //		"JUJU_REMOTE_UNIT": "haproxy/0",
 //	})
 //	res, err := s.Run(ctx, charmBinary)
-//	// check res.ExitCode and res.Stderr, then s.Model() and s.ToolNames()
+//	// check res.ExitCode and res.Stderr, then s.Model(), and the calls
+//	// logged in s.LogPath
 //
 // With a model that has a hook section and a charm_dir, Start(t, model,
 // nil) takes the hook environment from the model, and [Sim.Fire] runs a

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/calllog"
 )
 
 // TestFaultAnswers: a faulted call prints exactly what the fault says,
@@ -132,7 +134,7 @@ func TestFaultHangAndKill(t *testing.T) {
 	// Neither call got as far as the log; the others still answer.
 	r := runProcess(t, s, nil, "relation-ids", "--format=json", "backends")
 	assert.Equal(t, result{`["backends:11","backends:4"]` + "\n", "", 0}, r)
-	calls, err := s.Calls()
+	calls, err := calllog.Read(s.LogPath)
 	require.NoError(t, err)
 	require.Len(t, calls, 1)
 	assert.Equal(t, "relation-ids", calls[0].Tool)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/calllog"
 )
 
 // testCharm builds testdata/charm once per test process.
@@ -172,7 +174,7 @@ func TestFireAsProcesses(t *testing.T) {
 	m := model()
 	assert.Equal(t, Hook{Name: "proxy-relation-created", RelationID: "proxy:4", RemoteApp: "api"}, m.Hook, "the model is in the last hook")
 	assert.Equal(t, "proxy-relation-created", m.State["last-hook"])
-	calls, err := s.Calls()
+	calls, err := calllog.Read(s.LogPath)
 	require.NoError(t, err)
 	assert.NotEmpty(t, calls)
 }
@@ -254,7 +256,7 @@ func TestFireRefusesEventsThatDoNotFit(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidModel, "%v", ev)
 		assert.Empty(t, runs)
 	}
-	calls, err := s.Calls()
+	calls, err := calllog.Read(s.LogPath)
 	require.NoError(t, err)
 	assert.Empty(t, calls, "nothing ran")
 }

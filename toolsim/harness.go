@@ -1,10 +1,7 @@
 package toolsim
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,25 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/charmkit/httprelation/internal/simtool"
 )
-
-// Call is one recorded hook-tool call, read back from the TOOLSIM_LOG file.
-type Call struct {
-	Tool string
-	// Args are the arguments after the tool name.
-	Args []string
-	// Stdin is what the tool read from standard input (--file -), nil if
-	// it read nothing.
-	Stdin    *string
-	Exit     int
-	Stdout   string
-	Stderr   string
-	Start    time.Time
-	Duration time.Duration
-}
 
 // Sim is a simulated hook environment on disk, like httptest.Server is a
 // server: tool symlinks in Dir, the model at ModelPath, the call log at
@@ -187,40 +168,6 @@ func (s *Sim) command(ctx context.Context, name string, args ...string) *exec.Cm
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = s.Environ()
 	return cmd
-}
-
-// Calls reads the call log. Lines that do not parse are reported in the
-// error while every good line is still returned.
-func (s *Sim) Calls() ([]Call, error) {
-	data, err := os.ReadFile(s.LogPath)
-	if err != nil {
-		return nil, fmt.Errorf("read calls: %w", err)
-	}
-	var (
-		calls []Call
-		errs  []error
-	)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, len(data)+1)
-	for n := 1; sc.Scan(); n++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		var l logLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			errs = append(errs, fmt.Errorf("call log line %d: %w", n, err))
-			continue
-		}
-		calls = append(calls, Call{
-			Tool: l.Tool, Args: l.Args, Stdin: l.Stdin, Exit: l.Exit,
-			Stdout: l.Stdout, Stderr: l.Stderr,
-			Start: time.Unix(0, l.StartNS), Duration: time.Duration(l.DurNS),
-		})
-	}
-	if err := sc.Err(); err != nil {
-		errs = append(errs, fmt.Errorf("read calls: %w", err))
-	}
-	return calls, errors.Join(errs...)
 }
 
 // Model returns the model as the tools have left it.

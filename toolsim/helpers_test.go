@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/calllog"
 )
 
 var transcriptNames = []string{"changed", "departed", "broken", "options"}
@@ -94,9 +96,9 @@ func (p *inProc) model(t testing.TB) *Model {
 	return m
 }
 
-func (p *inProc) calls(t testing.TB) []Call {
+func (p *inProc) calls(t testing.TB) []calllog.Call {
 	t.Helper()
-	calls, err := (&Sim{LogPath: p.env["TOOLSIM_LOG"]}).Calls()
+	calls, err := calllog.Read(p.env["TOOLSIM_LOG"])
 	require.NoError(t, err)
 	return calls
 }

@@ -2,7 +2,6 @@ package toolsim
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/charmkit/httprelation/internal/calllog"
 )
 
 // binaryName is the name go build gives the simulator's command.
@@ -112,7 +113,11 @@ func runTool(name string, args []string, env func(string) string, stdin io.Reade
 	_, _ = stdout.Write(inv.out.Bytes())
 	_, _ = stderr.Write(inv.errOut.Bytes())
 	if path := env("TOOLSIM_LOG"); path != "" {
-		if err := inv.appendLog(path, args, code, start, dur); err != nil {
+		err := calllog.Append(path, calllog.Call{
+			Tool: name, Args: args, Stdin: inv.stdinText, Exit: code,
+			Stdout: inv.out.String(), Stderr: inv.errOut.String(), Start: start, Duration: dur,
+		})
+		if err != nil {
 			fmt.Fprintf(stderr, "hook-tool-sim: %v\n", err)
 		}
 	}
@@ -210,46 +215,6 @@ func sleepLatency(m *Model, getenv func(string) string) error {
 	}
 	if ms > 0 {
 		time.Sleep(time.Duration(ms) * time.Millisecond)
-	}
-	return nil
-}
-
-// logLine is the JSON form of a Call in the TOOLSIM_LOG file.
-type logLine struct {
-	Tool    string   `json:"tool"`
-	Args    []string `json:"args"`
-	Stdin   *string  `json:"stdin"`
-	Exit    int      `json:"exit"`
-	Stdout  string   `json:"stdout"`
-	Stderr  string   `json:"stderr"`
-	StartNS int64    `json:"start_ns"`
-	DurNS   int64    `json:"dur_ns"`
-}
-
-// appendLog appends one line with a single O_APPEND write, so lines of
-// concurrent processes never interleave.
-func (inv *invocation) appendLog(path string, args []string, code int, start time.Time, dur time.Duration) error {
-	if args == nil {
-		args = []string{}
-	}
-	line, err := json.Marshal(logLine{
-		Tool: inv.tool, Args: args, Stdin: inv.stdinText, Exit: code,
-		Stdout: inv.out.String(), Stderr: inv.errOut.String(),
-		StartNS: start.UnixNano(), DurNS: dur.Nanoseconds(),
-	})
-	if err != nil {
-		return fmt.Errorf("log call: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("log call: %w", err)
-	}
-	_, werr := f.Write(append(line, '\n'))
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return fmt.Errorf("log call: %w", werr)
 	}
 	return nil
 }

@@ -98,15 +98,3 @@ func run(ctx context.Context, cmd *exec.Cmd) (Result, error) {
 	}
 	return res, nil
 }
-
-// ToolNames lists the tools called so far, in order: what most hook tests
-// assert on. Like Calls, it reports unreadable log lines in the error and
-// still returns the names of the others.
-func (s *Sim) ToolNames() ([]string, error) {
-	calls, err := s.Calls()
-	names := make([]string, 0, len(calls))
-	for _, c := range calls {
-		names = append(names, c.Tool)
-	}
-	return names, err
-}

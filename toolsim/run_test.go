@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/calllog"
+	"github.com/charmkit/httprelation/internal/testcompat"
 )
 
 func TestSimRun(t *testing.T) {
@@ -43,7 +45,7 @@ func TestSimRun(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Result{ExitCode: -1, Stdout: "JUJU_RELATION_ID=site:2\n"}, res)
 
-	names, err := s.ToolNames()
+	names, err := calllog.ToolNames(s.LogPath)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"is-leader", "relation-get"}, names)
 }
@@ -88,30 +90,4 @@ func TestRunErrors(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, Result{ExitCode: -1, Stdout: "TOOLSIM_LOG=" + s.LogPath + "\n"}, res)
 	assert.Less(t, time.Since(start), 30*time.Second)
-}
-
-func TestToolNamesTornLog(t *testing.T) {
-	t.Parallel()
-	s := Start(t, baseModel(t), map[string]string{"JUJU_RELATION_ID": "site:2"})
-	names, err := s.ToolNames()
-	require.NoError(t, err)
-	assert.Empty(t, names)
-
-	runProcess(t, s, nil, "is-leader")
-	f, err := os.OpenFile(s.LogPath, os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString("{torn\n")
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
-	runProcess(t, s, nil, "relation-ids", "site")
-
-	// A damaged line costs only itself.
-	names, err = s.ToolNames()
-	assert.ErrorContains(t, err, "call log line 2")
-	assert.Equal(t, []string{"is-leader", "relation-ids"}, names)
-
-	require.NoError(t, os.Remove(s.LogPath))
-	names, err = s.ToolNames()
-	assert.ErrorIs(t, err, os.ErrNotExist)
-	assert.Empty(t, names)
 }

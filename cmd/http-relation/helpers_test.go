@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
@@ -197,7 +198,7 @@ func backend(addr, port string) map[string]string {
 // countCalls counts the recorded tool calls by tool.
 func countCalls(t *testing.T, sim *toolsim.Sim) map[string]int {
 	t.Helper()
-	calls, err := sim.Calls()
+	calls, err := calllog.Read(sim.LogPath)
 	require.NoError(t, err)
 	n := map[string]int{}
 	for _, c := range calls {

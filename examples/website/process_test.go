@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -43,7 +44,7 @@ func simModel(t *testing.T, sim *toolsim.Sim) *toolsim.Model {
 
 func toolNames(t *testing.T, sim *toolsim.Sim) []string {
 	t.Helper()
-	names, err := sim.ToolNames()
+	names, err := calllog.ToolNames(sim.LogPath)
 	require.NoError(t, err)
 	return names
 }
@@ -62,7 +63,7 @@ func TestProcessRelationLifecycle(t *testing.T) {
 	flags, err := httprelationtest.Flags(m)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"website.available"}, flags)
-	calls, err := sim.Calls()
+	calls, err := calllog.Read(sim.LogPath)
 	require.NoError(t, err)
 	require.NotEmpty(t, calls)
 	assert.Equal(t, "config-get", calls[0].Tool)
