@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/relationid"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -228,7 +229,7 @@ func (m *Model) record(method, arg string) {
 
 // relation finds a relation by id; only the number counts, as in Juju.
 func (m *Model) relation(id string) (string, toolsim.Relation, error) {
-	if key, ok := m.model.FindRelation(id); ok {
+	if key, ok := relationid.Find(m.model.Relations, id); ok {
 		return key, m.model.Relations[key], nil
 	}
 	return "", toolsim.Relation{}, fmt.Errorf("relation %q: %w", id, httprelation.ErrRelationNotFound)
@@ -269,7 +270,7 @@ func (m *Model) RelationIDs(ctx context.Context, endpoint string) ([]string, err
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.record(CallRelationIDs, endpoint)
-	return m.model.RelationIDs(endpoint), ctx.Err()
+	return relationid.OnEndpoint(m.model.Relations, endpoint), ctx.Err()
 }
 
 // RelationUnits implements httprelation.Accessor with relation-list's

@@ -102,6 +102,7 @@ var simSources = []string{
 	filepath.Join("cmd", binaryName),
 	"toolsim",
 	filepath.Join("internal", "calllog"),
+	filepath.Join("internal", "relationid"),
 	filepath.Join("internal", "simtool"),
 }
 

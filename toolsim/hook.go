@@ -58,7 +58,7 @@ func (h Hook) is(m *Model, key, kind string) bool {
 	if !ok || k != kind {
 		return false
 	}
-	hookKey, found := m.FindRelation(h.RelationID)
+	hookKey, found := m.findRelation(h.RelationID)
 	return found && hookKey == key
 }
 
@@ -142,7 +142,7 @@ func (m *Model) HookEnv() map[string]string {
 	if !ok {
 		return env
 	}
-	key, found := m.FindRelation(h.RelationID)
+	key, found := m.findRelation(h.RelationID)
 	if !found {
 		key = h.RelationID
 	}

@@ -8,10 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/charmkit/httprelation/internal/relationid"
 )
 
 // Model is the state the simulated hook tools answer from. Its JSON form is
@@ -243,68 +243,10 @@ func withLock(path string, how int, fn func() error) error {
 	return fn()
 }
 
-// relationNumber parses a relation id as Juju's -r option does: only the
-// number after the last colon counts.
-func relationNumber(id string) (int, bool) {
-	if i := strings.LastIndexByte(id, ':'); i >= 0 {
-		id = id[i+1:]
-	}
-	n, err := strconv.Atoi(id)
-	return n, err == nil
-}
-
-// FindRelation returns the model's key for the relation an id names
-// ("website:3", or just "3"): only the number counts, as with the tools'
-// -r. An id that is a key of the model names that relation at once: this
-// is every call a charm makes, and a lookup by number scans every
-// relation, which made a hook over 1000 relations quadratic.
-func (m *Model) FindRelation(id string) (string, bool) {
-	if _, ok := m.Relations[id]; ok {
-		return id, true
-	}
-	n, ok := relationNumber(id)
-	if !ok {
-		return "", false
-	}
-	return m.relationKey(n)
-}
-
-// relationKey finds the relation with number n; should a model name the
-// same number twice (Validate refuses that), the smallest key wins so
-// answers stay stable.
-func (m *Model) relationKey(n int) (string, bool) {
-	found := ""
-	for key := range m.Relations {
-		if k, ok := relationNumber(key); ok && k == n && (found == "" || key < found) {
-			found = key
-		}
-	}
-	return found, found != ""
-}
-
-// RelationIDs is what relation-ids answers: the relation ids of an
-// endpoint, sorted as strings as Juju does ("website:12" before
-// "website:3"); the relation of a running relation-broken hook is still
-// listed.
-func (m *Model) RelationIDs(endpoint string) []string {
-	ids := []string{}
-	for key := range m.Relations {
-		if endpointOf(key) == endpoint {
-			ids = append(ids, key)
-		}
-	}
-	sort.Strings(ids)
-	return ids
-}
-
-// endpointOf returns the endpoint name of a relation id ("website:3" →
-// "website").
-func endpointOf(id string) string {
-	i := strings.LastIndexByte(id, ':')
-	if i < 0 {
-		return ""
-	}
-	return id[:i]
+// findRelation returns the model's key for the relation an id names (see
+// relationid.Find).
+func (m *Model) findRelation(id string) (string, bool) {
+	return relationid.Find(m.Relations, id)
 }
 
 // appOf returns the application of a unit name ("web/0" → "web").

@@ -271,19 +271,3 @@ func TestCall(t *testing.T) {
 	assert.Equal(t, 127, m.Call(nil, nil, &out, &errOut, "leader-set", "a=1"))
 	assert.Contains(t, errOut.String(), "leader-set")
 }
-
-// TestFindRelation: an id that is a key names that relation; any other
-// spelling is looked up by its number, the smallest key winning should a
-// model (one Validate refuses) name a number twice.
-func TestFindRelation(t *testing.T) {
-	m := &Model{Relations: map[string]Relation{"b:3": {}, "a:3": {}, "site:12": {}}}
-	for id, want := range map[string]string{
-		"b:3": "b:3", "a:3": "a:3", "3": "a:3", "other:3": "a:3",
-		"site:12": "site:12", "12": "site:12", "x:012": "site:12",
-		"4": "", "site:x": "", "": "",
-	} {
-		got, ok := m.FindRelation(id)
-		assert.Equal(t, want, got, "%q", id)
-		assert.Equal(t, want != "", ok, "%q", id)
-	}
-}

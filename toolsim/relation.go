@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v2"
 
+	"github.com/charmkit/httprelation/internal/relationid"
 	"github.com/charmkit/httprelation/internal/simtool"
 )
 
@@ -19,7 +20,7 @@ func (inv *invocation) hookRelation() (string, error) {
 	if id == "" {
 		return "", nil
 	}
-	if key, found := inv.model.FindRelation(id); found {
+	if key, found := inv.model.findRelation(id); found {
 		return key, nil
 	}
 	return "", failure("JUJU_RELATION_ID %q names no relation of the model", id)
@@ -39,11 +40,11 @@ func (inv *invocation) hook() Hook {
 func (inv *invocation) relationOption(fs *flagSet) *string {
 	key := new(string)
 	fs.funcVar(func(v string) error {
-		n, ok := relationNumber(v)
+		n, ok := relationid.Number(v)
 		if !ok {
 			return errors.New("invalid relation id")
 		}
-		k, found := inv.model.relationKey(n)
+		k, found := relationid.WithNumber(inv.model.Relations, n)
 		if !found {
 			return errors.New("relation not found")
 		}
@@ -83,14 +84,14 @@ func relationIDs(inv *invocation, args []string) error {
 		if err != nil {
 			return err
 		}
-		if name = endpointOf(key); name == "" {
+		if name = relationid.Endpoint(key); name == "" {
 			return usageError("no relation name specified")
 		}
 	}
 	if err := checkEmpty(args); err != nil {
 		return err
 	}
-	return out.write(inv, inv.model.RelationIDs(name))
+	return out.write(inv, relationid.OnEndpoint(inv.model.Relations, name))
 }
 
 // readOptions parses what relation-list and relation-get share: the output
@@ -154,7 +155,7 @@ func listed(m *Model, h Hook, key string, names []string) []string {
 // relation-departed hook, and none in the relation's relation-broken
 // hook. A relation the model does not have lists nothing.
 func (m *Model) ListedUnits(relationID string) []string {
-	key, ok := m.FindRelation(relationID)
+	key, ok := m.findRelation(relationID)
 	if !ok {
 		return []string{}
 	}
@@ -263,7 +264,7 @@ func (inv *invocation) readBag(key, name string, app bool) (map[string]string, e
 	}
 	if !ok {
 		return nil, failure("cannot read settings for unit %q in relation %q: unit %q: settings not found",
-			name, appOf(local)+":"+endpointOf(key)+" "+r.RemoteApp+":"+r.RemoteEndpoint, name)
+			name, appOf(local)+":"+relationid.Endpoint(key)+" "+r.RemoteApp+":"+r.RemoteEndpoint, name)
 	}
 	return copyBag(bag), nil
 }
