@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation/internal/calllog"
+	"github.com/charmkit/httprelation/internal/gobuild"
 )
 
 // testCharm builds testdata/charm once per test process.
@@ -23,7 +24,7 @@ var testCharm = sync.OnceValues(func() (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	bins, err := BuildPackages(ctx, "", dir, "./testdata/charm")
+	bins, err := gobuild.Packages(ctx, "", dir, "./testdata/charm")
 	if err != nil {
 		return "", err
 	}

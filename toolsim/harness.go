@@ -45,8 +45,9 @@ func Start(t testing.TB, m *Model, hookEnv map[string]string) *Sim {
 	return s
 }
 
-// NewSim is Start for programs: binary is a built hook-tool-sim (see
-// Build) and dir an existing directory that receives bin/ (the tool
+// NewSim is Start for programs: binary is a hook-tool-sim built from
+// github.com/charmkit/httprelation/cmd/hook-tool-sim (go build, go
+// install) and dir an existing directory that receives bin/ (the tool
 // symlinks), model.json and calls.jsonl. A relative CharmDir in m is made
 // absolute from the working directory.
 func NewSim(binary, dir string, m *Model, hookEnv map[string]string) (*Sim, error) {

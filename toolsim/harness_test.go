@@ -167,7 +167,7 @@ func TestNewSimAndBuild(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	bin, err := Build(ctx, t.TempDir())
+	bin, err := build(ctx, t.TempDir())
 	require.NoError(t, err)
 	s, err := NewSim(bin, t.TempDir(), baseModel(t), nil)
 	require.NoError(t, err)

@@ -11,12 +11,24 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation/internal/calllog"
+	"github.com/charmkit/httprelation/internal/gobuild"
 	"github.com/charmkit/httprelation/internal/testcompat"
 )
 
+// buildAlpha builds testdata/cmds/alpha into a fresh directory and returns
+// its path.
+func buildAlpha(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(testcompat.Context(t), 2*time.Minute)
+	defer cancel()
+	bins, err := gobuild.Packages(ctx, "", t.TempDir(), "./testdata/cmds/alpha")
+	require.NoError(t, err)
+	return bins[0]
+}
+
 func TestSimRun(t *testing.T) {
 	t.Parallel()
-	alpha, _ := buildTestCmds(t)
+	alpha := buildAlpha(t)
 	s := Start(t, baseModel(t), map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_RELATION_ID": "site:2"})
 	ctx, cancel := context.WithTimeout(testcompat.Context(t), time.Minute)
 	defer cancel()
@@ -51,7 +63,7 @@ func TestSimRun(t *testing.T) {
 }
 
 func TestRunEnv(t *testing.T) {
-	alpha, _ := buildTestCmds(t)
+	alpha := buildAlpha(t)
 	ctx, cancel := context.WithTimeout(testcompat.Context(t), time.Minute)
 	defer cancel()
 
@@ -70,7 +82,7 @@ func TestRunEnv(t *testing.T) {
 
 func TestRunErrors(t *testing.T) {
 	t.Parallel()
-	alpha, _ := buildTestCmds(t)
+	alpha := buildAlpha(t)
 	s := Start(t, baseModel(t), nil)
 
 	// A program that cannot be started is an error.

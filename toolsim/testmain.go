@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/charmkit/httprelation/internal/gobuild"
 )
 
 // TestMain is the TestMain of a charm's package: it builds the main
@@ -27,7 +29,7 @@ func TestMain(m *testing.M, binary *string) int {
 	}
 	defer os.RemoveAll(dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	bins, err := BuildPackages(ctx, "", dir, ".")
+	bins, err := gobuild.Packages(ctx, "", dir, ".")
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation/internal/charmtest"
+	"github.com/charmkit/httprelation/internal/gobuild"
 	"github.com/charmkit/httprelation/internal/simtool"
 	"github.com/charmkit/httprelation/toolsim"
 )
@@ -34,7 +35,7 @@ var testCharm = sync.OnceValues(func() (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	bins, err := toolsim.BuildPackages(ctx, "", dir, "github.com/charmkit/httprelation/toolsim/testdata/charm")
+	bins, err := gobuild.Packages(ctx, "", dir, "github.com/charmkit/httprelation/toolsim/testdata/charm")
 	if err != nil {
 		return "", err
 	}

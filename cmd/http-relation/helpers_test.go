@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/internal/charmtest"
+	"github.com/charmkit/httprelation/internal/gobuild"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 var commandBinary = sync.OnceValues(func() (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	bins, err := toolsim.BuildPackages(ctx, "", tmpRoot, ".")
+	bins, err := gobuild.Packages(ctx, "", tmpRoot, ".")
 	if err != nil {
 		return "", err
 	}

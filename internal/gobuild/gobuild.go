@@ -1,4 +1,7 @@
-package toolsim
+// Package gobuild compiles Go commands with the go command, as the hook-tool
+// simulator's build cache, toolsim.TestMain and this module's tests and
+// demo need them.
+package gobuild
 
 import (
 	"bytes"
@@ -11,29 +14,14 @@ import (
 	"strings"
 )
 
-// simPackage is the import path of the simulator's command.
-const simPackage = "github.com/charmkit/httprelation/cmd/hook-tool-sim"
-
-// Build compiles the simulator into outDir and returns the binary's path.
-// It runs go build from the module that holds this package's sources when
-// they are on disk, else from the working directory, which must then lie
-// inside the module.
-func Build(ctx context.Context, outDir string) (string, error) {
-	bins, err := BuildPackages(ctx, sourceModuleDir(), outDir, simPackage)
-	if err != nil {
-		return "", err
-	}
-	return bins[0], nil
-}
-
-// BuildPackages compiles Go main packages into outDir with a single go
+// Packages compiles Go main packages into outDir with a single go
 // build, so that the toolchain shares its work between them, and returns
 // the binaries' absolute paths in the order of pkgs. Each of pkgs names
 // one package: an import path, or a directory such as "." or
 // "./cmd/x" (no "..." patterns). The go command runs in workDir, which
 // decides the module and what relative directories mean; "" is the
 // current directory. outDir is created if it does not exist.
-func BuildPackages(ctx context.Context, workDir, outDir string, pkgs ...string) ([]string, error) {
+func Packages(ctx context.Context, workDir, outDir string, pkgs ...string) ([]string, error) {
 	if len(pkgs) == 0 {
 		return nil, errors.New("build: no packages")
 	}
