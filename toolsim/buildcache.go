@@ -120,6 +120,7 @@ var simSources = []string{
 	"toolsim",
 	filepath.Join("internal", "calllog"),
 	filepath.Join("internal", "gobuild"),
+	filepath.Join("internal", "procrun"),
 	filepath.Join("internal", "relationid"),
 	filepath.Join("internal", "simtool"),
 }

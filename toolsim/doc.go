@@ -168,7 +168,6 @@
 // nil) takes the hook environment from the model, and [Sim.Fire] runs a
 // charm through events. [TestMain] builds the charm under test once per
 // test binary; [Sim.SetPath] keeps the machine's own programs out of the
-// charm's PATH; [RunEnv] runs a charm outside any hook. Programs that are
-// not tests build cmd/hook-tool-sim with the go command and lay it out
-// with [NewSim].
+// charm's PATH. Programs that are not tests build cmd/hook-tool-sim with
+// the go command and lay it out with [NewSim].
 package toolsim

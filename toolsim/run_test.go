@@ -62,24 +62,6 @@ func TestSimRun(t *testing.T) {
 	assert.Equal(t, []string{"is-leader", "relation-get"}, names)
 }
 
-func TestRunEnv(t *testing.T) {
-	alpha := buildAlpha(t)
-	ctx, cancel := context.WithTimeout(testcompat.Context(t), time.Minute)
-	defer cancel()
-
-	// env is the whole environment: nothing of this process leaks in.
-	t.Setenv("TOOLSIM_MODEL", "/leaked")
-	res, err := RunEnv(ctx, []string{"A=1"}, alpha, "env=A", "env=TOOLSIM_MODEL", "env=PATH", "exit=4")
-	require.NoError(t, err)
-	assert.Equal(t, Result{ExitCode: 4, Stdout: "A=1\nTOOLSIM_MODEL=\nPATH=\n"}, res)
-
-	// Without tools on PATH the program sees no hook tools.
-	res, err = RunEnv(ctx, []string{"PATH=" + t.TempDir()}, alpha, "tool=is-leader")
-	require.NoError(t, err)
-	assert.Equal(t, 100, res.ExitCode)
-	assert.Contains(t, res.Stderr, `"is-leader": executable file not found in $PATH`)
-}
-
 func TestRunErrors(t *testing.T) {
 	t.Parallel()
 	alpha := buildAlpha(t)
@@ -90,8 +72,6 @@ func TestRunErrors(t *testing.T) {
 	res, err := s.Run(testcompat.Context(t), missing)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assert.Equal(t, -1, res.ExitCode)
-	_, err = RunEnv(testcompat.Context(t), nil, missing)
-	assert.ErrorIs(t, err, os.ErrNotExist)
 
 	// A program killed because ctx ended is an error, with what it
 	// printed before.

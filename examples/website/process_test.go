@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/internal/calllog"
+	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -126,7 +127,7 @@ func TestUnknownCommandIsUsageError(t *testing.T) {
 // charm directory laid out as charmcraft packs it.
 func TestDispatch(t *testing.T) {
 	model := websiteModel(8081)
-	model.CharmDir = toolsim.CharmDir(t, charmBinary, "website")
+	model.CharmDir = charmtest.CharmDir(t, charmBinary, "website")
 	sim := startSim(t, model)
 	env := model.HookEnv()
 	delete(env, "JUJU_HOOK_NAME")
@@ -153,9 +154,5 @@ func runIn(t *testing.T, sim *toolsim.Sim, program string) toolsim.Result {
 // environment, outside any hook.
 func runEnv(t *testing.T, env []string, args ...string) toolsim.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	res, err := toolsim.RunEnv(ctx, env, charmBinary, args...)
-	require.NoError(t, err, res.Stderr)
-	return res
+	return charmtest.RunEnv(t, env, charmBinary, args...)
 }
