@@ -3,11 +3,8 @@ package toolsim
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,19 +14,7 @@ import (
 )
 
 // testCharm builds testdata/charm once per test process.
-var testCharm = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "toolsim-charm-")
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	bins, err := gobuild.Packages(ctx, "", dir, "./testdata/charm")
-	if err != nil {
-		return "", err
-	}
-	return bins[0], nil
-})
+var testCharm = gobuild.Once("./testdata/charm")
 
 func charmBinary(t *testing.T) string {
 	t.Helper()

@@ -2,14 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,19 +25,7 @@ func TestMain(m *testing.M) { os.Exit(toolsim.TestMain(m, &simBinary)) }
 
 // testCharm builds toolsim's test charm, which prints what its hook sees
 // and fails when TEST_FAIL names the hook, once per test process.
-var testCharm = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "hook-tool-sim-charm-")
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	bins, err := gobuild.Packages(ctx, "", dir, "github.com/charmkit/httprelation/toolsim/testdata/charm")
-	if err != nil {
-		return "", err
-	}
-	return bins[0], nil
-})
+var testCharm = gobuild.Once("github.com/charmkit/httprelation/toolsim/testdata/charm")
 
 func charmBinary(t *testing.T) string {
 	t.Helper()

@@ -8,10 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Packages compiles Go main packages into outDir with a single go
@@ -65,6 +68,31 @@ func Packages(ctx context.Context, workDir, outDir string, pkgs ...string) ([]st
 		return nil, err
 	}
 	return bins, nil
+}
+
+// onceTimeout bounds the build that Once makes.
+const onceTimeout = 2 * time.Minute
+
+// Once returns a function that, on its first call, builds the main
+// package pkg (as Packages does, from the current directory) into a new
+// temporary directory, and returns the binary's path or the error on that
+// call and every later one: one build that a test process's tests share.
+// The directory stays after the process, as a test's children may still
+// run the binary.
+func Once(pkg string) func() (string, error) {
+	return sync.OnceValues(func() (string, error) {
+		dir, err := os.MkdirTemp("", "gobuild-")
+		if err != nil {
+			return "", fmt.Errorf("build %s: %w", pkg, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), onceTimeout)
+		defer cancel()
+		bins, err := Packages(ctx, "", dir, pkg)
+		if err != nil {
+			return "", err
+		}
+		return bins[0], nil
+	})
 }
 
 // goCommand runs the go command in dir and returns its standard output,

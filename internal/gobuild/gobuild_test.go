@@ -113,3 +113,27 @@ func TestExecName(t *testing.T) {
 		assert.Equal(t, want, execName(path), path)
 	}
 }
+
+// Once builds on its first call only, and hands every call the same
+// answer, an error included.
+func TestOnce(t *testing.T) {
+	t.Parallel()
+	alpha := Once(alphaDir)
+	first, err := alpha()
+	require.NoError(t, err)
+	assert.Equal(t, "alpha", filepath.Base(first))
+	info, err := os.Stat(first)
+	require.NoError(t, err)
+	again, err := alpha()
+	require.NoError(t, err)
+	assert.Equal(t, first, again)
+	info2, err := os.Stat(again)
+	require.NoError(t, err)
+	assert.Equal(t, info.ModTime(), info2.ModTime(), "not built again")
+
+	missing := Once("./testdata/cmds/nosuch")
+	_, err = missing()
+	assert.ErrorContains(t, err, "go list")
+	_, err2 := missing()
+	assert.Equal(t, err, err2)
+}
