@@ -19,6 +19,9 @@ import (
 	"github.com/charmkit/httprelation/internal/gobuild"
 )
 
+// binaryName is the name go build gives the simulator's command.
+const binaryName = "hook-tool-sim"
+
 // simPackage is the import path of the simulator's command.
 const simPackage = "github.com/charmkit/httprelation/cmd/hook-tool-sim"
 

@@ -14,15 +14,12 @@ import (
 	"github.com/charmkit/httprelation/internal/calllog"
 )
 
-// binaryName is the name go build gives the simulator's command.
-const binaryName = "hook-tool-sim"
-
 // toolFunc runs one hook tool against inv.model with the arguments after
 // the tool name.
 type toolFunc func(inv *invocation, args []string) error
 
-// tool is the implementation of one hook tool.
-type tool struct {
+// hookTool is the implementation of one hook tool.
+type hookTool struct {
 	run toolFunc
 	// writes says the tool may change the model, and so needs the
 	// exclusive lock.
@@ -31,7 +28,7 @@ type tool struct {
 
 // tools are the hook tools the simulator implements, by name: the names
 // simtool.Names lists.
-var tools = map[string]tool{
+var tools = map[string]hookTool{
 	"relation-ids":  {relationIDs, false},
 	"relation-list": {relationList, false},
 	"relation-get":  {relationGet, false},
