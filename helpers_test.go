@@ -156,7 +156,7 @@ func services(t *testing.T, acc httprelation.Accessor) []httprelation.Service {
 }
 
 // relationArg is the relation a tool call names with -r.
-func relationArg(c toolsim.Call) string {
+func relationArg(c httprelationtest.Call) string {
 	for _, a := range c.Args {
 		if id, ok := strings.CutPrefix(a, "-r="); ok {
 			return id
@@ -167,7 +167,7 @@ func relationArg(c toolsim.Call) string {
 
 // bagReads lists the bags relation-get read, as "relation-id unit", in
 // the order of the calls.
-func bagReads(calls []toolsim.Call) []string {
+func bagReads(calls []httprelationtest.Call) []string {
 	var out []string
 	for _, c := range calls {
 		if c.Tool == "relation-get" {
@@ -178,7 +178,7 @@ func bagReads(calls []toolsim.Call) []string {
 }
 
 // toolCounts counts calls by tool.
-func toolCounts(calls []toolsim.Call) map[string]int {
+func toolCounts(calls []httprelationtest.Call) map[string]int {
 	out := map[string]int{}
 	for _, c := range calls {
 		out[c.Tool]++

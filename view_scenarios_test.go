@@ -425,7 +425,7 @@ func TestViewHasNoEffectOnProvides(t *testing.T) {
 	world := &toolsim.Model{Unit: "web/0", PrivateAddress: "10.0.0.9", Relations: map[string]toolsim.Relation{
 		"website:3": {RemoteApp: "haproxy", Units: map[string]map[string]string{"haproxy/0": {"private-address": "10.0.1.1"}}},
 	}}
-	run := func(opts ...httprelation.Option) (bool, []string, []toolsim.Call, map[string]string) {
+	run := func(opts ...httprelation.Option) (bool, []string, []httprelationtest.Call, map[string]string) {
 		m, acc := serve(t, world)
 		asked := &asking{Accessor: acc}
 		reg, err := httprelation.NewRegistry(ctx, &httprelation.MemoryStore{})

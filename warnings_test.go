@@ -13,6 +13,7 @@ import (
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -283,7 +284,7 @@ func TestOneWarningPerBadEntryPerHook(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
 			}
-			names, err := sim.ToolNames()
+			names, err := calllog.ToolNames(sim.LogPath)
 			require.NoError(t, err)
 			logs := 0
 			for _, n := range names {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/charmkit/httprelation/toolsim"
 )
@@ -130,7 +131,7 @@ func reverseProxyHook(tb testing.TB) hookCase {
 // setUp lays out a world of n units for h, runs the hook once untimed,
 // checks what it did, and returns the simulator, the hook's calls and the
 // peak RSS of the hook process itself in KiB.
-func setUp(tb testing.TB, h hookCase, n int, latency int) (*toolsim.Sim, []toolsim.Call, int64) {
+func setUp(tb testing.TB, h hookCase, n int, latency int) (*toolsim.Sim, []calllog.Call, int64) {
 	tb.Helper()
 	m, env := world(n, relationsFor(n)), changedHook(tb)
 	m.LatencyMS = latency
@@ -224,9 +225,9 @@ func report(b *testing.B, wall time.Duration, calls int, cpu time.Duration) {
 	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/hook")
 }
 
-func readCalls(tb testing.TB, sim *toolsim.Sim) []toolsim.Call {
+func readCalls(tb testing.TB, sim *toolsim.Sim) []calllog.Call {
 	tb.Helper()
-	calls, err := sim.Calls()
+	calls, err := calllog.Read(sim.LogPath)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -239,7 +239,7 @@ func editModel(tb testing.TB, sim *toolsim.Sim, change func(m *toolsim.Model)) {
 	env := map[string]string{"TOOLSIM_MODEL": sim.ModelPath, "TOOLSIM_LATENCY_MS": "0", "JUJU_UNIT_NAME": m.Unit}
 	var stderr strings.Builder
 	// In process and without TOOLSIM_LOG: no latency, no logged call.
-	if code := toolsim.Main("relation-ids", []string{"--format=json", endpoint}, func(k string) string { return env[k] },
+	if code, _ := toolsim.RunTool("relation-ids", []string{"--format=json", endpoint}, func(k string) string { return env[k] },
 		nil, io.Discard, &stderr); code != 0 {
 		tb.Fatalf("relation-ids after the edit: exit %d: %s", code, stderr.String())
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -215,10 +216,11 @@ func runProcessPolled(cmd *exec.Cmd, selfHWM *int64) (run, error) {
 // replay runs calls one after another, each as its own simulated tool
 // process: the serial floor of a hook that made those calls. Every call
 // must end as it did in the hook.
-func replay(ctx context.Context, sim *toolsim.Sim, calls []toolsim.Call) (run, error) {
+func replay(ctx context.Context, sim *toolsim.Sim, calls []calllog.Call) (run, error) {
 	var total run
 	for _, c := range calls {
-		cmd := sim.Command(ctx, c.Tool, c.Args...)
+		cmd := exec.CommandContext(ctx, filepath.Join(sim.Dir, c.Tool), c.Args...)
+		cmd.Env = sim.Environ()
 		if c.Stdin != nil {
 			cmd.Stdin = strings.NewReader(*c.Stdin)
 		}
@@ -237,7 +239,7 @@ func replay(ctx context.Context, sim *toolsim.Sim, calls []toolsim.Call) (run, e
 }
 
 // countCalls counts the calls in the simulator's log by tool.
-func countCalls(calls []toolsim.Call) map[string]int {
+func countCalls(calls []calllog.Call) map[string]int {
 	count := map[string]int{}
 	for _, c := range calls {
 		count[c.Tool]++

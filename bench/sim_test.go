@@ -33,7 +33,7 @@ func BenchmarkToolsimCall(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				if code := toolsim.Main("relation-get", args, func(k string) string { return env[k] }, nil, io.Discard, io.Discard); code != 0 {
+				if code, _ := toolsim.RunTool("relation-get", args, func(k string) string { return env[k] }, nil, io.Discard, io.Discard); code != 0 {
 					b.Fatalf("relation-get exited %d", code)
 				}
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/internal/badchar"
+	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/toolsim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -319,7 +320,7 @@ func TestProcessStateDelete(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, m.State, got)
 
-	calls, err := sim.Calls()
+	calls, err := calllog.Read(sim.LogPath)
 	require.NoError(t, err)
 	var deletes []string
 	for _, c := range calls {

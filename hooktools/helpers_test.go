@@ -16,8 +16,8 @@ import (
 	"gopkg.in/yaml.v2"
 )
 
-// transcript is one file of testdata/ (copied from the shared Juju 3.5
-// recordings).
+// transcript is one of the module's recorded Juju 3.5 hooks, in
+// ../testdata/transcripts/.
 type transcript struct {
 	HookEnv map[string]string `json:"hook_env"`
 	Model   json.RawMessage   `json:"model"`
@@ -36,7 +36,7 @@ var transcriptNames = []string{"changed", "departed", "broken"}
 
 func loadTranscript(t *testing.T, name string) transcript {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "transcripts", name+".json"))
 	require.NoError(t, err)
 	var tr transcript
 	require.NoError(t, json.Unmarshal(data, &tr))

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/toolsim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,7 +39,9 @@ func startSim(t *testing.T, m *toolsim.Model, hookEnv map[string]string) (*tools
 
 func transcriptModel(t *testing.T, tr transcript) *toolsim.Model {
 	t.Helper()
-	m, err := toolsim.ParseModel(tr.Model)
+	path := filepath.Join(t.TempDir(), "model.json")
+	require.NoError(t, os.WriteFile(path, tr.Model, 0o644))
+	m, err := toolsim.ReadModel(path)
 	require.NoError(t, err)
 	return m
 }
@@ -173,7 +178,7 @@ func TestProcessCallCount(t *testing.T) {
 		assert.Equal(t, units, hosts)
 	}
 
-	calls, err := sim.Calls()
+	calls, err := calllog.Read(sim.LogPath)
 	require.NoError(t, err)
 	count := map[string]int{}
 	for _, c := range calls {

@@ -21,7 +21,7 @@ import (
 type Harness struct {
 	mu    sync.Mutex
 	model *toolsim.Model
-	calls []toolsim.Call
+	calls []Call
 }
 
 // New is NewHarness for tests: it fails t at once when m is not valid.
@@ -59,22 +59,6 @@ func NewHarness(m *toolsim.Model) (*Harness, error) {
 // with [Harness.Run] and [Harness.Fire].
 type HookFunc func(ctx context.Context, u httprelation.Unit) error
 
-// HookError is a hook whose code failed. As in Juju, what it wrote to
-// relations and to the charm state was discarded; its status and log
-// lines stay.
-type HookError struct {
-	// Hook is the hook that failed.
-	Hook toolsim.Hook
-	// Err is what the hook's code returned.
-	Err error
-}
-
-// Error implements error.
-func (e *HookError) Error() string { return fmt.Sprintf("hook %s: %v", e.Hook.Name, e.Err) }
-
-// Unwrap returns the hook code's error.
-func (e *HookError) Unwrap() error { return e.Err }
-
 // Unit is the unit a charm's code runs on in the model's current hook,
 // as hooktools.NewUnit wires it in a real hook: hooktools' accessor,
 // state store and juju-log logger over [Harness.Tools], with the hook's
@@ -94,7 +78,8 @@ func (h *Harness) Unit() httprelation.Unit {
 
 // Run runs fn as the model's hook, with [Harness.Unit]. As Juju does,
 // what the hook writes to relations and to the charm state is kept only
-// when fn succeeds; otherwise Run restores them and returns a *HookError.
+// when fn succeeds; otherwise Run restores them and returns a
+// *toolsim.HookError whose Err is fn's error.
 // Reads within the hook see its own writes. Run one hook at a time, as
 // Juju does.
 func (h *Harness) Run(ctx context.Context, fn HookFunc) error {
@@ -106,7 +91,7 @@ func (h *Harness) Run(ctx context.Context, fn HookFunc) error {
 		h.mu.Lock()
 		h.model.RestoreWrites(before)
 		h.mu.Unlock()
-		return &HookError{Hook: hook, Err: err}
+		return &toolsim.HookError{Hook: hook, Err: err}
 	}
 	return nil
 }
@@ -114,23 +99,23 @@ func (h *Harness) Run(ctx context.Context, fn HookFunc) error {
 // Fire makes ev happen as Juju would (see [toolsim.Event]) and runs fn,
 // with [Harness.Run], for every hook Juju fires for it, in Juju's order.
 // It returns the hooks run (their Names are what a test usually asserts);
-// it stops at the first that fails, whose *HookError it returns, leaving
+// it stops at the first that fails, whose *toolsim.HookError it returns, leaving
 // the model as that hook found it. An event that does not fit the model
 // (a unit joining twice, a relation it lacks) is an error wrapping
 // toolsim.ErrInvalidModel and runs nothing.
-func (h *Harness) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) (toolsim.Hooks, error) {
+func (h *Harness) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) (toolsim.HookRuns, error) {
 	h.mu.Lock()
 	steps, err := ev.Steps(h.model)
 	h.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	var run toolsim.Hooks
+	var run toolsim.HookRuns
 	for _, s := range steps {
 		h.mu.Lock()
 		s.Before(h.model)
 		h.mu.Unlock()
-		run = append(run, s.Hook)
+		run = append(run, toolsim.HookRun{Hook: s.Hook})
 		if err := h.Run(ctx, fn); err != nil {
 			return run, err
 		}
@@ -162,7 +147,7 @@ func (r toolRunner) Run(ctx context.Context, tool string, args []string, stdin [
 	var stdout, stderr bytes.Buffer
 	r.h.mu.Lock()
 	code := r.h.model.Call(nil, in, &stdout, &stderr, tool, args...)
-	r.h.calls = append(r.h.calls, toolsim.Call{Tool: tool, Args: slices.Clone(args), Exit: code, Stderr: stderr.String()})
+	r.h.calls = append(r.h.calls, Call{Tool: tool, Args: slices.Clone(args), Exit: code, Stderr: stderr.String()})
 	r.h.mu.Unlock()
 	if code != 0 {
 		msg := strings.TrimSpace(stderr.String())
@@ -174,9 +159,17 @@ func (r toolRunner) Run(ctx context.Context, tool string, args []string, stdin [
 	return stdout.Bytes(), nil
 }
 
-// Calls returns the tool calls made so far, in order: Tool, Args, Exit
-// and, for a failed call, Stderr.
-func (h *Harness) Calls() []toolsim.Call {
+// Call is one hook-tool call a Harness answered.
+type Call struct {
+	Tool string
+	Args []string
+	// Exit is the tool's exit status and Stderr what it printed there.
+	Exit   int
+	Stderr string
+}
+
+// Calls returns the tool calls made so far, in order.
+func (h *Harness) Calls() []Call {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Clone(h.calls)

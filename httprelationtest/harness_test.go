@@ -194,7 +194,7 @@ func TestFailingHookCommitsNothing(t *testing.T) {
 		u.Logger.Warn("about to fail")
 		return errBoom
 	})
-	var he *httprelationtest.HookError
+	var he *toolsim.HookError
 	require.ErrorAs(t, err, &he)
 	assert.ErrorIs(t, err, errBoom)
 	assert.Equal(t, "proxy-relation-changed", he.Hook.Name)

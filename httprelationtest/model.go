@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/relationid"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -156,7 +157,7 @@ func Warnings(model *toolsim.Model) []string {
 
 // relation finds a relation by id; only the number counts, as in Juju.
 func (h *Harness) relation(id string) (string, toolsim.Relation, error) {
-	if key, ok := h.model.FindRelation(id); ok {
+	if key, ok := relationid.Find(h.model.Relations, id); ok {
 		return key, h.model.Relations[key], nil
 	}
 	return "", toolsim.Relation{}, fmt.Errorf("relation %q: %w", id, httprelation.ErrRelationNotFound)

@@ -15,7 +15,27 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/charmkit/httprelation/internal/gobuild"
 )
+
+// binaryName is the name go build gives the simulator's command.
+const binaryName = "hook-tool-sim"
+
+// simPackage is the import path of the simulator's command.
+const simPackage = "github.com/charmkit/httprelation/cmd/hook-tool-sim"
+
+// build compiles the simulator into outDir and returns the binary's path.
+// It runs go build from the module that holds this package's sources when
+// they are on disk, else from the working directory, which must then lie
+// inside the module.
+func build(ctx context.Context, outDir string) (string, error) {
+	bins, err := gobuild.Packages(ctx, sourceModuleDir(), outDir, simPackage)
+	if err != nil {
+		return "", err
+	}
+	return bins[0], nil
+}
 
 // sharedBinary builds the simulator at most once per process. Linking
 // takes about a second, and every test of every package that runs tools
@@ -36,7 +56,7 @@ func cachedBuild(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("build %s: %w", binaryName, err)
 		}
-		return Build(ctx, dir)
+		return build(ctx, dir)
 	}
 	key, err := sourceHash(root)
 	if err != nil {
@@ -58,7 +78,7 @@ func cachedBuild(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("build cache: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	built, err := Build(ctx, tmp)
+	built, err := build(ctx, tmp)
 	if err != nil {
 		return "", err
 	}
@@ -95,12 +115,24 @@ func sourceModuleDir() string {
 	return root
 }
 
+// simSources are the module's directories that the simulator is built
+// from: its command and the module's packages that the command imports
+// (TestSimSourcesAreWhatTheCommandImports checks them with go list).
+var simSources = []string{
+	filepath.Join("cmd", binaryName),
+	"toolsim",
+	filepath.Join("internal", "calllog"),
+	filepath.Join("internal", "gobuild"),
+	filepath.Join("internal", "procrun"),
+	filepath.Join("internal", "relationid"),
+	filepath.Join("internal", "simtool"),
+}
+
 // sourceHash hashes what the binary is built from: the toolchain and build
-// environment, go.mod, go.sum and the non-test Go files of toolsim and the
-// command (the module has no other packages that they import).
+// environment, go.mod, go.sum and the non-test Go files of simSources.
 func sourceHash(root string) (string, error) {
 	files := []string{"go.mod", "go.sum"}
-	for _, dir := range []string{"toolsim", filepath.Join("cmd", binaryName)} {
+	for _, dir := range simSources {
 		entries, err := os.ReadDir(filepath.Join(root, dir))
 		if err != nil {
 			return "", fmt.Errorf("hash sources: %w", err)

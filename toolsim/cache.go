@@ -89,7 +89,7 @@ func loadView(path string, build bool) (*Model, *snapshot, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read model: %w", err)
 	}
-	m, err := ParseModel(data)
+	m, err := parseModel(data)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/charmkit/httprelation/internal/relationid"
 	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -92,7 +93,7 @@ func readCalls(tr transcript, m *Model) [][]string {
 				[]string{"relation-list", f, "-r", key},
 				[]string{"relation-list", f, "-r", key, "--app"},
 				[]string{"relation-get", f, "-r", key, "--app", "-", r.RemoteApp},
-				[]string{"relation-ids", f, endpointOf(key)},
+				[]string{"relation-ids", f, relationid.Endpoint(key)},
 			)
 			for _, u := range sample {
 				calls = append(calls,

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v2"
+
+	"github.com/charmkit/httprelation/internal/simtool"
 )
 
 // charmOption is one option of a charm's config.yaml.
@@ -183,11 +185,6 @@ func (m *Model) effectiveConfig() (map[string]any, error) {
 	return settings, nil
 }
 
-// cliValue is an option's value as written on hook-tool-sim's command
-// line: text, read by the option's type when the charm declares it, as
-// juju config does.
-type cliValue string
-
 // configChanges checks the options an event sets against the charm's
 // config, as juju config does, and returns what to store: values of the
 // option's type, nil to reset an option to its default.
@@ -198,7 +195,7 @@ func configChanges(dir string, changes map[string]any) (map[string]any, error) {
 	}
 	out := make(map[string]any, len(changes))
 	for k, v := range changes {
-		if raw, ok := v.(cliValue); ok {
+		if raw, ok := v.(simtool.ConfigText); ok {
 			if v = configValue(string(raw)); v != nil && cfg != nil {
 				v = string(raw) // parsed by its option's type below
 			}
@@ -234,4 +231,20 @@ func unknownOption(name string, cfg charmOptions) error {
 		declared = strings.Join(slices.Sorted(maps.Keys(cfg)), ", ")
 	}
 	return fmt.Errorf("%w: unknown option %q: the charm declares %s", ErrInvalidModel, name, declared)
+}
+
+// configValue reads an option's value as JSON (8080, true, null,
+// "quoted"), or else as text.
+func configValue(s string) any {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return s
+	}
+	switch v.(type) {
+	case map[string]any, []any:
+		return s // options are scalars
+	}
+	return v
 }

@@ -2,7 +2,6 @@ package toolsim
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -83,7 +82,7 @@ func TestChangeConfigFollowsTheCharm(t *testing.T) {
 	}{
 		{map[string]any{"port": 9090}, map[string]any{"port": int64(9090)}},
 		{map[string]any{"port": "9091", "debug": "true"}, map[string]any{"port": int64(9091), "debug": true}},
-		{map[string]any{"port": jsonNumber("9092"), "ratio": jsonNumber("2.5")}, map[string]any{"port": int64(9092), "ratio": 2.5, "debug": true}},
+		{map[string]any{"port": json.Number("9092"), "ratio": json.Number("2.5")}, map[string]any{"port": int64(9092), "ratio": 2.5, "debug": true}},
 		{map[string]any{"name": "8080"}, map[string]any{"port": int64(9092), "ratio": 2.5, "debug": true, "name": "8080"}},
 		{map[string]any{"port": nil, "ratio": nil, "debug": nil}, map[string]any{"name": "8080"}},
 	} {
@@ -131,44 +130,6 @@ func TestChangeConfigFollowsTheCharm(t *testing.T) {
 	assert.NotErrorIs(t, err, ErrInvalidModel)
 	assert.ErrorContains(t, err, "cannot read the charm's config")
 }
-
-// hook-tool-sim fire config reads each value by its option's type, as juju
-// config reads its command line, and config-get in the hook process
-// answers the defaults of what is not set.
-func TestFireConfigCommandFollowsTheCharm(t *testing.T) {
-	t.Parallel()
-	charm := charmBinary(t)
-	sim, err := sharedBinary()
-	require.NoError(t, err)
-	dir := charmDirWith(t, map[string]string{"metadata.yaml": "name: lb\n", "config.yaml": testConfigYAML})
-	model := filepath.Join(t.TempDir(), "model.json")
-	m := eventModel(dir)
-	m.Config = nil
-	require.NoError(t, m.WriteFile(model))
-	ctx := context.Background()
-	env := append(os.Environ(), "TOOLSIM_MODEL="+model)
-
-	res, err := RunEnv(ctx, env, sim, "fire", charm, "config", "port=9093", "name=8080", "debug=true")
-	require.NoError(t, err)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	assert.Contains(t, res.Stdout, `"config":{"debug":true,"name":"8080","port":9093,"ratio":1.5}`, "what config-get told the hook")
-	got, err := ReadModel(model)
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"port": jsonNumber("9093"), "name": "8080", "debug": true}, got.Config)
-
-	res, err = RunEnv(ctx, env, sim, "fire", charm, "config", "port=null")
-	require.NoError(t, err)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	assert.Contains(t, res.Stdout, `"port":8080`)
-
-	res, err = RunEnv(ctx, env, sim, "fire", charm, "config", "port=http")
-	require.NoError(t, err)
-	assert.Equal(t, 2, res.ExitCode)
-	assert.Contains(t, res.Stderr, `ERROR change config port: invalid model: option "port" expected int, got "http"`)
-}
-
-// jsonNumber is a number as a model file holds it.
-func jsonNumber(s string) json.Number { return json.Number(s) }
 
 // config.yaml is read as Juju reads it: known types only (string when
 // left out), defaults of their option's type, ints as int64.

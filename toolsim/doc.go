@@ -8,7 +8,8 @@
 // under those
 // names (symlinks made by "hook-tool-sim install DIR"). Output, error
 // messages and exit statuses are Juju's, byte for byte, as recorded in
-// testdata/*.json; the tests replay every recorded call.
+// the module's testdata/transcripts/*.json; the tests replay every
+// recorded call.
 //
 // # Running your own charm locally
 //
@@ -160,13 +161,13 @@
 //		"JUJU_REMOTE_UNIT": "haproxy/0",
 //	})
 //	res, err := s.Run(ctx, charmBinary)
-//	// check res.ExitCode and res.Stderr, then s.Model() and s.ToolNames()
+//	// check res.ExitCode and res.Stderr, then s.Model(), and the calls
+//	// logged in s.LogPath
 //
 // With a model that has a hook section and a charm_dir, Start(t, model,
 // nil) takes the hook environment from the model, and [Sim.Fire] runs a
 // charm through events. [TestMain] builds the charm under test once per
 // test binary; [Sim.SetPath] keeps the machine's own programs out of the
-// charm's PATH. [BuildPackages] builds the charm binaries with one go
-// build; [RunEnv] runs one outside any hook. Programs that are not tests
-// use [Build] and [NewSim].
+// charm's PATH. Programs that are not tests build cmd/hook-tool-sim with
+// the go command and lay it out with [NewSim].
 package toolsim

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/juju/charm/v12/hooks"
+
+	"github.com/charmkit/httprelation/internal/relationid"
 )
 
 // An Event is something that happens to the unit's world: a remote unit
@@ -167,13 +169,13 @@ func (e Event) Steps(m *Model) ([]Step, error) {
 	if e.kind == evHook || e.kind == evConfig || e.kind == evAddRelation {
 		return e.unrelatedSteps(m)
 	}
-	key, ok := m.FindRelation(e.relation)
+	key, ok := m.findRelation(e.relation)
 	if !ok {
 		return nil, fmt.Errorf("%s: %w: relation %q is not in the model (have %s): put it in the model's relations, or fire AddRelation first",
 			e, ErrInvalidModel, e.relation, relationNames(m))
 	}
 	r := m.Relations[key]
-	endpoint := endpointOf(key)
+	endpoint := relationid.Endpoint(key)
 	hook := func(kind, unit string) Hook {
 		h := Hook{Name: endpoint + "-relation-" + kind, RelationID: key, RemoteUnit: unit, RemoteApp: r.RemoteApp}
 		if kind == kindDeparted {
@@ -265,10 +267,10 @@ func (e Event) unrelatedSteps(m *Model) ([]Step, error) {
 	if !validRelationID.MatchString(e.relation) || !validApp.MatchString(e.app) {
 		return nil, fmt.Errorf("%s: %w: want a relation id endpoint:N and an application name", e, ErrInvalidModel)
 	}
-	if key, ok := m.FindRelation(e.relation); ok {
+	if key, ok := m.findRelation(e.relation); ok {
 		return nil, fmt.Errorf("%s: %w: the model already has relation %s", e, ErrInvalidModel, key)
 	}
-	key, endpoint := e.relation, endpointOf(e.relation)
+	key, endpoint := e.relation, relationid.Endpoint(e.relation)
 	add := func(m *Model) {
 		if m.Relations == nil {
 			m.Relations = map[string]Relation{}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	"github.com/charmkit/httprelation/toolsim"
@@ -83,8 +84,8 @@ func ExampleModel_Call() {
 }
 
 // Sim.Fire runs a charm binary as Juju would, one process per hook; a
-// program (here, not a test) builds the simulator with Build and lays it
-// out with NewSim. In a test, Start and TestMain do both.
+// program (here, not a test) builds the simulator with the go command and
+// lays it out with NewSim. In a test, Start and TestMain do both.
 func ExampleSim_Fire() {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "sim-")
@@ -93,17 +94,15 @@ func ExampleSim_Fire() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	sim, err := toolsim.Build(ctx, dir)
-	if err != nil {
-		fmt.Println(err)
+	// The simulator, and the charm: this package's test charm, which
+	// prints what it sees. The trailing separator makes -o a directory.
+	build := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator),
+		"github.com/charmkit/httprelation/cmd/hook-tool-sim", "./testdata/charm")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Println(err, string(out))
 		return
 	}
-	// The charm: this package's test charm, which prints what it sees.
-	bins, err := toolsim.BuildPackages(ctx, "", dir, "./testdata/charm")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	sim, charm := filepath.Join(dir, "hook-tool-sim"), filepath.Join(dir, "charm")
 	s, err := toolsim.NewSim(sim, dir, &toolsim.Model{
 		Unit:      "lb/0",
 		Relations: map[string]toolsim.Relation{"backends:1": {RemoteApp: "web", RemoteEndpoint: "website"}},
@@ -117,7 +116,7 @@ func ExampleSim_Fire() {
 		toolsim.ChangeConfig(map[string]any{"debug": true}),
 		toolsim.RemoveRelation("backends:1"),
 	} {
-		runs, err := s.Fire(ctx, bins[0], ev)
+		runs, err := s.Fire(ctx, charm, ev)
 		if err != nil {
 			fmt.Println(err)
 			return

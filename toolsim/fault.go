@@ -21,8 +21,9 @@ import (
 // Stderr verbatim and exits with Exit. So {"exit": 0} is a tool that
 // prints nothing, and {"stdout": "garbage"} one that prints garbage.
 //
-// Hang and Kill only make sense in a tool process (Sim, ExecRunner): Main
-// called in-process would hang, or kill the calling process.
+// Hang and Kill only make sense in a tool process (Sim, ExecRunner):
+// RunTool or [Model.Call] called in-process would hang, or kill the
+// calling process.
 type Fault struct {
 	// Exit is the exit status.
 	Exit int `json:"exit,omitempty"`

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/calllog"
 )
 
 // TestFaultAnswers: a faulted call prints exactly what the fault says,
@@ -110,14 +112,14 @@ func TestFaultHangAndKill(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	cmd := s.Command(ctx, "relation-list", "--format=json")
+	cmd := s.command(ctx, "relation-list", "--format=json")
 	cmd.WaitDelay = time.Second
 	err := cmd.Run()
 	require.Error(t, err)
 	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 5*time.Second)
 
-	cmd = s.Command(context.Background(), "relation-get", "--format=json", "-", "shop/0")
+	cmd = s.command(context.Background(), "relation-get", "--format=json", "-", "shop/0")
 	var out strings.Builder
 	cmd.Stdout = &out
 	err = cmd.Run()
@@ -132,7 +134,7 @@ func TestFaultHangAndKill(t *testing.T) {
 	// Neither call got as far as the log; the others still answer.
 	r := runProcess(t, s, nil, "relation-ids", "--format=json", "backends")
 	assert.Equal(t, result{`["backends:11","backends:4"]` + "\n", "", 0}, r)
-	calls, err := s.Calls()
+	calls, err := calllog.Read(s.LogPath)
 	require.NoError(t, err)
 	require.Len(t, calls, 1)
 	assert.Equal(t, "relation-ids", calls[0].Tool)
@@ -148,7 +150,7 @@ func TestFaultSpawn(t *testing.T) {
 	m.Faults = map[string]Fault{"relation-list": {Hang: true, Spawn: pidFile}}
 	s := Start(t, m, map[string]string{"JUJU_RELATION_ID": "backends:4"})
 
-	cmd := s.Command(context.Background(), "relation-list", "--format=json")
+	cmd := s.command(context.Background(), "relation-list", "--format=json")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(t, cmd.Start())
 	var pid int

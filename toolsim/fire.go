@@ -13,12 +13,14 @@ import (
 
 // HookRun is one hook an event fired, and how the charm ended.
 type HookRun struct {
-	Hook   Hook
+	Hook Hook
+	// Result is how the charm's process ended; zero for a hook run
+	// in-process (package httprelationtest).
 	Result Result
 }
 
-// HookRuns are the hooks an event fired, in order, as [Sim.Fire] returns
-// them.
+// HookRuns are the hooks an event fired, in order, as [Sim.Fire] and
+// httprelationtest's Model.Fire return them.
 type HookRuns []HookRun
 
 // Names returns the names of the hooks run, in order: what a test
@@ -31,40 +33,40 @@ func (rs HookRuns) Names() []string {
 	return names
 }
 
-// Hooks are the hooks an event fired, in order, as httprelationtest's
-// Model.Fire returns them.
-type Hooks []Hook
-
-// Names returns the names of the hooks, in order: what a test compares
-// with the hooks it expects Juju to fire.
-func (hs Hooks) Names() []string {
-	var names []string
-	for _, h := range hs {
-		names = append(names, h.Name)
-	}
-	return names
-}
-
-// HookError reports a hook whose charm exited with a status other than 0.
-// As in Juju, what it wrote to relations and to the charm state was
-// discarded, and the event went no further.
+// HookError reports a hook that failed: a charm process that exited with
+// a status other than 0, or, for a hook run in-process (package
+// httprelationtest), Go code that returned an error. As in Juju, what the
+// hook wrote to relations and to the charm state was discarded, and the
+// event went no further.
 type HookError struct {
-	Hook   Hook
+	Hook Hook
+	// Result is how the charm's process ended; zero for a hook run
+	// in-process.
 	Result Result
+	// Err is what the code of a hook run in-process returned; nil for a
+	// process, whose Result says how it ended.
+	Err error
 }
 
 // maxErrorOutput caps how much of a failed hook's stderr an error quotes.
 const maxErrorOutput = 1024
 
-// Error implements error with the end of the charm's stderr, where the
+// Error implements error: "hook NAME: ERR" for a hook run in-process,
+// else the exit status and the end of the charm's stderr, where the
 // reason usually is.
 func (e *HookError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("hook %s: %v", e.Hook.Name, e.Err)
+	}
 	out := strings.TrimSpace(e.Result.Stderr)
 	if len(out) > maxErrorOutput {
 		out = "..." + out[len(out)-maxErrorOutput:]
 	}
 	return fmt.Sprintf("hook %s: exit status %d: %s", e.Hook.Name, e.Result.ExitCode, out)
 }
+
+// Unwrap returns Err, the error of a hook run in-process.
+func (e *HookError) Unwrap() error { return e.Err }
 
 // Fire makes ev happen as Juju would and runs charm (a hook binary, or a
 // dispatch script) for every hook Juju fires for it, in Juju's order (see

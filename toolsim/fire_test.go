@@ -3,31 +3,18 @@ package toolsim
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/calllog"
+	"github.com/charmkit/httprelation/internal/gobuild"
 )
 
 // testCharm builds testdata/charm once per test process.
-var testCharm = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "toolsim-charm-")
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	bins, err := BuildPackages(ctx, "", dir, "./testdata/charm")
-	if err != nil {
-		return "", err
-	}
-	return bins[0], nil
-})
+var testCharm = gobuild.Once("./testdata/charm")
 
 func charmBinary(t *testing.T) string {
 	t.Helper()
@@ -107,7 +94,7 @@ func TestFireAsProcesses(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": charmDir, "CHARM_DIR": charmDir,
 		"JUJU_HOOK_NAME": "install", "JUJU_DISPATCH_PATH": "hooks/install",
-		"JUJU_MODEL_NAME": ModelName, "JUJU_MODEL_UUID": ModelUUID, "JUJU_VERSION": JujuVersion,
+		"JUJU_MODEL_NAME": modelName, "JUJU_MODEL_UUID": modelUUID, "JUJU_VERSION": jujuVersion,
 	}, seen.Env)
 	assert.Equal(t, charmDir, seen.Cwd, "hooks run from the charm directory")
 
@@ -173,7 +160,7 @@ func TestFireAsProcesses(t *testing.T) {
 	m := model()
 	assert.Equal(t, Hook{Name: "proxy-relation-created", RelationID: "proxy:4", RemoteApp: "api"}, m.Hook, "the model is in the last hook")
 	assert.Equal(t, "proxy-relation-created", m.State["last-hook"])
-	calls, err := s.Calls()
+	calls, err := calllog.Read(s.LogPath)
 	require.NoError(t, err)
 	assert.NotEmpty(t, calls)
 }
@@ -189,7 +176,7 @@ func TestFireKeepsTheTestsModelVariables(t *testing.T) {
 	seen := parseSeen(t, runs[0])
 	assert.Equal(t, "3.6.1", seen.Env["JUJU_VERSION"])
 	assert.Equal(t, "prod", seen.Env["JUJU_MODEL_NAME"])
-	assert.Equal(t, ModelUUID, seen.Env["JUJU_MODEL_UUID"])
+	assert.Equal(t, modelUUID, seen.Env["JUJU_MODEL_UUID"])
 }
 
 // A hook that exits with a status other than 0 commits nothing it wrote
@@ -255,59 +242,9 @@ func TestFireRefusesEventsThatDoNotFit(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidModel, "%v", ev)
 		assert.Empty(t, runs)
 	}
-	calls, err := s.Calls()
+	calls, err := calllog.Read(s.LogPath)
 	require.NoError(t, err)
 	assert.Empty(t, calls, "nothing ran")
-}
-
-// hook-tool-sim fire runs the events from the command line against a
-// model file.
-func TestFireCommand(t *testing.T) {
-	t.Parallel()
-	charm := charmBinary(t)
-	sim, err := sharedBinary()
-	require.NoError(t, err)
-	dir := t.TempDir()
-	model := filepath.Join(dir, "model.json")
-	require.NoError(t, eventModel("").WriteFile(model))
-	ctx := context.Background()
-	env := append(os.Environ(), "TOOLSIM_MODEL="+model, "TOOLSIM_LOG="+filepath.Join(dir, "calls.jsonl"))
-
-	res, err := RunEnv(ctx, env, sim, "fire", charm, "join", "proxy:1", "web/3", "private-address=10.0.0.3", "port=80")
-	require.NoError(t, err)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	assert.Contains(t, res.Stderr, "hook-tool-sim: proxy-relation-joined: exit status 0\n")
-	assert.Contains(t, res.Stderr, "hook-tool-sim: proxy-relation-changed: exit status 0\n")
-	assert.Equal(t, 2, strings.Count(res.Stdout, "\n"), "the charm's output passes through")
-
-	res, err = RunEnv(ctx, env, sim, "fire", "-model", model, charm, "config", "port=8081", "name=web site", "debug=true", "gone=null")
-	require.NoError(t, err)
-	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	m, err := ReadModel(model)
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"port": json.Number("8081"), "name": "web site", "debug": true}, m.Config, "gone=null resets gone")
-	assert.Equal(t, map[string]string{"private-address": "10.0.0.3", "port": "80"}, m.Relations["proxy:1"].Units["web/3"])
-
-	res, err = RunEnv(ctx, append(env, "TEST_FAIL=proxy-relation-departed"), sim, "fire", charm, "depart", "proxy:1", "web/3")
-	require.NoError(t, err)
-	assert.Equal(t, 1, res.ExitCode)
-	assert.Contains(t, res.Stderr, "failing as asked")
-
-	for _, args := range [][]string{
-		{"fire"}, {"fire", charm}, {"fire", charm, "join", "proxy:1"}, {"fire", charm, "change", "proxy:1", "web/3"},
-		{"fire", charm, "depart", "proxy:1"}, {"fire", charm, "config"}, {"fire", charm, "config", "novalue"},
-		{"fire", charm, "bogus"}, {"fire", charm, "hook"}, {"fire", "-x", charm, "hook", "start"},
-		{"fire", charm, "join", "proxy:1", "web/3"}, // already joined: the event does not fit
-	} {
-		res, err := RunEnv(ctx, env, sim, args...)
-		require.NoError(t, err)
-		assert.Equal(t, 2, res.ExitCode, "%q: %s", args, res.Stderr)
-		assert.Contains(t, res.Stderr, "ERROR ", "%q", args)
-	}
-	res, err = RunEnv(ctx, env, sim, "fire", "-h")
-	require.NoError(t, err)
-	assert.Equal(t, 0, res.ExitCode)
-	assert.Contains(t, res.Stdout, "remove-relation REL")
 }
 
 func TestConfigValue(t *testing.T) {

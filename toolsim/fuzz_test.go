@@ -8,8 +8,9 @@ import (
 	"github.com/charmkit/httprelation/internal/testcompat"
 )
 
-// FuzzMain feeds arbitrary arguments and input to every tool: whatever
-// comes in, a tool answers with an exit status Juju uses and never panics.
+// FuzzMain feeds arbitrary arguments and input to every tool through the
+// simulator binary's entry point, RunTool: whatever comes in, a tool
+// answers with an exit status Juju uses and never panics.
 func FuzzMain(f *testing.F) {
 	for _, name := range transcriptNames {
 		for _, c := range loadTranscript(f, name).Calls {
@@ -29,8 +30,8 @@ func FuzzMain(f *testing.F) {
 	delete(p.env, "TOOLSIM_LOG")
 	f.Fuzz(func(t *testing.T, argv, stdin string) {
 		args := strings.Split(argv, "\x00")
-		if _, _, ok := lookupTool(args[0]); !ok {
-			return // the install command writes where it is told
+		if !isTool(args[0]) {
+			return // not a tool: RunTool leaves it to the command line
 		}
 		for _, a := range args {
 			if strings.Contains(a, "/dev") || strings.Contains(a, "..") || strings.HasPrefix(a, "/") {
@@ -39,7 +40,7 @@ func FuzzMain(f *testing.F) {
 		}
 		testcompat.Chdir(t, t.TempDir())
 		var out, errOut bytes.Buffer
-		code := Main(args[0], args[1:], func(k string) string { return p.env[k] }, strings.NewReader(stdin), &out, &errOut)
+		code, _ := RunTool(args[0], args[1:], func(k string) string { return p.env[k] }, strings.NewReader(stdin), &out, &errOut)
 		if code < 0 || code > 2 {
 			t.Fatalf("exit %d for %q", code, args)
 		}

@@ -1,10 +1,7 @@
 package toolsim
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,23 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
-)
 
-// Call is one recorded hook-tool call, read back from the TOOLSIM_LOG file.
-type Call struct {
-	Tool string
-	// Args are the arguments after the tool name.
-	Args []string
-	// Stdin is what the tool read from standard input (--file -), nil if
-	// it read nothing.
-	Stdin    *string
-	Exit     int
-	Stdout   string
-	Stderr   string
-	Start    time.Time
-	Duration time.Duration
-}
+	"github.com/charmkit/httprelation/internal/simtool"
+)
 
 // Sim is a simulated hook environment on disk, like httptest.Server is a
 // server: tool symlinks in Dir, the model at ModelPath, the call log at
@@ -62,8 +45,9 @@ func Start(t testing.TB, m *Model, hookEnv map[string]string) *Sim {
 	return s
 }
 
-// NewSim is Start for programs: binary is a built hook-tool-sim (see
-// Build) and dir an existing directory that receives bin/ (the tool
+// NewSim is Start for programs: binary is a hook-tool-sim built from
+// github.com/charmkit/httprelation/cmd/hook-tool-sim (go build, go
+// install) and dir an existing directory that receives bin/ (the tool
 // symlinks), model.json and calls.jsonl. A relative CharmDir in m is made
 // absolute from the working directory.
 func NewSim(binary, dir string, m *Model, hookEnv map[string]string) (*Sim, error) {
@@ -90,7 +74,7 @@ func NewSim(binary, dir string, m *Model, hookEnv map[string]string) (*Sim, erro
 		LogPath:   filepath.Join(dir, "calls.jsonl"),
 		hookEnv:   maps.Clone(hookEnv),
 	}
-	if err := Install(binary, s.Dir); err != nil {
+	if err := simtool.Install(binary, s.Dir); err != nil {
 		return nil, fmt.Errorf("new sim: %w", err)
 	}
 	if err := m.WriteFile(s.ModelPath); err != nil {
@@ -176,10 +160,10 @@ func (s *Sim) environ(set map[string]string, path string) []string {
 	return env
 }
 
-// Command prepares a hook tool (or any program) to run in the simulated
+// command prepares a hook tool (or any program) to run in the simulated
 // hook: a tool name resolves to its symlink in Dir.
-func (s *Sim) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	if _, _, ok := lookupTool(name); ok {
+func (s *Sim) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	if isTool(name) {
 		name = filepath.Join(s.Dir, name)
 	}
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -187,41 +171,7 @@ func (s *Sim) Command(ctx context.Context, name string, args ...string) *exec.Cm
 	return cmd
 }
 
-// Calls reads the call log. Lines that do not parse are reported in the
-// error while every good line is still returned.
-func (s *Sim) Calls() ([]Call, error) {
-	data, err := os.ReadFile(s.LogPath)
-	if err != nil {
-		return nil, fmt.Errorf("read calls: %w", err)
-	}
-	var (
-		calls []Call
-		errs  []error
-	)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, len(data)+1)
-	for n := 1; sc.Scan(); n++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		var l logLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			errs = append(errs, fmt.Errorf("call log line %d: %w", n, err))
-			continue
-		}
-		calls = append(calls, Call{
-			Tool: l.Tool, Args: l.Args, Stdin: l.Stdin, Exit: l.Exit,
-			Stdout: l.Stdout, Stderr: l.Stderr,
-			Start: time.Unix(0, l.StartNS), Duration: time.Duration(l.DurNS),
-		})
-	}
-	if err := sc.Err(); err != nil {
-		errs = append(errs, fmt.Errorf("read calls: %w", err))
-	}
-	return calls, errors.Join(errs...)
-}
-
 // Model returns the model as the tools have left it.
 func (s *Sim) Model() (*Model, error) {
-	return LoadModel(s.ModelPath)
+	return loadModel(s.ModelPath)
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/calllog"
 )
 
 // Many simulator processes at once, as the accessor's parallel reads and a
@@ -57,7 +59,7 @@ func TestConcurrentProcesses(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("value %d", i), m.Relations["site:2"].Local[fmt.Sprintf("key%02d", i)])
 		assert.Equal(t, fmt.Sprint(i), m.State[fmt.Sprintf("s%02d", i)])
 	}
-	calls, err := s.Calls()
+	calls, err := calllog.Read(s.LogPath)
 	require.NoError(t, err)
 	assert.Len(t, calls, 3*writers)
 }
@@ -70,7 +72,7 @@ func TestCallLog(t *testing.T) {
 	runProcess(t, s, ptr("a: b\n"), "relation-set", "--file", "-")
 	runProcess(t, s, ptr("ignored"), "relation-get", "-", "other/0")
 
-	calls, err := s.Calls()
+	calls, err := calllog.Read(s.LogPath)
 	require.NoError(t, err)
 	require.Len(t, calls, 3)
 	assert.Equal(t, "relation-ids", calls[0].Tool)
@@ -95,7 +97,7 @@ func TestCallLog(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 	runProcess(t, s, nil, "is-leader")
-	calls, err = s.Calls()
+	calls, err = calllog.Read(s.LogPath)
 	assert.ErrorContains(t, err, "call log line 4")
 	require.Len(t, calls, 4)
 	assert.Equal(t, "is-leader", calls[3].Tool)
@@ -158,31 +160,6 @@ func TestEnviron(t *testing.T) {
 	assert.Equal(t, `["edge/0"]`+"\n", string(out))
 }
 
-func TestInstall(t *testing.T) {
-	t.Parallel()
-	s := Start(t, baseModel(t), nil)
-	bin, err := filepath.EvalSymlinks(filepath.Join(s.Dir, "is-leader"))
-	require.NoError(t, err)
-
-	dir := filepath.Join(t.TempDir(), "tools")
-	out, err := exec.Command(bin, "install", dir).CombinedOutput()
-	require.NoError(t, err, string(out))
-	for _, tool := range Tools() {
-		target, err := os.Readlink(filepath.Join(dir, tool))
-		require.NoError(t, err, tool)
-		assert.Equal(t, bin, target, tool)
-	}
-	// Installing again replaces the links.
-	require.NoError(t, Install(bin, dir))
-
-	// hook-tool-sim TOOL ARGS works without links.
-	cmd := exec.Command(bin, "unit-get", "private-address")
-	cmd.Env = s.Environ()
-	got, err := cmd.Output()
-	require.NoError(t, err)
-	assert.Equal(t, "172.20.0.5\n", string(got))
-}
-
 func TestNewSimAndBuild(t *testing.T) {
 	t.Parallel()
 	_, err := NewSim("/nonexistent", t.TempDir(), nil, nil)
@@ -190,7 +167,7 @@ func TestNewSimAndBuild(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	bin, err := Build(ctx, t.TempDir())
+	bin, err := build(ctx, t.TempDir())
 	require.NoError(t, err)
 	s, err := NewSim(bin, t.TempDir(), baseModel(t), nil)
 	require.NoError(t, err)

@@ -3,6 +3,7 @@ package toolsim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -10,11 +11,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/calllog"
 )
 
 var transcriptNames = []string{"changed", "departed", "broken", "options"}
 
-// transcript is one recorded hook (see testdata/*.json).
+// transcript is one recorded hook (see ../testdata/transcripts/).
 type transcript struct {
 	HookEnv map[string]string `json:"hook_env"`
 	Model   json.RawMessage   `json:"model"`
@@ -31,7 +34,7 @@ type recordedCall struct {
 
 func loadTranscript(t testing.TB, name string) transcript {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "transcripts", name+".json"))
 	require.NoError(t, err)
 	var tr transcript
 	require.NoError(t, json.Unmarshal(data, &tr))
@@ -41,12 +44,12 @@ func loadTranscript(t testing.TB, name string) transcript {
 
 func (tr transcript) model(t testing.TB) *Model {
 	t.Helper()
-	m, err := ParseModel(tr.Model)
+	m, err := parseModel(tr.Model)
 	require.NoError(t, err)
 	return m
 }
 
-// inProc runs tools in-process through Main against a model file.
+// inProc runs tools in-process through RunTool against a model file.
 type inProc struct {
 	env map[string]string
 }
@@ -79,20 +82,23 @@ func (p *inProc) run(stdin *string, argv ...string) result {
 		in = strings.NewReader("")
 	}
 	var out, errOut bytes.Buffer
-	code := Main(argv[0], argv[1:], func(k string) string { return p.env[k] }, in, &out, &errOut)
+	code, ok := RunTool(argv[0], argv[1:], func(k string) string { return p.env[k] }, in, &out, &errOut)
+	if !ok {
+		panic(fmt.Sprintf("%q is not a tool", argv[0]))
+	}
 	return result{out.String(), errOut.String(), code}
 }
 
 func (p *inProc) model(t testing.TB) *Model {
 	t.Helper()
-	m, err := LoadModel(p.env["TOOLSIM_MODEL"])
+	m, err := loadModel(p.env["TOOLSIM_MODEL"])
 	require.NoError(t, err)
 	return m
 }
 
-func (p *inProc) calls(t testing.TB) []Call {
+func (p *inProc) calls(t testing.TB) []calllog.Call {
 	t.Helper()
-	calls, err := (&Sim{LogPath: p.env["TOOLSIM_LOG"]}).Calls()
+	calls, err := calllog.Read(p.env["TOOLSIM_LOG"])
 	require.NoError(t, err)
 	return calls
 }

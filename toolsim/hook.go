@@ -58,25 +58,25 @@ func (h Hook) is(m *Model, key, kind string) bool {
 	if !ok || k != kind {
 		return false
 	}
-	hookKey, found := m.FindRelation(h.RelationID)
+	hookKey, found := m.findRelation(h.RelationID)
 	return found && hookKey == key
 }
 
 // The model a simulated unit lives in, as Juju tells every hook in
 // JUJU_MODEL_NAME, JUJU_MODEL_UUID and JUJU_VERSION. The version is the
-// one whose hook tools the transcripts in testdata recorded. A Sim's hook
-// variables (Start, SetHookEnv) may set other values.
+// one whose hook tools the module's testdata/transcripts recorded. A
+// Sim's hook variables (Start, SetHookEnv) may set other values.
 const (
-	ModelName   = "toolsim"
-	ModelUUID   = "6f1a9c2e-3b7d-4e8a-9c5f-0d2b4a6e8f10"
-	JujuVersion = "3.5.4"
+	modelName   = "toolsim"
+	modelUUID   = "6f1a9c2e-3b7d-4e8a-9c5f-0d2b4a6e8f10"
+	jujuVersion = "3.5.4"
 )
 
 // modelVars are the variables every hook gets alike.
 var modelVars = map[string]string{
-	"JUJU_MODEL_NAME": ModelName,
-	"JUJU_MODEL_UUID": ModelUUID,
-	"JUJU_VERSION":    JujuVersion,
+	"JUJU_MODEL_NAME": modelName,
+	"JUJU_MODEL_UUID": modelUUID,
+	"JUJU_VERSION":    jujuVersion,
 }
 
 // Hook variables: those that describe which hook runs. When the
@@ -114,10 +114,11 @@ func hookFromEnv(getenv func(string) string) (Hook, bool) {
 }
 
 // HookEnv is the environment Juju gives the charm in m's hook:
-// JUJU_UNIT_NAME; the model's JUJU_MODEL_NAME, JUJU_MODEL_UUID and
-// JUJU_VERSION (see [ModelName], [ModelUUID], [JujuVersion]);
-// JUJU_CHARM_DIR and CHARM_DIR when the model names a charm directory; JUJU_HOOK_NAME and JUJU_DISPATCH_PATH ("hooks/<name>")
-// in a hook; and in a relation hook JUJU_RELATION, JUJU_RELATION_ID (the
+// JUJU_UNIT_NAME; the simulated model's JUJU_MODEL_NAME ("toolsim"),
+// JUJU_MODEL_UUID (a fixed UUID) and JUJU_VERSION ("3.5.4", the version
+// the module's transcripts recorded); JUJU_CHARM_DIR and CHARM_DIR when
+// the model names a charm directory; JUJU_HOOK_NAME and
+// JUJU_DISPATCH_PATH ("hooks/<name>") in a hook; and in a relation hook JUJU_RELATION, JUJU_RELATION_ID (the
 // model's key for the relation), JUJU_REMOTE_UNIT (empty in
 // relation-created and -broken), JUJU_REMOTE_APP (the relation's remote
 // application unless the hook names one) and, in relation-departed,
@@ -141,7 +142,7 @@ func (m *Model) HookEnv() map[string]string {
 	if !ok {
 		return env
 	}
-	key, found := m.FindRelation(h.RelationID)
+	key, found := m.findRelation(h.RelationID)
 	if !found {
 		key = h.RelationID
 	}

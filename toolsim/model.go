@@ -8,10 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/charmkit/httprelation/internal/relationid"
 )
 
 // Model is the state the simulated hook tools answer from. Its JSON form is
@@ -120,9 +120,9 @@ type Status struct {
 	Message string `json:"message"`
 }
 
-// LoadModel reads a model file under a shared lock, so that it never
+// loadModel reads a model file under a shared lock, so that it never
 // observes a writer's half-done update.
-func LoadModel(path string) (*Model, error) {
+func loadModel(path string) (*Model, error) {
 	var m *Model
 	err := withLock(path, syscall.LOCK_SH, func() error {
 		var err error
@@ -140,14 +140,15 @@ func (m *Model) WriteFile(path string) error {
 
 // ReadModel reads a model file such as a test fixture, and checks it with
 // [Model.Validate]. It is the one loader of the model format, for the
-// simulator and for httprelationtest alike; unlike LoadModel it takes no
-// lock, so it leaves nothing beside the file.
+// simulator and for httprelationtest alike. It takes no lock, so it leaves
+// nothing beside the file; the simulator replaces a model file atomically,
+// so ReadModel never sees a write half done.
 func ReadModel(path string) (*Model, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
 	}
-	m, err := ParseModel(data)
+	m, err := parseModel(data)
 	if err == nil {
 		err = m.Validate()
 	}
@@ -157,10 +158,10 @@ func ReadModel(path string) (*Model, error) {
 	return m, nil
 }
 
-// ParseModel decodes a model from its JSON form. An unknown field, or
+// parseModel decodes a model from its JSON form. An unknown field, or
 // anything after the model, is an error: a typo in a fixture must not
 // silently change what a test sets up.
-func ParseModel(data []byte) (*Model, error) {
+func parseModel(data []byte) (*Model, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // config numbers print back exactly as written
 	dec.DisallowUnknownFields()
@@ -179,7 +180,7 @@ func readModelFile(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
 	}
-	return ParseModel(data)
+	return parseModel(data)
 }
 
 // writeModelFile writes through a temporary file and a rename so that a
@@ -242,68 +243,10 @@ func withLock(path string, how int, fn func() error) error {
 	return fn()
 }
 
-// relationNumber parses a relation id as Juju's -r option does: only the
-// number after the last colon counts.
-func relationNumber(id string) (int, bool) {
-	if i := strings.LastIndexByte(id, ':'); i >= 0 {
-		id = id[i+1:]
-	}
-	n, err := strconv.Atoi(id)
-	return n, err == nil
-}
-
-// FindRelation returns the model's key for the relation an id names
-// ("website:3", or just "3"): only the number counts, as with the tools'
-// -r. An id that is a key of the model names that relation at once: this
-// is every call a charm makes, and a lookup by number scans every
-// relation, which made a hook over 1000 relations quadratic.
-func (m *Model) FindRelation(id string) (string, bool) {
-	if _, ok := m.Relations[id]; ok {
-		return id, true
-	}
-	n, ok := relationNumber(id)
-	if !ok {
-		return "", false
-	}
-	return m.relationKey(n)
-}
-
-// relationKey finds the relation with number n; should a model name the
-// same number twice (Validate refuses that), the smallest key wins so
-// answers stay stable.
-func (m *Model) relationKey(n int) (string, bool) {
-	found := ""
-	for key := range m.Relations {
-		if k, ok := relationNumber(key); ok && k == n && (found == "" || key < found) {
-			found = key
-		}
-	}
-	return found, found != ""
-}
-
-// RelationIDs is what relation-ids answers: the relation ids of an
-// endpoint, sorted as strings as Juju does ("website:12" before
-// "website:3"); the relation of a running relation-broken hook is still
-// listed.
-func (m *Model) RelationIDs(endpoint string) []string {
-	ids := []string{}
-	for key := range m.Relations {
-		if endpointOf(key) == endpoint {
-			ids = append(ids, key)
-		}
-	}
-	sort.Strings(ids)
-	return ids
-}
-
-// endpointOf returns the endpoint name of a relation id ("website:3" →
-// "website").
-func endpointOf(id string) string {
-	i := strings.LastIndexByte(id, ':')
-	if i < 0 {
-		return ""
-	}
-	return id[:i]
+// findRelation returns the model's key for the relation an id names (see
+// relationid.Find).
+func (m *Model) findRelation(id string) (string, bool) {
+	return relationid.Find(m.Relations, id)
 }
 
 // appOf returns the application of a unit name ("web/0" → "web").

@@ -22,11 +22,11 @@ func TestParseModelIsStrict(t *testing.T) {
 		"relations as a list":    {`{"unit": "lb/0", "relations": [{"id": "x:1"}]}`, "cannot unmarshal array"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := ParseModel([]byte(tt.in))
+			_, err := parseModel([]byte(tt.in))
 			assert.ErrorContains(t, err, tt.want)
 		})
 	}
-	m, err := ParseModel([]byte("{\"unit\": \"lb/0\"}\n\n"))
+	m, err := parseModel([]byte("{\"unit\": \"lb/0\"}\n\n"))
 	require.NoError(t, err)
 	assert.Equal(t, "lb/0", m.Unit, "trailing white space is fine")
 }
@@ -118,7 +118,7 @@ func TestValidate(t *testing.T) {
 func TestHookEnv(t *testing.T) {
 	// with adds the variables every hook gets to vars.
 	with := func(vars map[string]string) map[string]string {
-		vars["JUJU_MODEL_NAME"], vars["JUJU_MODEL_UUID"], vars["JUJU_VERSION"] = ModelName, ModelUUID, JujuVersion
+		vars["JUJU_MODEL_NAME"], vars["JUJU_MODEL_UUID"], vars["JUJU_VERSION"] = modelName, modelUUID, jujuVersion
 		return vars
 	}
 	m := &Model{Unit: "lb/0", CharmDir: "/srv/charm", Relations: map[string]Relation{
@@ -270,20 +270,4 @@ func TestCall(t *testing.T) {
 	errOut.Reset()
 	assert.Equal(t, 127, m.Call(nil, nil, &out, &errOut, "leader-set", "a=1"))
 	assert.Contains(t, errOut.String(), "leader-set")
-}
-
-// TestFindRelation: an id that is a key names that relation; any other
-// spelling is looked up by its number, the smallest key winning should a
-// model (one Validate refuses) name a number twice.
-func TestFindRelation(t *testing.T) {
-	m := &Model{Relations: map[string]Relation{"b:3": {}, "a:3": {}, "site:12": {}}}
-	for id, want := range map[string]string{
-		"b:3": "b:3", "a:3": "a:3", "3": "a:3", "other:3": "a:3",
-		"site:12": "site:12", "12": "site:12", "x:012": "site:12",
-		"4": "", "site:x": "", "": "",
-	} {
-		got, ok := m.FindRelation(id)
-		assert.Equal(t, want, got, "%q", id)
-		assert.Equal(t, want != "", ok, "%q", id)
-	}
 }

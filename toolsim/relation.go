@@ -5,9 +5,11 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strings"
 
 	"gopkg.in/yaml.v2"
+
+	"github.com/charmkit/httprelation/internal/relationid"
+	"github.com/charmkit/httprelation/internal/simtool"
 )
 
 // hookRelation is the relation of the running hook (JUJU_RELATION_ID), ""
@@ -18,7 +20,7 @@ func (inv *invocation) hookRelation() (string, error) {
 	if id == "" {
 		return "", nil
 	}
-	if key, found := inv.model.FindRelation(id); found {
+	if key, found := inv.model.findRelation(id); found {
 		return key, nil
 	}
 	return "", failure("JUJU_RELATION_ID %q names no relation of the model", id)
@@ -38,11 +40,11 @@ func (inv *invocation) hook() Hook {
 func (inv *invocation) relationOption(fs *flagSet) *string {
 	key := new(string)
 	fs.funcVar(func(v string) error {
-		n, ok := relationNumber(v)
+		n, ok := relationid.Number(v)
 		if !ok {
 			return errors.New("invalid relation id")
 		}
-		k, found := inv.model.relationKey(n)
+		k, found := relationid.WithNumber(inv.model.Relations, n)
 		if !found {
 			return errors.New("relation not found")
 		}
@@ -82,14 +84,14 @@ func relationIDs(inv *invocation, args []string) error {
 		if err != nil {
 			return err
 		}
-		if name = endpointOf(key); name == "" {
+		if name = relationid.Endpoint(key); name == "" {
 			return usageError("no relation name specified")
 		}
 	}
 	if err := checkEmpty(args); err != nil {
 		return err
 	}
-	return out.write(inv, inv.model.RelationIDs(name))
+	return out.write(inv, relationid.OnEndpoint(inv.model.Relations, name))
 }
 
 // readOptions parses what relation-list and relation-get share: the output
@@ -153,7 +155,7 @@ func listed(m *Model, h Hook, key string, names []string) []string {
 // relation-departed hook, and none in the relation's relation-broken
 // hook. A relation the model does not have lists nothing.
 func (m *Model) ListedUnits(relationID string) []string {
-	key, ok := m.FindRelation(relationID)
+	key, ok := m.findRelation(relationID)
 	if !ok {
 		return []string{}
 	}
@@ -262,7 +264,7 @@ func (inv *invocation) readBag(key, name string, app bool) (map[string]string, e
 	}
 	if !ok {
 		return nil, failure("cannot read settings for unit %q in relation %q: unit %q: settings not found",
-			name, appOf(local)+":"+endpointOf(key)+" "+r.RemoteApp+":"+r.RemoteEndpoint, name)
+			name, appOf(local)+":"+relationid.Endpoint(key)+" "+r.RemoteApp+":"+r.RemoteEndpoint, name)
 	}
 	return copyBag(bag), nil
 }
@@ -336,19 +338,12 @@ func relationSet(inv *invocation, args []string) error {
 	return nil
 }
 
-// parseKeyValues parses key=value arguments; values are kept verbatim
-// (no trimming), an empty value means delete.
+// parseKeyValues parses key=value arguments (see simtool.KeyValues); a
+// malformed one is a usage error.
 func parseKeyValues(args []string) (map[string]string, error) {
-	kvs := map[string]string{}
-	for _, kv := range args {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, usageError("expected \"key=value\", got %q", kv)
-		}
-		if _, dup := kvs[k]; dup {
-			return nil, usageError("key %q specified more than once", k)
-		}
-		kvs[k] = v
+	kvs, err := simtool.KeyValues(args)
+	if err != nil {
+		return nil, usageError("%v", err)
 	}
 	return kvs, nil
 }

@@ -7,14 +7,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmkit/httprelation/internal/testcompat"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/calllog"
+	"github.com/charmkit/httprelation/internal/gobuild"
+	"github.com/charmkit/httprelation/internal/testcompat"
 )
+
+// buildAlpha builds testdata/cmds/alpha into a fresh directory and returns
+// its path.
+func buildAlpha(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(testcompat.Context(t), 2*time.Minute)
+	defer cancel()
+	bins, err := gobuild.Packages(ctx, "", t.TempDir(), "./testdata/cmds/alpha")
+	require.NoError(t, err)
+	return bins[0]
+}
 
 func TestSimRun(t *testing.T) {
 	t.Parallel()
-	alpha, _ := buildTestCmds(t)
+	alpha := buildAlpha(t)
 	s := Start(t, baseModel(t), map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_RELATION_ID": "site:2"})
 	ctx, cancel := context.WithTimeout(testcompat.Context(t), time.Minute)
 	defer cancel()
@@ -43,32 +57,14 @@ func TestSimRun(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Result{ExitCode: -1, Stdout: "JUJU_RELATION_ID=site:2\n"}, res)
 
-	names, err := s.ToolNames()
+	names, err := calllog.ToolNames(s.LogPath)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"is-leader", "relation-get"}, names)
 }
 
-func TestRunEnv(t *testing.T) {
-	alpha, _ := buildTestCmds(t)
-	ctx, cancel := context.WithTimeout(testcompat.Context(t), time.Minute)
-	defer cancel()
-
-	// env is the whole environment: nothing of this process leaks in.
-	t.Setenv("TOOLSIM_MODEL", "/leaked")
-	res, err := RunEnv(ctx, []string{"A=1"}, alpha, "env=A", "env=TOOLSIM_MODEL", "env=PATH", "exit=4")
-	require.NoError(t, err)
-	assert.Equal(t, Result{ExitCode: 4, Stdout: "A=1\nTOOLSIM_MODEL=\nPATH=\n"}, res)
-
-	// Without tools on PATH the program sees no hook tools.
-	res, err = RunEnv(ctx, []string{"PATH=" + t.TempDir()}, alpha, "tool=is-leader")
-	require.NoError(t, err)
-	assert.Equal(t, 100, res.ExitCode)
-	assert.Contains(t, res.Stderr, `"is-leader": executable file not found in $PATH`)
-}
-
 func TestRunErrors(t *testing.T) {
 	t.Parallel()
-	alpha, _ := buildTestCmds(t)
+	alpha := buildAlpha(t)
 	s := Start(t, baseModel(t), nil)
 
 	// A program that cannot be started is an error.
@@ -76,8 +72,6 @@ func TestRunErrors(t *testing.T) {
 	res, err := s.Run(testcompat.Context(t), missing)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assert.Equal(t, -1, res.ExitCode)
-	_, err = RunEnv(testcompat.Context(t), nil, missing)
-	assert.ErrorIs(t, err, os.ErrNotExist)
 
 	// A program killed because ctx ended is an error, with what it
 	// printed before.
@@ -88,30 +82,4 @@ func TestRunErrors(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, Result{ExitCode: -1, Stdout: "TOOLSIM_LOG=" + s.LogPath + "\n"}, res)
 	assert.Less(t, time.Since(start), 30*time.Second)
-}
-
-func TestToolNamesTornLog(t *testing.T) {
-	t.Parallel()
-	s := Start(t, baseModel(t), map[string]string{"JUJU_RELATION_ID": "site:2"})
-	names, err := s.ToolNames()
-	require.NoError(t, err)
-	assert.Empty(t, names)
-
-	runProcess(t, s, nil, "is-leader")
-	f, err := os.OpenFile(s.LogPath, os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString("{torn\n")
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
-	runProcess(t, s, nil, "relation-ids", "site")
-
-	// A damaged line costs only itself.
-	names, err = s.ToolNames()
-	assert.ErrorContains(t, err, "call log line 2")
-	assert.Equal(t, []string{"is-leader", "relation-ids"}, names)
-
-	require.NoError(t, os.Remove(s.LogPath))
-	names, err = s.ToolNames()
-	assert.ErrorIs(t, err, os.ErrNotExist)
-	assert.Empty(t, names)
 }

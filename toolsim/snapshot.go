@@ -183,7 +183,7 @@ func (s *snapshot) readMeta() (*Model, error) {
 	if le.Uint32(h[12:]) != crc32.ChecksumIEEE(meta) {
 		return nil, errors.New("bad meta checksum")
 	}
-	return ParseModel(meta)
+	return parseModel(meta)
 }
 
 // lookup finds a record; false means there is none.

@@ -3,14 +3,18 @@ package toolsim
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/simtool"
 )
 
 func TestToolAnswers(t *testing.T) {
@@ -141,7 +145,8 @@ func TestWritesPersist(t *testing.T) {
 
 func TestSimulatorSetupErrors(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := Main("relation-ids", []string{"x"}, func(string) string { return "" }, nil, &out, &errOut)
+	code, ok := RunTool("relation-ids", []string{"x"}, func(string) string { return "" }, nil, &out, &errOut)
+	assert.True(t, ok)
 	assert.Equal(t, 1, code)
 	assert.Equal(t, "ERROR TOOLSIM_MODEL is not set\n", errOut.String())
 
@@ -149,7 +154,7 @@ func TestSimulatorSetupErrors(t *testing.T) {
 	bad := filepath.Join(dir, "bad.json")
 	require.NoError(t, os.WriteFile(bad, []byte("{not json"), 0o644))
 	errOut.Reset()
-	code = Main("relation-ids", []string{"x"}, func(k string) string { return map[string]string{"TOOLSIM_MODEL": bad}[k] }, nil, &out, &errOut)
+	code, _ = RunTool("relation-ids", []string{"x"}, func(k string) string { return map[string]string{"TOOLSIM_MODEL": bad}[k] }, nil, &out, &errOut)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut.String(), "ERROR decode model:")
 
@@ -157,27 +162,42 @@ func TestSimulatorSetupErrors(t *testing.T) {
 	assert.Equal(t, result{"", "ERROR invalid TOOLSIM_LATENCY_MS \"soon\"\n", 1}, p.run(nil, "is-leader"))
 }
 
-func TestSimCommands(t *testing.T) {
-	env := func(string) string { return "" }
-	tests := []struct {
-		args    []string
-		code    int
-		out     string
-		errText string
+// RunTool answers as a tool when the binary runs under a tool's name, or
+// when the first argument names one; anything else it leaves to the
+// command line, untouched.
+func TestRunTool(t *testing.T) {
+	p := newInProc(t, baseModel(t), nil)
+	getenv := func(k string) string { return p.env[k] }
+	for _, tc := range []struct {
+		argv0 string
+		args  []string
+		ok    bool
 	}{
-		{nil, 2, "", "Usage: hook-tool-sim install DIR"},
-		{[]string{"--help"}, 0, "Usage: hook-tool-sim install DIR", ""},
-		{[]string{"frobnicate"}, 2, "", "ERROR unknown command \"frobnicate\"\n"},
-		{[]string{"install"}, 2, "", "ERROR usage: hook-tool-sim install DIR\n"},
-		{[]string{"is-leader"}, 1, "", "ERROR TOOLSIM_MODEL is not set\n"},
-	}
-	for _, tc := range tests {
+		{"/tmp/bin/is-leader", []string{"--format=json"}, true},
+		{"is-leader", []string{"--format=json"}, true},
+		{"/usr/local/bin/hook-tool-sim", []string{"is-leader", "--format=json"}, true},
+		{"/usr/local/bin/hook-tool-sim", nil, false},
+		{"/usr/local/bin/hook-tool-sim", []string{"install", "is-leader"}, false},
+		{"/usr/local/bin/hook-tool-sim", []string{"leader-get"}, false},
+		{"hook-tool-sim", []string{"--help"}, false},
+	} {
 		var out, errOut bytes.Buffer
-		code := Main("/usr/local/bin/hook-tool-sim", tc.args, env, nil, &out, &errOut)
-		assert.Equal(t, tc.code, code, "%q", tc.args)
-		assert.Contains(t, out.String(), tc.out, "%q", tc.args)
-		assert.Contains(t, errOut.String(), tc.errText, "%q", tc.args)
+		code, ok := RunTool(tc.argv0, tc.args, getenv, nil, &out, &errOut)
+		assert.Equal(t, tc.ok, ok, "%s %q", tc.argv0, tc.args)
+		if !tc.ok {
+			assert.Zero(t, code)
+			assert.Zero(t, out.Len()+errOut.Len(), "nothing ran for %s %q", tc.argv0, tc.args)
+			continue
+		}
+		assert.Equal(t, 0, code, errOut.String())
+		assert.Equal(t, "false\n", out.String())
 	}
+	assert.Len(t, p.calls(t), 3)
+}
+
+// The names the simulator installs are exactly the tools it implements.
+func TestToolNamesAreImplemented(t *testing.T) {
+	assert.ElementsMatch(t, simtool.Names(), slices.Collect(maps.Keys(tools)))
 }
 
 func TestLatency(t *testing.T) {
@@ -207,7 +227,7 @@ func TestModelRoundTrip(t *testing.T) {
 		m := tr.model(t)
 		path := filepath.Join(t.TempDir(), "model.json")
 		require.NoError(t, m.WriteFile(path))
-		back, err := LoadModel(path)
+		back, err := loadModel(path)
 		require.NoError(t, err)
 		assert.Equal(t, m, back, name)
 

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/charmkit/httprelation/internal/calllog"
 )
 
 // Every recorded call, replayed in order from the recorded model with the
@@ -52,7 +54,7 @@ func TestTranscriptReplayProcesses(t *testing.T) {
 				assert.Equal(t, c.Stderr, got.stderr, "call %d %q: stderr", i, c.Args)
 				assert.Equal(t, c.Exit, got.exit, "call %d %q: exit", i, c.Args)
 			}
-			calls, err := s.Calls()
+			calls, err := calllog.Read(s.LogPath)
 			require.NoError(t, err)
 			assert.Len(t, calls, len(tr.Calls))
 		})
@@ -63,7 +65,7 @@ func TestTranscriptReplayProcesses(t *testing.T) {
 func runProcess(t testing.TB, s *Sim, stdin *string, argv ...string) result {
 	t.Helper()
 	ctx := context.Background()
-	cmd := s.Command(ctx, argv[0], argv[1:]...)
+	cmd := s.command(ctx, argv[0], argv[1:]...)
 	if stdin != nil {
 		cmd.Stdin = strings.NewReader(*stdin)
 	}

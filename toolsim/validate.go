@@ -6,6 +6,8 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+
+	"github.com/charmkit/httprelation/internal/relationid"
 )
 
 // ErrInvalidModel reports a model that does not describe a world Juju
@@ -58,7 +60,7 @@ func (m *Model) Validate() error {
 			add("relation id %q is not of the form endpoint:N", key)
 			continue
 		}
-		n, _ := relationNumber(key)
+		n, _ := relationid.Number(key)
 		if other, dup := numbers[n]; dup {
 			add("relations %s and %s have the same number: Juju's ids count only by number", other, key)
 		}
@@ -96,13 +98,13 @@ func (m *Model) checkHook() []error {
 	if h.RelationID == "" {
 		return append(errs, fmt.Errorf("hook %q: a relation hook needs a relation_id", h.Name))
 	}
-	key, found := m.FindRelation(h.RelationID)
+	key, found := m.findRelation(h.RelationID)
 	if !found {
 		add("relation %q is not in the model", h.RelationID)
 		return errs
 	}
 	r := m.Relations[key]
-	if endpointOf(key) != endpoint {
+	if relationid.Endpoint(key) != endpoint {
 		add("relation %s is not on endpoint %q", key, endpoint)
 	}
 	if h.RemoteApp != "" && h.RemoteApp != r.RemoteApp {

@@ -12,7 +12,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/internal/charmtest"
+	"github.com/charmkit/httprelation/internal/gobuild"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -36,7 +38,7 @@ func TestMain(m *testing.M) {
 var commandBinary = sync.OnceValues(func() (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	bins, err := toolsim.BuildPackages(ctx, "", tmpRoot, ".")
+	bins, err := gobuild.Packages(ctx, "", tmpRoot, ".")
 	if err != nil {
 		return "", err
 	}
@@ -121,14 +123,10 @@ func startSim(t *testing.T, m *toolsim.Model, charm string, h hook) *toolsim.Sim
 	return toolsim.Start(t, m, h.env(m.Unit, charmDir(t, charm)))
 }
 
-// loadFixture reads a toolsim model from testdata. It parses the file
-// rather than using toolsim.LoadModel, which would leave a lock file in
-// testdata.
+// loadFixture reads a toolsim model from testdata.
 func loadFixture(t *testing.T, name string) *toolsim.Model {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	m, err := toolsim.ParseModel(data)
+	m, err := toolsim.ReadModel(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	return m
 }
@@ -201,7 +199,7 @@ func backend(addr, port string) map[string]string {
 // countCalls counts the recorded tool calls by tool.
 func countCalls(t *testing.T, sim *toolsim.Sim) map[string]int {
 	t.Helper()
-	calls, err := sim.Calls()
+	calls, err := calllog.Read(sim.LogPath)
 	require.NoError(t, err)
 	n := map[string]int{}
 	for _, c := range calls {

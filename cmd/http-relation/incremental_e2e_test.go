@@ -17,6 +17,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -54,12 +55,12 @@ func (d *deployment) edit(change func(m *toolsim.Model)) {
 // also checks the answer against a full read.
 func (d *deployment) fire(h hook, wantExit int) map[string]int {
 	t := d.t
-	before, err := d.sim.Calls()
+	before, err := calllog.Read(d.sim.LogPath)
 	require.NoError(t, err)
 	d.sim.SetHookEnv(h.env("haproxy/0", d.dir))
 	res := runSim(t, d.sim, "services", "--incremental", "--store", d.store, "reverseproxy")
 	require.Equal(t, wantExit, res.ExitCode, "%+v: stderr: %s", h, res.Stderr)
-	after, err := d.sim.Calls()
+	after, err := calllog.Read(d.sim.LogPath)
 	require.NoError(t, err)
 	calls := map[string]int{}
 	for _, c := range after[len(before):] {

@@ -10,7 +10,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/charmkit/httprelation/toolsim"
+	"github.com/charmkit/httprelation/internal/gobuild"
 )
 
 // modulePath is the import path of the httprelation module.
@@ -55,6 +55,6 @@ func moduleRoot(ctx context.Context) (string, error) {
 
 // buildBinaries compiles the charms and the hook-tool simulator into dir.
 func buildBinaries(ctx context.Context, root, dir string) error {
-	_, err := toolsim.BuildPackages(ctx, root, dir, packages...)
+	_, err := gobuild.Packages(ctx, root, dir, packages...)
 	return err
 }

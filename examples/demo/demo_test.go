@@ -93,7 +93,7 @@ func TestDemoEndToEnd(t *testing.T) {
 				assert.Equal(t, 30, r["web/0"]+r["web/1"]+r["web/2"], "round %d: every request answered by a web unit", i+1)
 			}
 
-			proxyModel, err := toolsim.LoadModel(filepath.Join(work, "units", "proxy-0", "model.json"))
+			proxyModel, err := toolsim.ReadModel(filepath.Join(work, "units", "proxy-0", "model.json"))
 			require.NoError(t, err)
 			units := proxyModel.Relations[proxyRel].Units
 			assert.NotContains(t, units, "web/1", "the departed unit must leave the proxy's model")
@@ -142,7 +142,7 @@ func assertHAProxyConfig(t *testing.T, path, work, hostileHostname string) {
 // webPort reads the port a website unit was configured with.
 func webPort(t *testing.T, work, dir string) string {
 	t.Helper()
-	m, err := toolsim.LoadModel(filepath.Join(work, "units", dir, "model.json"))
+	m, err := toolsim.ReadModel(filepath.Join(work, "units", dir, "model.json"))
 	require.NoError(t, err)
 	return fmt.Sprint(m.Config["port"])
 }

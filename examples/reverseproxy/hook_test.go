@@ -199,7 +199,7 @@ func TestRelationChangedRendersConfig(t *testing.T) {
 
 	calls := f.m.Calls()
 	require.NotEmpty(t, calls)
-	assert.Equal(t, toolsim.Call{Tool: "config-get", Args: []string{"--format=json"}}, calls[0], "first, the hook context coming from the environment")
+	assert.Equal(t, httprelationtest.Call{Tool: "config-get", Args: []string{"--format=json"}}, calls[0], "first, the hook context coming from the environment")
 	tools := make([]string, len(calls))
 	for i, c := range calls {
 		tools[i] = c.Tool

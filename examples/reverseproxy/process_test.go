@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -125,7 +126,7 @@ func TestCommandLineIsUsageError(t *testing.T) {
 // dispatch script, with the hook named only by JUJU_DISPATCH_PATH, from a
 // charm directory laid out as charmcraft packs it.
 func TestDispatch(t *testing.T) {
-	charmDir := toolsim.CharmDir(t, charmBinary, "reverseproxy")
+	charmDir := charmtest.CharmDir(t, charmBinary, "reverseproxy")
 	sim, cfgPath := startSim(t, threeUnits())
 	sim.SetHookEnv(map[string]string{
 		"JUJU_UNIT_NAME":     "reverseproxy/0",
@@ -155,9 +156,5 @@ func runIn(t *testing.T, sim *toolsim.Sim, program string) toolsim.Result {
 // environment, outside any hook.
 func runEnv(t *testing.T, env []string, args ...string) toolsim.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	res, err := toolsim.RunEnv(ctx, env, charmBinary, args...)
-	require.NoError(t, err, res.Stderr)
-	return res
+	return charmtest.RunEnv(t, env, charmBinary, args...)
 }

@@ -156,7 +156,7 @@ func TestInvalidPortFailsWithoutWriting(t *testing.T) {
 			m := httprelationtest.New(t, websiteModel(port))
 			before := m.Snapshot()
 			_, err := m.Fire(context.Background(), toolsim.RunHook("config-changed"), inProcess(m, serviceManager{}))
-			var he *httprelationtest.HookError
+			var he *toolsim.HookError
 			require.ErrorAs(t, err, &he)
 			assert.ErrorIs(t, err, errBadConfig)
 			assert.ErrorContains(t, err, "invalid config: port")

@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation/httprelationtest"
+	"github.com/charmkit/httprelation/internal/calllog"
+	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -43,7 +45,7 @@ func simModel(t *testing.T, sim *toolsim.Sim) *toolsim.Model {
 
 func toolNames(t *testing.T, sim *toolsim.Sim) []string {
 	t.Helper()
-	names, err := sim.ToolNames()
+	names, err := calllog.ToolNames(sim.LogPath)
 	require.NoError(t, err)
 	return names
 }
@@ -62,7 +64,7 @@ func TestProcessRelationLifecycle(t *testing.T) {
 	flags, err := httprelationtest.Flags(m)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"website.available"}, flags)
-	calls, err := sim.Calls()
+	calls, err := calllog.Read(sim.LogPath)
 	require.NoError(t, err)
 	require.NotEmpty(t, calls)
 	assert.Equal(t, "config-get", calls[0].Tool)
@@ -125,7 +127,7 @@ func TestUnknownCommandIsUsageError(t *testing.T) {
 // charm directory laid out as charmcraft packs it.
 func TestDispatch(t *testing.T) {
 	model := websiteModel(8081)
-	model.CharmDir = toolsim.CharmDir(t, charmBinary, "website")
+	model.CharmDir = charmtest.CharmDir(t, charmBinary, "website")
 	sim := startSim(t, model)
 	env := model.HookEnv()
 	delete(env, "JUJU_HOOK_NAME")
@@ -152,9 +154,5 @@ func runIn(t *testing.T, sim *toolsim.Sim, program string) toolsim.Result {
 // environment, outside any hook.
 func runEnv(t *testing.T, env []string, args ...string) toolsim.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	res, err := toolsim.RunEnv(ctx, env, charmBinary, args...)
-	require.NoError(t, err, res.Stderr)
-	return res
+	return charmtest.RunEnv(t, env, charmBinary, args...)
 }

@@ -76,7 +76,7 @@ func TestPublishFailsWithoutMetadata(t *testing.T) {
 	model.CharmDir = t.TempDir()
 	m := httprelationtest.New(t, model)
 	_, err := m.Fire(context.Background(), toolsim.AddRelation("website:3", "proxy", "reverseproxy"), publish)
-	var he *httprelationtest.HookError
+	var he *toolsim.HookError
 	require.ErrorAs(t, err, &he)
 	assert.Equal(t, "website-relation-created", he.Hook.Name)
 	assert.Empty(t, m.State())

@@ -1,14 +1,15 @@
-package toolsim
+package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
+
+	"github.com/charmkit/httprelation/internal/simtool"
+	"github.com/charmkit/httprelation/toolsim"
 )
 
 const fireUsage = `Usage: hook-tool-sim fire [-model FILE] [-log FILE] CHARM EVENT [ARGS...]
@@ -33,8 +34,8 @@ TOOLSIM_MODEL; the call log -log, else TOOLSIM_LOG. The charm's output is
 passed through; one line per hook goes to stderr.
 `
 
-// fireCommand is "hook-tool-sim fire": the events of [Sim.Fire] from the
-// command line, for the model file of a charm run by hand.
+// fireCommand is "hook-tool-sim fire": the events of [toolsim.Sim.Fire]
+// from the command line, for the model file of a charm run by hand.
 func fireCommand(ctx context.Context, self string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fire", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -63,22 +64,22 @@ func fireCommand(ctx context.Context, self string, args []string, getenv func(st
 		return 1
 	}
 	defer os.RemoveAll(tools)
-	if err := Install(self, tools); err != nil {
+	if err := simtool.Install(self, tools); err != nil {
 		fmt.Fprintf(stderr, "ERROR %v\n", err)
 		return 1
 	}
-	s := &Sim{Dir: tools, ModelPath: *model, LogPath: *logPath}
+	s := &toolsim.Sim{Dir: tools, ModelPath: *model, LogPath: *logPath}
 	runs, err := s.Fire(ctx, fs.Arg(0), ev)
 	for _, r := range runs {
 		_, _ = io.WriteString(stdout, r.Result.Stdout)
 		_, _ = io.WriteString(stderr, r.Result.Stderr)
 		fmt.Fprintf(stderr, "hook-tool-sim: %s: exit status %d\n", r.Hook.Name, r.Result.ExitCode)
 	}
-	var he *HookError
+	var he *toolsim.HookError
 	switch {
 	case errors.As(err, &he):
 		return 1
-	case errors.Is(err, ErrInvalidModel):
+	case errors.Is(err, toolsim.ErrInvalidModel):
 		fmt.Fprintf(stderr, "ERROR %v\n", err)
 		return 2
 	case err != nil:
@@ -89,7 +90,7 @@ func fireCommand(ctx context.Context, self string, args []string, getenv func(st
 }
 
 // parseEvent reads an event from the command line.
-func parseEvent(name string, args []string) (Event, error) {
+func parseEvent(name string, args []string) (toolsim.Event, error) {
 	want := func(n int, what string) error {
 		if len(args) != n {
 			return fmt.Errorf("%s takes %s", name, what)
@@ -99,65 +100,49 @@ func parseEvent(name string, args []string) (Event, error) {
 	switch name {
 	case "join", "change":
 		if len(args) < 2 || (name == "change" && len(args) < 3) {
-			return Event{}, fmt.Errorf("%s takes REL UNIT and KEY=VALUE pairs", name)
+			return toolsim.Event{}, fmt.Errorf("%s takes REL UNIT and KEY=VALUE pairs", name)
 		}
-		data, err := parseKeyValues(args[2:])
+		data, err := simtool.KeyValues(args[2:])
 		if err != nil {
-			return Event{}, err
+			return toolsim.Event{}, err
 		}
 		if name == "join" {
-			return Join(args[0], args[1], data), nil
+			return toolsim.Join(args[0], args[1], data), nil
 		}
-		return Change(args[0], args[1], data), nil
+		return toolsim.Change(args[0], args[1], data), nil
 	case "depart":
 		if err := want(2, "REL UNIT"); err != nil {
-			return Event{}, err
+			return toolsim.Event{}, err
 		}
-		return Depart(args[0], args[1]), nil
+		return toolsim.Depart(args[0], args[1]), nil
 	case "add-relation":
 		if err := want(3, "REL APP ENDPOINT"); err != nil {
-			return Event{}, err
+			return toolsim.Event{}, err
 		}
-		return AddRelation(args[0], args[1], args[2]), nil
+		return toolsim.AddRelation(args[0], args[1], args[2]), nil
 	case "remove-relation":
 		if err := want(1, "REL"); err != nil {
-			return Event{}, err
+			return toolsim.Event{}, err
 		}
-		return RemoveRelation(args[0]), nil
+		return toolsim.RemoveRelation(args[0]), nil
 	case "config":
 		if len(args) == 0 {
-			return Event{}, errors.New("config takes KEY=VALUE pairs")
+			return toolsim.Event{}, errors.New("config takes KEY=VALUE pairs")
 		}
-		kvs, err := parseKeyValues(args)
+		kvs, err := simtool.KeyValues(args)
 		if err != nil {
-			return Event{}, err
+			return toolsim.Event{}, err
 		}
 		config := make(map[string]any, len(kvs))
 		for k, v := range kvs {
-			config[k] = cliValue(v) // read by the option's type, see configChanges
+			config[k] = simtool.ConfigText(v) // read by the option's type
 		}
-		return ChangeConfig(config), nil
+		return toolsim.ChangeConfig(config), nil
 	case "hook":
 		if err := want(1, "NAME"); err != nil {
-			return Event{}, err
+			return toolsim.Event{}, err
 		}
-		return RunHook(args[0]), nil
+		return toolsim.RunHook(args[0]), nil
 	}
-	return Event{}, fmt.Errorf("unknown event %q", name)
-}
-
-// configValue reads an option's value as JSON (8080, true, null,
-// "quoted"), or else as text.
-func configValue(s string) any {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		return s
-	}
-	switch v.(type) {
-	case map[string]any, []any:
-		return s // options are scalars
-	}
-	return v
+	return toolsim.Event{}, fmt.Errorf("unknown event %q", name)
 }

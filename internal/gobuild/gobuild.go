@@ -1,39 +1,30 @@
-package toolsim
+// Package gobuild compiles Go commands with the go command, as the hook-tool
+// simulator's build cache, toolsim.TestMain and this module's tests and
+// demo need them.
+package gobuild
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 )
 
-// simPackage is the import path of the simulator's command.
-const simPackage = "github.com/charmkit/httprelation/cmd/hook-tool-sim"
-
-// Build compiles the simulator into outDir and returns the binary's path.
-// It runs go build from the module that holds this package's sources when
-// they are on disk, else from the working directory, which must then lie
-// inside the module.
-func Build(ctx context.Context, outDir string) (string, error) {
-	bins, err := BuildPackages(ctx, sourceModuleDir(), outDir, simPackage)
-	if err != nil {
-		return "", err
-	}
-	return bins[0], nil
-}
-
-// BuildPackages compiles Go main packages into outDir with a single go
+// Packages compiles Go main packages into outDir with a single go
 // build, so that the toolchain shares its work between them, and returns
 // the binaries' absolute paths in the order of pkgs. Each of pkgs names
 // one package: an import path, or a directory such as "." or
 // "./cmd/x" (no "..." patterns). The go command runs in workDir, which
 // decides the module and what relative directories mean; "" is the
 // current directory. outDir is created if it does not exist.
-func BuildPackages(ctx context.Context, workDir, outDir string, pkgs ...string) ([]string, error) {
+func Packages(ctx context.Context, workDir, outDir string, pkgs ...string) ([]string, error) {
 	if len(pkgs) == 0 {
 		return nil, errors.New("build: no packages")
 	}
@@ -77,6 +68,31 @@ func BuildPackages(ctx context.Context, workDir, outDir string, pkgs ...string) 
 		return nil, err
 	}
 	return bins, nil
+}
+
+// onceTimeout bounds the build that Once makes.
+const onceTimeout = 2 * time.Minute
+
+// Once returns a function that, on its first call, builds the main
+// package pkg (as Packages does, from the current directory) into a new
+// temporary directory, and returns the binary's path or the error on that
+// call and every later one: one build that a test process's tests share.
+// The directory stays after the process, as a test's children may still
+// run the binary.
+func Once(pkg string) func() (string, error) {
+	return sync.OnceValues(func() (string, error) {
+		dir, err := os.MkdirTemp("", "gobuild-")
+		if err != nil {
+			return "", fmt.Errorf("build %s: %w", pkg, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), onceTimeout)
+		defer cancel()
+		bins, err := Packages(ctx, "", dir, pkg)
+		if err != nil {
+			return "", err
+		}
+		return bins[0], nil
+	})
 }
 
 // goCommand runs the go command in dir and returns its standard output,

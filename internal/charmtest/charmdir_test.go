@@ -1,4 +1,4 @@
-package toolsim
+package charmtest
 
 import (
 	"os"

@@ -1,8 +1,9 @@
-package toolsim
+package gobuild
 
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,22 +15,10 @@ import (
 
 const (
 	alphaDir = "./testdata/cmds/alpha"
-	betaPkg  = "github.com/charmkit/httprelation/toolsim/testdata/cmds/beta/v2"
+	betaPkg  = "github.com/charmkit/httprelation/internal/gobuild/testdata/cmds/beta/v2"
 )
 
-// buildTestCmds builds the alpha and beta test commands into a fresh
-// directory and returns their paths.
-func buildTestCmds(t *testing.T) (alpha, beta string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(testcompat.Context(t), 2*time.Minute)
-	defer cancel()
-	bins, err := BuildPackages(ctx, "", t.TempDir(), alphaDir, betaPkg)
-	require.NoError(t, err)
-	require.Len(t, bins, 2)
-	return bins[0], bins[1]
-}
-
-func TestBuildPackages(t *testing.T) {
+func TestPackages(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(testcompat.Context(t), 2*time.Minute)
 	defer cancel()
@@ -42,7 +31,7 @@ func TestBuildPackages(t *testing.T) {
 	// An import path and a directory in one build, returned in argument
 	// order; a major-version directory is named after its parent, as go
 	// build names it.
-	bins, err := BuildPackages(ctx, "", out, betaPkg, alphaDir)
+	bins, err := Packages(ctx, "", out, betaPkg, alphaDir)
 	require.NoError(t, err)
 	abs, err := filepath.Abs(out)
 	require.NoError(t, err)
@@ -55,22 +44,21 @@ func TestBuildPackages(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"alpha", "beta"}, names, "only the binaries, as go build named them")
 
-	res, err := RunEnv(ctx, nil, bins[0])
-	require.NoError(t, err)
-	assert.Equal(t, Result{ExitCode: 0, Stdout: "beta\n"}, res)
-	res, err = RunEnv(ctx, nil, bins[1], "env=X")
-	require.NoError(t, err)
-	assert.Equal(t, "X=\n", res.Stdout)
+	for i, want := range []string{"beta\n", "alpha\n"} {
+		out, err := exec.CommandContext(ctx, bins[i]).Output()
+		require.NoError(t, err)
+		assert.Equal(t, want, string(out))
+	}
 
 	// workDir decides what a relative directory means.
-	bins, err = BuildPackages(ctx, filepath.Join("testdata", "cmds"), t.TempDir(), "./alpha")
+	bins, err = Packages(ctx, filepath.Join("testdata", "cmds"), t.TempDir(), "./alpha")
 	require.NoError(t, err)
 	require.Len(t, bins, 1)
 	assert.Equal(t, "alpha", filepath.Base(bins[0]))
 	assert.FileExists(t, bins[0])
 }
 
-func TestBuildPackagesErrors(t *testing.T) {
+func TestPackagesErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
@@ -78,9 +66,9 @@ func TestBuildPackagesErrors(t *testing.T) {
 		want string
 	}{
 		{"no packages", nil, "no packages"},
-		{"not a command", []string{alphaDir, "."}, "package github.com/charmkit/httprelation/toolsim is not a command"},
+		{"not a command", []string{alphaDir, "."}, "package github.com/charmkit/httprelation/internal/gobuild is not a command"},
 		{"pattern", []string{"./testdata/cmds/..."}, "want one distinct package per argument, go list found 3"},
-		{"same package twice", []string{alphaDir, "github.com/charmkit/httprelation/toolsim/testdata/cmds/alpha"}, "want one distinct package per argument, go list found 1"},
+		{"same package twice", []string{alphaDir, "github.com/charmkit/httprelation/internal/gobuild/testdata/cmds/alpha"}, "want one distinct package per argument, go list found 1"},
 		{"same binary name", []string{alphaDir, "./testdata/cmds/dup/alpha"}, "would both be built as alpha"},
 		{"missing", []string{"./testdata/cmds/nosuch"}, "go list"},
 	}
@@ -90,7 +78,7 @@ func TestBuildPackagesErrors(t *testing.T) {
 			ctx, cancel := context.WithTimeout(testcompat.Context(t), 2*time.Minute)
 			defer cancel()
 			out := filepath.Join(t.TempDir(), "bin")
-			bins, err := BuildPackages(ctx, "", out, tt.pkgs...)
+			bins, err := Packages(ctx, "", out, tt.pkgs...)
 			assert.ErrorContains(t, err, tt.want)
 			assert.Nil(t, bins)
 			assert.NoDirExists(t, out, "nothing is built")
@@ -98,11 +86,11 @@ func TestBuildPackagesErrors(t *testing.T) {
 	}
 }
 
-func TestBuildPackagesContext(t *testing.T) {
+func TestPackagesContext(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(testcompat.Context(t))
 	cancel()
-	_, err := BuildPackages(ctx, "", t.TempDir(), alphaDir)
+	_, err := Packages(ctx, "", t.TempDir(), alphaDir)
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
@@ -124,4 +112,28 @@ func TestExecName(t *testing.T) {
 	} {
 		assert.Equal(t, want, execName(path), path)
 	}
+}
+
+// Once builds on its first call only, and hands every call the same
+// answer, an error included.
+func TestOnce(t *testing.T) {
+	t.Parallel()
+	alpha := Once(alphaDir)
+	first, err := alpha()
+	require.NoError(t, err)
+	assert.Equal(t, "alpha", filepath.Base(first))
+	info, err := os.Stat(first)
+	require.NoError(t, err)
+	again, err := alpha()
+	require.NoError(t, err)
+	assert.Equal(t, first, again)
+	info2, err := os.Stat(again)
+	require.NoError(t, err)
+	assert.Equal(t, info.ModTime(), info2.ModTime(), "not built again")
+
+	missing := Once("./testdata/cmds/nosuch")
+	_, err = missing()
+	assert.ErrorContains(t, err, "go list")
+	_, err2 := missing()
+	assert.Equal(t, err, err2)
 }

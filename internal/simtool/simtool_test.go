@@ -1,0 +1,42 @@
+package simtool
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/charmkit/httprelation/internal/testcompat"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Install links every tool to the binary, by its absolute path, and
+// installing again replaces the links.
+func TestInstall(t *testing.T) {
+	testcompat.Chdir(t, t.TempDir())
+	require.NoError(t, os.WriteFile("sim", nil, 0o755))
+	first, err := filepath.Abs("sim")
+	require.NoError(t, err)
+	dir := filepath.Join("new", "bin")
+	require.NoError(t, Install("sim", dir))
+	for _, tool := range Names() {
+		target, err := os.Readlink(filepath.Join(dir, tool))
+		require.NoError(t, err, tool)
+		assert.Equal(t, first, target, tool)
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, len(Names()), "one link per tool, nothing else")
+
+	second := filepath.Join(t.TempDir(), "other-sim")
+	require.NoError(t, Install(second, dir))
+	target, err := os.Readlink(filepath.Join(dir, "relation-get"))
+	require.NoError(t, err)
+	assert.Equal(t, second, target)
+}
+
+func TestInstallErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	assert.ErrorContains(t, Install("sim", file), "install: ")
+}
