@@ -44,8 +44,9 @@ var (
 )
 
 // PartialBagError comes with a data bag that could be read only in part:
-// [Accessor.UnitData] returns it together with the bag. The bag holds every key that could be read; Problems
-// names each of the others, with its value as the source gave it.
+// [Accessor.UnitData] returns it together with the bag. The bag holds
+// every key that could be read; Problems names each of the others, with
+// its value as the source gave it.
 // [Requires.Services] takes a hostname, private-address or port left out
 // for an invalid one: the unit's top-level host is dropped, not served
 // at the address that could be read.

@@ -44,7 +44,7 @@ type EntryError struct {
 	Key string
 	// Value is the rejected value as the remote unit wrote it; for an
 	// extended_data entry, that entry's JSON text. Untrusted: print it
-	// with [Quote].
+	// quoted and cut, as EntryError.Error does.
 	Value string
 	// Index is the position of the rejected entry in extended_data, or -1
 	// when the whole value of Key was rejected.

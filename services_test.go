@@ -9,8 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/charmkit/httprelation/internal/badchar"
 )
 
 // ParseUnitData is parseUnitData for the external tests, which need a
@@ -256,9 +254,3 @@ func TestEntryErrorCutsTheKey(t *testing.T) {
 
 // TestQuote: badchar.Quote, which EntryError and every error that names a
 // remote value use, quotes and cuts.
-func TestQuote(t *testing.T) {
-	assert.Equal(t, `"web\nevil"`, badchar.Quote("web\nevil"))
-	long := badchar.Quote(strings.Repeat("x", 1000))
-	assert.Equal(t, `"`+strings.Repeat("x", 64)+`"...(1000 bytes)`, long)
-	assert.NotContains(t, badchar.Quote("a\r\nb\x00"), "\n")
-}

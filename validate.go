@@ -160,7 +160,7 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 
 // quoteKey renders a bag key for a message: as is when it is a short
 // plain key (ASCII letters, digits, '-', '_', '.'), as every key of the
-// interface is, else with [Quote], since a remote unit chooses its keys
+// interface is, else quoted and cut to 64 bytes, since a remote unit chooses its keys
 // too.
 func quoteKey(k string) string {
 	if k == "" || len(k) > badchar.MaxQuoted {

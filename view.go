@@ -49,8 +49,9 @@ type viewConfig struct {
 // the full re-reads below. It has no effect on a [Provides].
 //
 // The view is saved by reg.Save, with the hook's flags in one Store
-// write, so with hooktools.StateStore a failing hook commits none of it
-// and Juju's retry of the hook reads again.
+// write, so with Juju's charm state (the Store of hooktools.NewUnit) a
+// failing hook commits none of it and Juju's retry of the hook reads
+// again.
 //
 // # Contract
 //
@@ -74,7 +75,7 @@ type viewConfig struct {
 // committed with it (re-reading a unit or dropping one is harmless to
 // repeat); across charm upgrades, because upgrade-charm re-reads
 // everything and a view written by another format version is not used;
-// and across a lost store (a FileStore whose charm directory was
+// and across a lost store (a statefile.File whose charm directory was
 // replaced, a reset state), because a unit listed but not kept is read. A
 // view that cannot be decoded is replaced, with one warning.
 //

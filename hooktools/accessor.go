@@ -44,9 +44,9 @@ var (
 // IngressAddress skips the local unit's bag.
 func newAccessor(r Runner, opts ...Option) *accessor {
 	c := newConfig(opts)
-	a := &accessor{
-		call: caller{runner: r, timeout: c.timeout},
-		env:  c.env,
+	a := &accessor{call: caller{runner: r, timeout: c.timeout}}
+	if c.env != nil {
+		a.env = *c.env
 	}
 	a.bags.retain = a.keepBag
 	a.cacheLeft.Store(maxCachedBags)

@@ -46,13 +46,14 @@ const DefaultTimeout = 30 * time.Second
 // hook.
 func NewUnit(opts ...Option) (httprelation.Unit, error) {
 	c := newConfig(opts)
-	if !c.env.inHook() {
+	env := c.hookEnv()
+	if !env.inHook() {
 		return httprelation.Unit{}, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", ErrNotInHook)
 	}
 	return httprelation.Unit{
-		Accessor: newAccessor(c.runner, opts...),
+		Accessor: newAccessor(c.runner, append(opts, WithEnv(env))...),
 		Store:    newStateStore(c.runner, opts...),
-		CharmDir: c.env.CharmDir,
+		CharmDir: env.CharmDir,
 		Logger:   slog.New(newLogHandler(c.runner, opts...)),
 	}, nil
 }
@@ -60,7 +61,7 @@ func NewUnit(opts ...Option) (httprelation.Unit, error) {
 type config struct {
 	runner   Runner
 	timeout  time.Duration
-	env      Env
+	env      *Env // nil: the process's own
 	logLevel slog.Leveler
 }
 
@@ -80,7 +81,7 @@ func WithRunner(r Runner) Option {
 // WithEnv sets the hook environment instead of reading the process's:
 // the unit, the charm directory and the running hook.
 func WithEnv(env Env) Option {
-	return func(c *config) { c.env = env }
+	return func(c *config) { c.env = &env }
 }
 
 // WithTimeout sets the per-call deadline: every tool call is ended
@@ -102,11 +103,19 @@ func WithLogLevel(level slog.Leveler) Option {
 }
 
 func newConfig(opts []Option) config {
-	c := config{runner: ExecRunner{}, timeout: DefaultTimeout, env: EnvFrom(os.LookupEnv), logLevel: slog.LevelInfo}
+	c := config{runner: ExecRunner{}, timeout: DefaultTimeout, logLevel: slog.LevelInfo}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&c)
 		}
 	}
 	return c
+}
+
+// hookEnv is the environment WithEnv set, or the process's.
+func (c config) hookEnv() Env {
+	if c.env == nil {
+		return EnvFrom(os.LookupEnv)
+	}
+	return *c.env
 }

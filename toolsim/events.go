@@ -13,7 +13,7 @@ import (
 
 // An Event is something that happens to the unit's world: a remote unit
 // joins, changes its data or leaves, a relation comes or goes, the
-// configuration changes. [Sim.Fire] (and httprelationtest's Model.Fire)
+// configuration changes. [Sim.Fire] (and httprelationtest's Harness.Fire)
 // changes the model as Juju would and runs the hooks Juju runs for it, in
 // Juju's order. Make one with [Join], [Change], [Depart], [AddRelation],
 // [RemoveRelation], [ChangeConfig] or [RunHook].

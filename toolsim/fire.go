@@ -20,7 +20,7 @@ type HookRun struct {
 }
 
 // HookRuns are the hooks an event fired, in order, as [Sim.Fire] and
-// httprelationtest's Model.Fire return them.
+// httprelationtest's Harness.Fire return them.
 type HookRuns []HookRun
 
 // Names returns the names of the hooks run, in order: what a test

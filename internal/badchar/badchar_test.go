@@ -95,3 +95,10 @@ func TestPrefix(t *testing.T) {
 		assert.True(t, strings.HasPrefix(tt.s, got))
 	}
 }
+
+func TestQuote(t *testing.T) {
+	assert.Equal(t, `"web\nevil"`, Quote("web\nevil"))
+	long := Quote(strings.Repeat("x", 1000))
+	assert.Equal(t, `"`+strings.Repeat("x", 64)+`"...(1000 bytes)`, long)
+	assert.NotContains(t, Quote("a\r\nb\x00"), "\n")
+}
