@@ -128,10 +128,14 @@ func TestLibraryOpensNoNetwork(t *testing.T) {
 // example that SECURITY.md names as the proof of a claim exists in the
 // module, so a renamed or deleted test cannot leave a claim unproven.
 func TestSecurityClaimsNameRealTests(t *testing.T) {
-	doc, err := os.ReadFile("SECURITY.md")
-	require.NoError(t, err)
+	var doc []byte
+	for _, path := range []string{"SECURITY.md", "docs/security-claims.md"} {
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		doc = append(doc, data...)
+	}
 	named := regexp.MustCompile(`\b(?:Test|Fuzz|Benchmark|Example)[A-Z]\w*`).FindAllString(string(doc), -1)
-	require.Greater(t, len(named), 30, "SECURITY.md names the tests behind its claims")
+	require.Greater(t, len(named), 30, "SECURITY.md and docs/security-claims.md name the tests behind the claims")
 
 	defined := map[string]bool{}
 	for _, f := range goFiles(t, true) {
@@ -142,7 +146,7 @@ func TestSecurityClaimsNameRealTests(t *testing.T) {
 		}
 	}
 	for _, name := range named {
-		assert.True(t, defined[name], "SECURITY.md names %s, which no test file defines", name)
+		assert.True(t, defined[name], "the security docs name %s, which no test file defines", name)
 	}
 }
 
@@ -158,4 +162,142 @@ func TestSimulatorLinksNoNetworkStack(t *testing.T) {
 	for _, heavy := range []string{"net", "net/http", "runtime/cgo", "github.com/juju/charm/v12"} {
 		assert.NotContains(t, deps, heavy)
 	}
+}
+
+// exportedNames counts a package's exported names as its godoc lists
+// them: top-level functions, types, constants and variables, and the
+// exported methods of exported types.
+func exportedNames(t *testing.T, dir string) int {
+	t.Helper()
+	pkgs, err := parser.ParseDir(token.NewFileSet(), dir, func(fi fs.FileInfo) bool {
+		return !strings.HasSuffix(fi.Name(), "_test.go")
+	}, parser.SkipObjectResolution)
+	require.NoError(t, err)
+	n := 0
+	for _, pkg := range pkgs {
+		for _, f := range pkg.Files {
+			for _, d := range f.Decls {
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if d.Name.IsExported() && (d.Recv == nil || ast.IsExported(receiverType(d))) {
+						n++
+					}
+				case *ast.GenDecl:
+					for _, s := range d.Specs {
+						switch s := s.(type) {
+						case *ast.TypeSpec:
+							if s.Name.IsExported() {
+								n++
+							}
+						case *ast.ValueSpec:
+							for _, name := range s.Names {
+								if name.IsExported() {
+									n++
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return n
+}
+
+// receiverType names a method's receiver type.
+func receiverType(fn *ast.FuncDecl) string {
+	typ := fn.Recv.List[0].Type
+	if star, ok := typ.(*ast.StarExpr); ok {
+		typ = star.X
+	}
+	if idx, ok := typ.(*ast.IndexExpr); ok {
+		typ = idx.X
+	}
+	if id, ok := typ.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
+}
+
+// TestLayoutTargets keeps the library as small as the project promises:
+// at most 40 Go files in the root package, at most 90 exported names
+// there and 230 in the four library packages together, one way to get a
+// *Provides or *Requires besides New* (two functions each), and a README
+// that stays an entry page of at most 200 lines.
+func TestLayoutTargets(t *testing.T) {
+	goFilesAtRoot, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(goFilesAtRoot), 40, "Go files in the root package")
+
+	total := 0
+	for _, dir := range []string{".", "hooktools", "httprelationtest", "toolsim"} {
+		n := exportedNames(t, dir)
+		if dir == "." {
+			assert.LessOrEqual(t, n, 90, "exported names of the root package")
+		}
+		total += n
+	}
+	assert.LessOrEqual(t, total, 230, "exported names of the four library packages")
+
+	returning := map[string]int{}
+	for path, f := range goFiles(t, false) {
+		if strings.HasPrefix(path, "cmd/") || strings.HasPrefix(path, "examples/") || strings.HasPrefix(path, "internal/") {
+			continue
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || !fn.Name.IsExported() || fn.Type.Results == nil {
+				continue
+			}
+			for _, r := range fn.Type.Results.List {
+				if star, ok := r.Type.(*ast.StarExpr); ok {
+					switch x := star.X.(type) {
+					case *ast.Ident:
+						returning[x.Name]++
+					case *ast.SelectorExpr:
+						returning[x.Sel.Name]++
+					}
+				}
+			}
+		}
+	}
+	assert.Equal(t, 2, returning["Provides"], "functions returning *Provides: NewProvides and Unit.OpenProvides")
+	assert.Equal(t, 2, returning["Requires"], "functions returning *Requires: NewRequires and Unit.OpenRequires")
+
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	assert.LessOrEqual(t, strings.Count(string(readme), "\n"), 200, "README.md lines")
+}
+
+// TestNoHistoryInSources: code, tests and docs say what they check and
+// why, never which review round, issue or stop of the project's history
+// found it; the history is in git and the issue tracker.
+func TestNoHistoryInSources(t *testing.T) {
+	history := regexp.MustCompile(`(?i)\b(issue|class(es)?|stop) [0-9]+\b|\bTestClass[0-9]|\bTestAttack`)
+	checked := 0
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != "." && (name == ".git" || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, ".md") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		checked++
+		for i, line := range strings.Split(string(data), "\n") {
+			assert.False(t, history.MatchString(line), "%s:%d: %s", path, i+1, line)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Greater(t, checked, 100)
 }

@@ -3,6 +3,6 @@
 // charm) run against the hook-tool simulator of package toolsim with a
 // per-call latency, next to the serial floor of the same tool calls.
 //
-// It has no API; everything is in its tests. BENCHMARKS.md at the root of
-// the module has the numbers and the commands that produce them.
+// It has no API; everything is in its tests. README.md in this directory
+// has the numbers and the commands that produce them.
 package bench

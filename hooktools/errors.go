@@ -96,7 +96,7 @@ const maxArgShown = 64
 
 // quoteArg returns a short argument of printable ASCII other than quotes
 // and backslashes as it is, and any other one quoted and cut with
-// httprelation.Quote.
+// badchar.Quote.
 func quoteArg(a string) string {
 	if a == "" || len(a) > maxArgShown {
 		return badchar.Quote(a)

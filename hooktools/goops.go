@@ -18,12 +18,21 @@ type GoopsRunner interface {
 }
 
 // FromGoops adapts a goops runner, so that a goops charm and this package
-// share one way of running tools (and goops's test doubles).
+// share one way of running tools (and goops's test doubles):
+//
+//	unit, err := hooktools.NewUnit(hooktools.WithRunner(hooktools.FromGoops(runner)))
 //
 // Such a runner cannot feed stdin: Run returns ErrStdinUnsupported, and
-// SetLocalData and stateStore.Save then pass key=value arguments, which
-// carry newlines and '=' fine (no shell is involved) but are limited by
-// Linux to 128 KiB each; a longer value fails with ErrArgTooLong.
+// relation-set and state-set then get key=value arguments, which carry
+// newlines and '=' fine (no shell is involved) but are limited by Linux to
+// 128 KiB each; a longer value fails with ErrArgTooLong.
+//
+// The relation goes to every tool as one argument, -r=ID, and
+// relation-ids gets the endpoint first, which is how goops' test doubles
+// (goopstest) parse them; Juju accepts both spellings. goopstest does not
+// fit the unit's Store (its state-get wants a key) or its Logger (its
+// juju-log wants --log-level=): replace them with an
+// httprelation.MemoryStore and a logger of your own.
 //
 // Nor can it be cancelled: when ctx ends first, Run returns ctx's error
 // at once and the tool's goroutine finishes in the background. And it

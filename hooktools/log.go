@@ -39,9 +39,7 @@ var errLogStalled = errors.New("juju-log stalled earlier; record dropped")
 var _ slog.Handler = (*logHandler)(nil)
 
 // newLogHandler returns a handler that logs through r, from
-// slog.LevelInfo up unless WithLogLevel says otherwise:
-//
-//	logger := slog.New(hooktools.NewLogHandler(hooktools.ExecRunner{}))
+// slog.LevelInfo up unless WithLogLevel says otherwise.
 func newLogHandler(r Runner, opts ...Option) *logHandler {
 	c := newConfig(opts)
 	return &logHandler{call: caller{runner: r, timeout: c.timeout}, level: c.logLevel, stalled: new(atomic.Bool)}

@@ -104,7 +104,7 @@ func TestREADMEGoBlocksAreMirrored(t *testing.T) {
 	data, err := os.ReadFile(readmePath)
 	require.NoError(t, err)
 	blocks := goBlocks(string(data))
-	require.GreaterOrEqual(t, len(blocks), 4, "the README's provider, requirer and test code")
+	require.GreaterOrEqual(t, len(blocks), 3, "the README's provider, requirer and test code")
 	files := mirrorFiles(t)
 	for _, b := range unmirrored(blocks, files) {
 		t.Errorf("README block has no mirror under examples/readme; update one to match:\n%s", b)
@@ -174,16 +174,22 @@ func definedTests(t *testing.T, root string) map[string]bool {
 	return defined
 }
 
-// A README claim names the test that proves it; the name must stay true
-// when a test is renamed or removed.
+// A claim of the README or of docs/ names the test that proves it; the
+// name must stay true when a test is renamed or removed.
 func TestREADMENamedTestsExist(t *testing.T) {
-	data, err := os.ReadFile(readmePath)
+	docs, err := filepath.Glob("../../docs/*.md")
 	require.NoError(t, err)
-	names := namedTests(string(data))
+	var text []byte
+	for _, path := range append([]string{readmePath, "../../bench/README.md"}, docs...) {
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		text = append(text, data...)
+	}
+	names := namedTests(string(text))
 	require.NotEmpty(t, names)
 	defined := definedTests(t, "../..")
 	for _, name := range names {
-		assert.True(t, defined[name], "the README names %s, which no _test.go file defines", name)
+		assert.True(t, defined[name], "the README or docs/ name %s, which no _test.go file defines", name)
 	}
 	assert.Equal(t, []string{"TestA", "ExampleB_C"}, namedTests("see `TestA` and `ExampleB_C`, `TestA` again, not TestD or `tested`"),
 		"the pattern finds backquoted names only")

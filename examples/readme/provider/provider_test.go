@@ -50,8 +50,8 @@ func TestPublish(t *testing.T) {
 
 	fire(toolsim.RunHook("install"), "install")
 	fire(toolsim.AddRelation("website:3", "proxy", "reverseproxy"), "website-relation-created")
-	assert.Empty(t, flags())
-	assert.NotContains(t, m.Local("website:3"), "port", "nothing to publish to yet")
+	assert.Empty(t, flags(), "no proxy joined yet")
+	assert.Equal(t, published, m.Local("website:3"), "published as soon as the relation exists")
 
 	fire(toolsim.Join("website:3", "proxy/0", map[string]string{"private-address": "10.0.0.9"}),
 		"website-relation-joined", "website-relation-changed")
@@ -90,7 +90,7 @@ func TestPublishAsProcesses(t *testing.T) {
 		hooks []string
 		port  string
 	}{
-		{toolsim.AddRelation("website:3", "proxy", "reverseproxy"), []string{"website-relation-created"}, ""},
+		{toolsim.AddRelation("website:3", "proxy", "reverseproxy"), []string{"website-relation-created"}, "8080"},
 		{toolsim.Join("website:3", "proxy/0", map[string]string{"private-address": "10.0.0.9"}),
 			[]string{"website-relation-joined", "website-relation-changed"}, "8080"},
 		{toolsim.Change("website:3", "proxy/0", map[string]string{"frontend": "80"}), []string{"website-relation-changed"}, "8080"},

@@ -13,20 +13,14 @@ import (
 )
 
 func main() {
-	// The unit this hook runs on: the real hook tools on PATH, flags kept in
-	// Juju's charm state, warnings sent to juju-log.
 	unit, err := hooktools.NewUnit()
+	if err == nil {
+		err = proxy(context.Background(), unit)
+	}
 	if err != nil {
-		fail(err) // hooktools.ErrNotInHook outside Juju
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	if err := proxy(context.Background(), unit); err != nil {
-		fail(err)
-	}
-}
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, err)
-	os.Exit(1)
 }
 
 // proxy is the hook's work, for every hook: it renders one nginx upstream
