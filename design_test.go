@@ -239,6 +239,30 @@ func TestLayoutTargets(t *testing.T) {
 	}
 	assert.LessOrEqual(t, total, 230, "exported names of the four library packages")
 
+	typeIn := map[string]string{}
+	for path, f := range goFiles(t, false) {
+		dir := filepath.Dir(path)
+		if f.Name.Name == "main" || strings.HasPrefix(dir, "internal") || strings.HasPrefix(dir, "examples") {
+			continue
+		}
+		for _, d := range f.Decls {
+			gen, ok := d.(*ast.GenDecl)
+			if !ok || gen.Tok != token.TYPE {
+				continue
+			}
+			for _, s := range gen.Specs {
+				name := s.(*ast.TypeSpec).Name.Name
+				if !ast.IsExported(name) {
+					continue
+				}
+				if other, seen := typeIn[name]; seen && other != dir {
+					t.Errorf("exported type %s is declared in %s and in %s", name, other, dir)
+				}
+				typeIn[name] = dir
+			}
+		}
+	}
+
 	returning := map[string]int{}
 	for path, f := range goFiles(t, false) {
 		if strings.HasPrefix(path, "cmd/") || strings.HasPrefix(path, "examples/") || strings.HasPrefix(path, "internal/") {

@@ -42,7 +42,7 @@ var (
 // newAccessor returns an accessor that runs tools through r. Without
 // WithEnv it knows no hook: HookContext fails with ErrNotInHook and
 // IngressAddress skips the local unit's bag.
-func newAccessor(r Runner, opts ...Option) *accessor {
+func newAccessor(r Runner, opts ...UnitOption) *accessor {
 	c := newConfig(opts)
 	a := &accessor{call: caller{runner: r, timeout: c.timeout}}
 	if c.env != nil {

@@ -121,7 +121,7 @@ func faultSim(t *testing.T, m *toolsim.Model, hookEnv map[string]string, key str
 		v := envValue(environ, k)
 		return v, v != ""
 	})
-	opts := []Option{WithEnv(env)}
+	opts := []UnitOption{WithEnv(env)}
 	if k.timeout > 0 {
 		opts = append(opts, WithTimeout(k.timeout))
 	}

@@ -40,7 +40,7 @@ var _ slog.Handler = (*logHandler)(nil)
 
 // newLogHandler returns a handler that logs through r, from
 // slog.LevelInfo up unless WithLogLevel says otherwise.
-func newLogHandler(r Runner, opts ...Option) *logHandler {
+func newLogHandler(r Runner, opts ...UnitOption) *logHandler {
 	c := newConfig(opts)
 	return &logHandler{call: caller{runner: r, timeout: c.timeout}, level: c.logLevel, stalled: new(atomic.Bool)}
 }

@@ -31,7 +31,7 @@ var _ httprelation.Store = (*stateStore)(nil)
 
 // newStateStore returns a store that runs tools through r. Only
 // WithTimeout applies.
-func newStateStore(r Runner, opts ...Option) *stateStore {
+func newStateStore(r Runner, opts ...UnitOption) *stateStore {
 	c := newConfig(opts)
 	return &stateStore{call: caller{runner: r, timeout: c.timeout}}
 }

@@ -44,7 +44,7 @@ const DefaultTimeout = 30 * time.Second
 //
 // Build a new Unit in every hook: what its Accessor read is kept for the
 // hook.
-func NewUnit(opts ...Option) (httprelation.Unit, error) {
+func NewUnit(opts ...UnitOption) (httprelation.Unit, error) {
 	c := newConfig(opts)
 	env := c.hookEnv()
 	if !env.inHook() {
@@ -65,12 +65,12 @@ type config struct {
 	logLevel slog.Leveler
 }
 
-// Option configures NewUnit.
-type Option func(*config)
+// UnitOption configures NewUnit.
+type UnitOption func(*config)
 
 // WithRunner runs the tools through r instead of as programs on PATH: a
 // goops runner (FromGoops), or a simulator's.
-func WithRunner(r Runner) Option {
+func WithRunner(r Runner) UnitOption {
 	return func(c *config) {
 		if r != nil {
 			c.runner = r
@@ -80,7 +80,7 @@ func WithRunner(r Runner) Option {
 
 // WithEnv sets the hook environment instead of reading the process's:
 // the unit, the charm directory and the running hook.
-func WithEnv(env Env) Option {
+func WithEnv(env Env) UnitOption {
 	return func(c *config) { c.env = &env }
 }
 
@@ -88,13 +88,13 @@ func WithEnv(env Env) Option {
 // after d, or sooner when its context ends first (the earlier of the two
 // wins); zero or less leaves calls to their contexts alone. A requirer's
 // read of many bags ends at the first call to reach it.
-func WithTimeout(d time.Duration) Option {
+func WithTimeout(d time.Duration) UnitOption {
 	return func(c *config) { c.timeout = d }
 }
 
 // WithLogLevel sets the lowest level the unit's Logger sends to Juju
 // (slog.LevelInfo by default); nil keeps the default.
-func WithLogLevel(level slog.Leveler) Option {
+func WithLogLevel(level slog.Leveler) UnitOption {
 	return func(c *config) {
 		if level != nil {
 			c.logLevel = level
@@ -102,7 +102,7 @@ func WithLogLevel(level slog.Leveler) Option {
 	}
 }
 
-func newConfig(opts []Option) config {
+func newConfig(opts []UnitOption) config {
 	c := config{runner: ExecRunner{}, timeout: DefaultTimeout, logLevel: slog.LevelInfo}
 	for _, opt := range opts {
 		if opt != nil {

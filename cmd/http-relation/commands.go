@@ -239,8 +239,8 @@ func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
 // unit returns the running hook's unit over c's runner, its warnings
 // going to c's logger, or an error wrapping hooktools.ErrNotInHook
 // before any tool is tried.
-func (c *cli) unit(opts ...hooktools.Option) (httprelation.Unit, error) {
-	unit, err := hooktools.NewUnit(append([]hooktools.Option{hooktools.WithEnv(c.env), hooktools.WithRunner(c.runner)}, opts...)...)
+func (c *cli) unit(opts ...hooktools.UnitOption) (httprelation.Unit, error) {
+	unit, err := hooktools.NewUnit(append([]hooktools.UnitOption{hooktools.WithEnv(c.env), hooktools.WithRunner(c.runner)}, opts...)...)
 	if err != nil {
 		return unit, err
 	}
