@@ -1,6 +1,7 @@
 package httprelation
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ type ConfigureOption func(*configureOptions)
 type configureOptions struct {
 	hostnames []string
 	addresses []string
+	extra     []Host // WithHosts
 }
 
 // WithHostnames publishes these hostnames instead of the relation's ingress
@@ -36,14 +38,32 @@ func WithAddresses(addresses ...string) ConfigureOption {
 	return func(o *configureOptions) { o.addresses = addresses }
 }
 
+// WithHosts publishes these hosts as well, each with a port of its own,
+// after the hosts that Configure's port and WithHostnames and
+// WithAddresses describe: an admin or a metrics port beside the main one,
+// say. An empty Hostname or PrivateAddress is the relation's ingress
+// address, as for the main host. They are checked like every other host
+// and go to extended_data. A later WithHosts replaces an earlier one.
+func WithHosts(hosts ...Host) ConfigureOption {
+	hosts = slices.Clone(hosts)
+	return func(o *configureOptions) { o.extra = hosts }
+}
+
 // Configure tells every relation of the endpoint where this unit serves.
 //
 // Each relation gets hostname, private-address and port. Missing values
 // (all of them by default, or the tail of the shorter of the hostname and
 // address lists) are that relation's own ingress address, because on a
 // multi-homed unit each relation may reach us on a different network.
-// Hosts after the first go to extended_data; with a single host
-// extended_data is deleted so that virtual IPs published earlier vanish.
+// Hosts after the first, those of [WithHosts] last, go to
+// extended_data, a JSON array with one object per host:
+//
+//	[{"hostname": "203.0.113.7", "private-address": "10.0.0.5", "port": 8080},
+//	 {"hostname": "10.0.0.5", "private-address": "10.0.0.5", "port": 9090}]
+//
+// with the port a JSON number (a requirer of this library also reads a
+// string of digits). With a single host extended_data is deleted, so that
+// hosts published earlier vanish.
 //
 // Addresses are published canonical (see [canonicalAddress]): DNS names in
 // lower case, IPv6 per RFC 5952, IPv4-mapped IPv6 as IPv4, so that every
@@ -52,7 +72,8 @@ func WithAddresses(addresses ...string) ConfigureOption {
 // Everything is validated before the first write, ingress addresses
 // included, against what a requirer accepts: a rejected call writes
 // nothing and wraps [ErrInvalidPort], [ErrInvalidAddress] or, for more
-// hosts than extended_data may list (257 in all) or an extended_data over
+// hosts than extended_data may list (257 in all, WithHosts' included) or
+// an extended_data over
 // 64 KiB, [ErrInvalidExtendedData], naming the limit. An accessor error
 // while preparing also writes nothing. Once writing starts every relation is attempted, and the error
 // names each relation that could not be written. The relation of a running
@@ -96,7 +117,7 @@ func checkConfigure(port int, o configureOptions) (configureOptions, error) {
 	if err := CheckPort(port); err != nil {
 		return o, err
 	}
-	if n := max(len(o.hostnames), len(o.addresses)); n > 1 {
+	if n := max(len(o.hostnames), len(o.addresses), 1) + len(o.extra); n > 1 {
 		if err := checkExtendedEntries(n - 1); err != nil {
 			return o, fmt.Errorf("%d hosts, the first at the top level and the rest in extended_data: %w", n, err)
 		}
@@ -105,8 +126,26 @@ func checkConfigure(port int, o configureOptions) (configureOptions, error) {
 	if o.hostnames, err = canonicalAddresses(o.hostnames); err != nil {
 		return o, err
 	}
-	o.addresses, err = canonicalAddresses(o.addresses)
-	return o, err
+	if o.addresses, err = canonicalAddresses(o.addresses); err != nil {
+		return o, err
+	}
+	extra := make([]Host, len(o.extra))
+	for i, h := range o.extra {
+		if err := CheckPort(h.Port); err != nil {
+			return o, fmt.Errorf("host %d of WithHosts: %w", i, err)
+		}
+		for _, addr := range []*string{&h.Hostname, &h.PrivateAddress} {
+			if *addr == "" {
+				continue // the relation's ingress address
+			}
+			if *addr, err = canonicalAddress(*addr); err != nil {
+				return o, fmt.Errorf("host %d of WithHosts: %w", i, err)
+			}
+		}
+		extra[i] = h
+	}
+	o.extra = extra
+	return o, nil
 }
 
 // canonicalAddresses returns a canonical copy of list.
@@ -121,13 +160,17 @@ func canonicalAddresses(list []string) ([]string, error) {
 	return out, nil
 }
 
+// missingAddress reports whether h leaves an address to the relation's
+// ingress address.
+func missingAddress(h Host) bool { return h.Hostname == "" || h.PrivateAddress == "" }
+
 // configureBag builds the keys Configure writes to one relation. The
 // ingress address is only asked for when a value is missing: on a real
 // unit it costs a network-get.
 func (p *Provides) configureBag(ctx context.Context, id string, port int, o configureOptions) (map[string]string, error) {
 	n := max(len(o.hostnames), len(o.addresses), 1)
 	var ingress string
-	if len(o.hostnames) < n || len(o.addresses) < n {
+	if len(o.hostnames) < n || len(o.addresses) < n || slices.ContainsFunc(o.extra, missingAddress) {
 		var err error
 		if ingress, err = p.acc.IngressAddress(ctx, id); err != nil {
 			return nil, fmt.Errorf("ingress address: %w", err)
@@ -136,7 +179,7 @@ func (p *Provides) configureBag(ctx context.Context, id string, port int, o conf
 			return nil, fmt.Errorf("ingress address: %w", err)
 		}
 	}
-	hosts := make([]Host, n)
+	hosts := make([]Host, n, n+len(o.extra))
 	for i := range hosts {
 		hosts[i] = Host{Hostname: ingress, PrivateAddress: ingress, Port: port}
 		if i < len(o.hostnames) {
@@ -146,6 +189,12 @@ func (p *Provides) configureBag(ctx context.Context, id string, port int, o conf
 			hosts[i].PrivateAddress = o.addresses[i]
 		}
 	}
+	for _, h := range o.extra {
+		h.Hostname = cmp.Or(h.Hostname, ingress)
+		h.PrivateAddress = cmp.Or(h.PrivateAddress, ingress)
+		hosts = append(hosts, h)
+	}
+	n = len(hosts)
 	bag := map[string]string{
 		keyHostname:       hosts[0].Hostname,
 		keyPrivateAddress: hosts[0].PrivateAddress,

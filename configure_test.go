@@ -84,6 +84,40 @@ func TestConfigure(t *testing.T) {
 		want2: with("10.1.0.12", "private-address", "192.0.2.1", "hostname", "10.1.0.12", "port", "8080", "extended_data",
 			`[{"hostname":"10.1.0.12","private-address":"192.0.2.2","port":8080},{"hostname":"10.1.0.12","private-address":"192.0.2.3","port":8080}]`),
 		ingressCalls: 2,
+	}, {
+		name: "hosts with ports of their own, at each relation's ingress address",
+		opts: []httprelation.ConfigureOption{httprelation.WithHosts(httprelation.Host{Port: 9090}, httprelation.Host{Port: 9100})},
+		want3: with("10.0.0.3", "hostname", "10.0.0.3", "port", "8080", "extended_data",
+			`[{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":9090},{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":9100}]`),
+		want2: with("10.1.0.12", "hostname", "10.1.0.12", "port", "8080", "extended_data",
+			`[{"hostname":"10.1.0.12","private-address":"10.1.0.12","port":9090},{"hostname":"10.1.0.12","private-address":"10.1.0.12","port":9100}]`),
+		ingressCalls: 2,
+	}, {
+		name: "hosts of their own come after the virtual IPs, canonical, one address left to the ingress",
+		opts: []httprelation.ConfigureOption{
+			httprelation.WithHostnames("shop.example.com", "vip.example.com"), httprelation.WithAddresses("192.0.2.1", "192.0.2.2"),
+			httprelation.WithHosts(httprelation.Host{Hostname: "Admin.Example.COM", Port: 9090}, httprelation.Host{PrivateAddress: "2001:DB8::5", Port: 443}),
+		},
+		want3: with("10.0.0.3", "private-address", "192.0.2.1", "hostname", "shop.example.com", "port", "8080", "extended_data",
+			`[{"hostname":"vip.example.com","private-address":"192.0.2.2","port":8080},`+
+				`{"hostname":"admin.example.com","private-address":"10.0.0.3","port":9090},`+
+				`{"hostname":"10.0.0.3","private-address":"2001:db8::5","port":443}]`),
+		want2: with("10.1.0.12", "private-address", "192.0.2.1", "hostname", "shop.example.com", "port", "8080", "extended_data",
+			`[{"hostname":"vip.example.com","private-address":"192.0.2.2","port":8080},`+
+				`{"hostname":"admin.example.com","private-address":"10.1.0.12","port":9090},`+
+				`{"hostname":"10.1.0.12","private-address":"2001:db8::5","port":443}]`),
+		ingressCalls: 2,
+	}, {
+		name: "hosts fully given need no ingress address; a later WithHosts replaces an earlier one",
+		opts: []httprelation.ConfigureOption{
+			httprelation.WithHostnames("shop.example.com"), httprelation.WithAddresses("192.0.2.1"),
+			httprelation.WithHosts(httprelation.Host{Port: 1}),
+			httprelation.WithHosts(httprelation.Host{Hostname: "shop.example.com", PrivateAddress: "192.0.2.1", Port: 9090}),
+		},
+		want3: with("10.0.0.3", "private-address", "192.0.2.1", "hostname", "shop.example.com", "port", "8080", "extended_data",
+			`[{"hostname":"shop.example.com","private-address":"192.0.2.1","port":9090}]`),
+		want2: with("10.1.0.12", "private-address", "192.0.2.1", "hostname", "shop.example.com", "port", "8080", "extended_data",
+			`[{"hostname":"shop.example.com","private-address":"192.0.2.1","port":9090}]`),
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,6 +180,18 @@ func TestConfigureRejectsWithoutWriting(t *testing.T) {
 			want: httprelation.ErrInvalidAddress, noCalls: true},
 		{name: "bad ingress address of the second relation", port: 80, edit: badIngress,
 			want: httprelation.ErrInvalidAddress},
+		{name: "host of its own without a port", port: 80, opts: []httprelation.ConfigureOption{
+			httprelation.WithHosts(httprelation.Host{Hostname: "a.example"})},
+			want: httprelation.ErrInvalidPort, noCalls: true},
+		{name: "host of its own on port 65536", port: 80, opts: []httprelation.ConfigureOption{
+			httprelation.WithHosts(httprelation.Host{Port: 9090}, httprelation.Host{Port: 65536})},
+			want: httprelation.ErrInvalidPort, noCalls: true},
+		{name: "host of its own with a forged line", port: 80, opts: []httprelation.ConfigureOption{
+			httprelation.WithHosts(httprelation.Host{PrivateAddress: "10.0.0.1\nbackend evil", Port: 9090})},
+			want: httprelation.ErrInvalidAddress, noCalls: true},
+		{name: "host of its own named like an address", port: 80, opts: []httprelation.ConfigureOption{
+			httprelation.WithHosts(httprelation.Host{Hostname: "0x7f000001", Port: 9090})},
+			want: httprelation.ErrInvalidAddress, noCalls: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,6 +327,14 @@ func TestConfigureRequirerLimits(t *testing.T) {
 			is: httprelation.ErrInvalidAddress, msg: `contains 'é' (U+00E9)`, toolless: true},
 		{name: "an ingress address in disguise", ingress: "127.1",
 			is: httprelation.ErrInvalidAddress, msg: "ingress address: invalid address"},
+		{name: "257 hosts of their own next to the main one", opts: []httprelation.ConfigureOption{httprelation.WithHosts(portHosts(257)...)},
+			is: httprelation.ErrInvalidExtendedData, msg: "258 hosts, the first at the top level and the rest in extended_data: invalid extended_data: 257 entries, more than 256", toolless: true},
+		{name: "virtual IPs and hosts of their own together past 256 entries",
+			opts: []httprelation.ConfigureOption{httprelation.WithHostnames(hostnames(200)...), httprelation.WithHosts(portHosts(58)...)},
+			is:   httprelation.ErrInvalidExtendedData, msg: "258 hosts, the first at the top level and the rest in extended_data: invalid extended_data: 257 entries", toolless: true},
+		{name: "hosts of their own with long names past 64 KiB",
+			opts: []httprelation.ConfigureOption{httprelation.WithHosts(longHosts(240)...)},
+			is:   httprelation.ErrInvalidExtendedData, msg: "bytes, more than 65536"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -355,12 +409,19 @@ func TestConfigurePublishesWhatRequiresAccept(t *testing.T) {
 	assert.NotZero(t, published, "the range must cross the limit")
 	assert.NotZero(t, refused, "the range must cross the limit")
 
-	// 257 hosts is the entry limit itself.
-	m, acc := serve(t, website(toolsim.Hook{Name: "config-changed"}))
-	require.NoError(t, httprelation.NewProvides(acc, "website").Configure(context.Background(), 80, httprelation.WithHostnames(hostnames(257)...)))
-	hosts, problems := httprelation.ParseUnitData(m.Local("website:12"))
-	assert.Empty(t, problems)
-	assert.Len(t, hosts, 257)
+	// 257 hosts is the entry limit itself, virtual IPs and hosts of their
+	// own alike.
+	for _, opts := range [][]httprelation.ConfigureOption{
+		{httprelation.WithHostnames(hostnames(257)...)},
+		{httprelation.WithHosts(portHosts(256)...)},
+		{httprelation.WithHostnames(hostnames(200)...), httprelation.WithHosts(portHosts(57)...)},
+	} {
+		m, acc := serve(t, website(toolsim.Hook{Name: "config-changed"}))
+		require.NoError(t, httprelation.NewProvides(acc, "website").Configure(context.Background(), 80, opts...))
+		hosts, problems := httprelation.ParseUnitData(m.Local("website:12"))
+		assert.Empty(t, problems)
+		assert.Len(t, hosts, 257)
+	}
 }
 
 // TestConfigurePublishesCanonical: the provider publishes one spelling
@@ -382,4 +443,23 @@ func TestConfigurePublishesCanonical(t *testing.T) {
 		assert.JSONEq(t, `[{"hostname":"2001:db8::1","private-address":"`+ingress+`","port":8080},`+
 			`{"hostname":"vip.example","private-address":"`+ingress+`","port":8080}]`, bag["extended_data"], id)
 	}
+}
+
+// portHosts returns n hosts at the relation's ingress address, on ports
+// 1000 and up.
+func portHosts(n int) []httprelation.Host {
+	hosts := make([]httprelation.Host, n)
+	for i := range hosts {
+		hosts[i] = httprelation.Host{Port: 1000 + i}
+	}
+	return hosts
+}
+
+// longHosts returns n hosts whose hostnames are the longest DNS names.
+func longHosts(n int) []httprelation.Host {
+	hosts := make([]httprelation.Host, n)
+	for i := range hosts {
+		hosts[i] = httprelation.Host{Hostname: longName(i), Port: 8080}
+	}
+	return hosts
 }

@@ -74,6 +74,33 @@ func ExampleProvides_Configure_virtualIPs() {
 	// private-address=192.0.2.10
 }
 
+// An API serves on its main port and hands the proxy an admin port and a
+// metrics port too, each at the relation's ingress address.
+func ExampleWithHosts() {
+	m, err := httprelationtest.NewHarness(&toolsim.Model{
+		Unit:      "api/0",
+		Relations: map[string]toolsim.Relation{"website:1": {RemoteApp: "haproxy"}},
+		Networks:  map[string]toolsim.Network{"website": toolsim.NetworkAt("10.0.0.9")},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	website := httprelation.NewProvides(m.Unit().Accessor, "website")
+	err = website.Configure(context.Background(), 8080,
+		httprelation.WithHosts(httprelation.Host{Port: 9090}, httprelation.Host{Port: 9100}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	printBag(m.Local("website:1"))
+	// Output:
+	// extended_data=[{"hostname":"10.0.0.9","private-address":"10.0.0.9","port":9090},{"hostname":"10.0.0.9","private-address":"10.0.0.9","port":9100}]
+	// hostname=10.0.0.9
+	// port=8080
+	// private-address=10.0.0.9
+}
+
 // A reverse proxy lists the backends behind its "reverseproxy" endpoint.
 // web/1 is still joining (no port yet) and is not a backend; api/0 serves
 // on IPv6, so its address is bracketed.
