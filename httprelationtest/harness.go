@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/hooktools"
+	"github.com/charmkit/httprelation/internal/simtool"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -19,9 +20,12 @@ import (
 // tools answer from it in-process, as the simulator's processes answer
 // from a model file. It is safe for concurrent use.
 type Harness struct {
+	t     testing.TB // nil for NewHarness
 	mu    sync.Mutex
 	model *toolsim.Model
 	calls []Call
+	// eventLog is where the log stood when the last Run or Fire began.
+	eventLog int
 }
 
 // New is NewHarness for tests: it fails t at once when m is not valid.
@@ -31,6 +35,7 @@ func New(t testing.TB, m *toolsim.Model) *Harness {
 	if err != nil {
 		t.Fatalf("httprelationtest: %v", err)
 	}
+	h.t = t
 	return h
 }
 
@@ -83,6 +88,19 @@ func (h *Harness) Unit() httprelation.Unit {
 // Reads within the hook see its own writes. Run one hook at a time, as
 // Juju does.
 func (h *Harness) Run(ctx context.Context, fn HookFunc) error {
+	h.markEvent()
+	return h.run(ctx, fn)
+}
+
+// markEvent notes where the log stands as an event begins, for Warnings.
+func (h *Harness) markEvent() {
+	h.mu.Lock()
+	h.eventLog = len(h.model.Log)
+	h.mu.Unlock()
+}
+
+// run is Run without marking the log: one hook of an event.
+func (h *Harness) run(ctx context.Context, fn HookFunc) error {
 	h.mu.Lock()
 	before := h.model.Clone()
 	hook := h.model.Hook
@@ -110,13 +128,14 @@ func (h *Harness) Fire(ctx context.Context, ev toolsim.Event, fn HookFunc) (tool
 	if err != nil {
 		return nil, err
 	}
+	h.markEvent()
 	var run toolsim.HookRuns
 	for _, s := range steps {
 		h.mu.Lock()
 		s.Before(h.model)
 		h.mu.Unlock()
 		run = append(run, toolsim.HookRun{Hook: s.Hook})
-		if err := h.Run(ctx, fn); err != nil {
+		if err := h.run(ctx, fn); err != nil {
 			return run, err
 		}
 		h.mu.Lock()
@@ -175,8 +194,18 @@ func (h *Harness) Calls() []Call {
 	return slices.Clone(h.calls)
 }
 
-// CallCount counts the calls made to tool, such as "relation-get".
+// CallCount counts the calls made to tool, such as "relation-get". A
+// name that is no Juju hook tool (an Accessor method's name, a typo)
+// fails the test of a Harness from New, rather than count nothing
+// forever; a Harness from NewHarness counts 0 for it.
 func (h *Harness) CallCount(tool string) int {
+	if !slices.Contains(simtool.Names(), tool) {
+		if h.t != nil {
+			h.t.Helper()
+			h.t.Errorf("httprelationtest: CallCount(%q): not a hook tool; calls are counted by the tools' own names, such as \"relation-get\"", tool)
+		}
+		return 0
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0

@@ -332,3 +332,63 @@ func TestUnitOfTheModel(t *testing.T) {
 	u.Logger.Warn("hi")
 	assert.Equal(t, []string{"state-get", "juju-log"}, []string{m.Calls()[0].Tool, m.Calls()[1].Tool})
 }
+
+// Warnings are the last event's: the hooks of the last Fire, or the last
+// Run; every hook's lines stay in Log.
+func TestWarningsAreTheLastEvents(t *testing.T) {
+	m := proxyModel(t)
+	warn := func(msg string) httprelationtest.HookFunc {
+		return func(ctx context.Context, u httprelation.Unit) error {
+			hc, err := u.Accessor.HookContext(ctx)
+			if err != nil {
+				return err
+			}
+			u.Logger.Warn(msg + " in " + hc.HookName)
+			return nil
+		}
+	}
+	_, err := m.Fire(ctx, toolsim.Join("proxy:1", "web/0", nil), warn("first"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"proxy:1: first in proxy-relation-joined", "proxy:1: first in proxy-relation-changed"}, m.Warnings(),
+		"both hooks of the event")
+	_, err = m.Fire(ctx, toolsim.RunHook("update-status"), warn("second"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"second in update-status"}, m.Warnings())
+	require.NoError(t, m.Run(ctx, func(context.Context, httprelation.Unit) error { return nil }))
+	assert.Empty(t, m.Warnings(), "a quiet hook has none")
+	assert.Len(t, m.Log(), 3, "Log keeps every hook's lines")
+}
+
+// recordingTB keeps what a test reports, so that a test can check how a
+// helper fails its test.
+type recordingTB struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recordingTB) Helper() {}
+
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+// CallCount counts by the tools' own names, and a name that is no tool
+// fails the test instead of counting nothing forever.
+func TestCallCountRefusesNamesThatAreNoTool(t *testing.T) {
+	rec := &recordingTB{TB: t}
+	m := httprelationtest.New(rec, &toolsim.Model{Unit: "lb/0", Relations: map[string]toolsim.Relation{"proxy:1": {RemoteApp: "web"}}})
+	_, err := m.Unit().Accessor.RelationIDs(ctx, "proxy")
+	require.NoError(t, err)
+	assert.Equal(t, 1, m.CallCount("relation-ids"))
+	assert.Zero(t, m.CallCount("relation-get"))
+	assert.Empty(t, rec.errors)
+	for _, name := range []string{"RelationIDs", "UnitData", "relation_get", ""} {
+		assert.Zero(t, m.CallCount(name))
+	}
+	require.Len(t, rec.errors, 4)
+	assert.Contains(t, rec.errors[0], `CallCount("RelationIDs"): not a hook tool`)
+
+	quiet, err := httprelationtest.NewHarness(&toolsim.Model{Unit: "lb/0"})
+	require.NoError(t, err)
+	assert.Zero(t, quiet.CallCount("UnitData"), "without a test to fail, nothing is counted")
+}

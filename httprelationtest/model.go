@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/charmkit/httprelation"
@@ -104,10 +105,15 @@ func (h *Harness) Log() []string {
 	return append([]string(nil), h.model.Log...)
 }
 
-// Warnings returns the messages of the WARNING lines of [Harness.Log]:
-// the library's notes about remote data it skipped, among others.
+// Warnings returns the messages of the WARNING juju-log lines of the last
+// event, that is of the hooks of the last Fire or of the last Run: the
+// library's notes about remote data it skipped, among others. Every hook's
+// lines are in [Harness.Log].
 func (h *Harness) Warnings() []string {
-	return Warnings(&toolsim.Model{Log: h.Log()})
+	h.mu.Lock()
+	log := slices.Clone(h.model.Log[min(h.eventLog, len(h.model.Log)):])
+	h.mu.Unlock()
+	return Warnings(&toolsim.Model{Log: log})
 }
 
 // Status returns the workload status the charm set with status-set, or
