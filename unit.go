@@ -1,9 +1,13 @@
 package httprelation
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 
+	"github.com/charmkit/httprelation/internal/badchar"
 	"github.com/charmkit/httprelation/internal/charmmeta"
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
 // Errors of opening an endpoint of a [Unit].
@@ -16,6 +20,13 @@ var (
 	// ErrInvalidMetadata reports a metadata.yaml or charmcraft.yaml that
 	// cannot be read as charm metadata.
 	ErrInvalidMetadata = charmmeta.ErrInvalidMetadata
+	// ErrInvalidEndpoint reports an endpoint name the library does not
+	// serve: one that does not follow Juju's syntax for relation names
+	// (a lower-case letter, then lower-case letters and digits, with
+	// single '-' or '_' between them), or one longer than 190 bytes, whose
+	// available flag and stored view would not fit Juju's limit on charm
+	// state keys.
+	ErrInvalidEndpoint = errors.New("invalid endpoint name")
 )
 
 // Unit is what a charm's hook code needs from the unit it runs on: its
@@ -44,26 +55,42 @@ type Unit struct {
 	Logger *slog.Logger
 }
 
-// OpenProvides returns the provider side of endpoint, after checking that
-// the charm's metadata provides it with interface "http" (ErrNoEndpoint
-// otherwise), so that a typo fails the first hook instead of silently
-// publishing nothing. Warnings go to u.Logger; opts come after that.
+// OpenProvides returns the provider side of endpoint, after checking its
+// name (ErrInvalidEndpoint) and that the charm's metadata provides it with
+// interface "http" (ErrNoEndpoint otherwise), so that a typo fails the
+// first hook instead of silently publishing nothing. Warnings go to
+// u.Logger; opts come after that.
 func (u Unit) OpenProvides(endpoint string, opts ...Option) (*Provides, error) {
+	if err := checkEndpointName(endpoint); err != nil {
+		return nil, err
+	}
 	if err := charmmeta.CheckEndpoint(u.dir(), endpoint, charmmeta.RoleProvider); err != nil {
 		return nil, err
 	}
 	return NewProvides(u.Accessor, endpoint, append(u.options(), opts...)...), nil
 }
 
-// OpenRequires returns the requirer side of endpoint, after checking that
-// the charm's metadata requires it with interface "http" (ErrNoEndpoint
-// otherwise). Warnings go to u.Logger; opts, such as
-// [WithIncrementalView], come after that.
+// OpenRequires returns the requirer side of endpoint, after checking its
+// name (ErrInvalidEndpoint) and that the charm's metadata requires it with
+// interface "http" (ErrNoEndpoint otherwise). Warnings go to u.Logger;
+// opts, such as [WithIncrementalView], come after that.
 func (u Unit) OpenRequires(endpoint string, opts ...Option) (*Requires, error) {
+	if err := checkEndpointName(endpoint); err != nil {
+		return nil, err
+	}
 	if err := charmmeta.CheckEndpoint(u.dir(), endpoint, charmmeta.RoleRequirer); err != nil {
 		return nil, err
 	}
 	return NewRequires(u.Accessor, endpoint, append(u.options(), opts...)...), nil
+}
+
+// checkEndpointName applies the library's rule for endpoint names.
+func checkEndpointName(endpoint string) error {
+	if !juju.ValidEndpoint(endpoint) {
+		return fmt.Errorf("endpoint %s: %w: want Juju's syntax for relation names, at most %d bytes",
+			badchar.Quote(endpoint), ErrInvalidEndpoint, juju.MaxEndpointName)
+	}
+	return nil
 }
 
 // options makes Provides and Requires log to u.Logger.

@@ -3,6 +3,8 @@ package httprelation_test
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -131,4 +133,50 @@ func TestUnitEndpointsUpdateAvailableFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"reverseproxy.available"}, flags, "the provider flag drops with its last remote unit")
 	assert.Equal(t, map[string]string{"flag.reverseproxy.available": "1"}, m.State())
+}
+
+// TestEndpointNameRule: one rule for endpoint names. At its longest (190
+// bytes) an endpoint is opened, its available flag is kept and its view
+// is stored; one byte longer, or a name Juju's syntax refuses, is refused
+// when the endpoint is opened, before any tool runs.
+func TestEndpointNameRule(t *testing.T) {
+	ctx := context.Background()
+	longest := strings.Repeat("e", 190)
+	dir := t.TempDir()
+	meta := "name: lb\nsummary: s\ndescription: d\nrequires:\n  " + longest + ": {interface: http}\n  " + longest + "e: {interface: http}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "metadata.yaml"), []byte(meta), 0o600))
+	m := httprelationtest.New(t, &toolsim.Model{Unit: "lb/0", CharmDir: dir,
+		Hook: toolsim.Hook{Name: longest + "-relation-changed", RelationID: longest + ":1", RemoteUnit: "web/0"},
+		Relations: map[string]toolsim.Relation{longest + ":1": {RemoteApp: "web", Units: map[string]map[string]string{
+			"web/0": {"private-address": "10.0.0.1", "port": "8080"},
+		}}}})
+	require.NoError(t, m.Run(ctx, func(ctx context.Context, u httprelation.Unit) error {
+		flags, err := httprelation.NewRegistry(ctx, u.Store)
+		if err != nil {
+			return err
+		}
+		r, err := u.OpenRequires(longest, httprelation.WithIncrementalView(flags))
+		if err != nil {
+			return err
+		}
+		if err := r.UpdateFlags(ctx, flags); err != nil {
+			return err
+		}
+		return flags.Save(ctx)
+	}))
+	flags, err := m.Flags()
+	require.NoError(t, err)
+	assert.Equal(t, []string{longest + ".available"}, flags)
+	assert.Contains(t, m.State(), "view."+longest+".0", "the view is kept")
+	assert.Empty(t, m.Warnings())
+
+	m.ResetCalls()
+	u := m.Unit()
+	for _, name := range []string{longest + "e", "Website", "web-", "1web", "a__b", ""} {
+		_, err := u.OpenRequires(name)
+		assert.ErrorIs(t, err, httprelation.ErrInvalidEndpoint, "%q", name)
+		_, err = u.OpenProvides(name)
+		assert.ErrorIs(t, err, httprelation.ErrInvalidEndpoint, "%q", name)
+	}
+	assert.Empty(t, m.Calls())
 }

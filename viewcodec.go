@@ -24,12 +24,11 @@ import (
 // validated names and IP literals, so neither ' ' nor ',' occurs in them.
 // About 30 bytes a unit: 1000 units take 30 to 40 KiB.
 const (
-	viewPrefix  = "view."
-	viewMagic   = "httprelation-view"
-	viewFormat  = "1"
-	viewKept    = "kept"
-	viewOver    = "over"
-	maxEndpoint = 200 // keeps a key well inside Juju's 256 bytes
+	viewPrefix = "view."
+	viewMagic  = "httprelation-view"
+	viewFormat = "1"
+	viewKept   = "kept"
+	viewOver   = "over"
 
 	// viewPartSize keeps each value under Juju's 64 KiB.
 	viewPartSize = 60 << 10
@@ -63,17 +62,11 @@ type storedView struct {
 // viewKeys are the Registry keys of one endpoint's view.
 type viewKeys struct{ prefix string }
 
-// newViewKeys reports false for an endpoint name that cannot be part of a
-// key: Juju's names are lowercase letters, digits, '-' and '_'.
+// newViewKeys reports false for an endpoint name the library does not
+// serve (see ErrInvalidEndpoint): its keys might not fit Juju's limit.
 func newViewKeys(endpoint string) (viewKeys, bool) {
-	if endpoint == "" || len(endpoint) > maxEndpoint {
+	if !juju.ValidEndpoint(endpoint) {
 		return viewKeys{}, false
-	}
-	for i := 0; i < len(endpoint); i++ {
-		c := endpoint[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return viewKeys{}, false
-		}
 	}
 	return viewKeys{prefix: viewPrefix + endpoint + "."}, true
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmkit/httprelation/internal/juju"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -102,11 +103,11 @@ func TestViewStoreParts(t *testing.T) {
 }
 
 func TestNewViewKeys(t *testing.T) {
-	for _, ok := range []string{"reverseproxy", "web_1", "a-b", strings.Repeat("a", maxEndpoint)} {
+	for _, ok := range []string{"reverseproxy", "web_1", "a-b", strings.Repeat("a", juju.MaxEndpointName)} {
 		_, got := newViewKeys(ok)
 		assert.True(t, got, ok)
 	}
-	for _, bad := range []string{"", "a.b", "A", "a b", "a=b", strings.Repeat("a", maxEndpoint+1)} {
+	for _, bad := range []string{"", "a.b", "A", "a b", "a=b", "a-", "1a", "a__b", strings.Repeat("a", juju.MaxEndpointName+1)} {
 		_, got := newViewKeys(bad)
 		assert.False(t, got, bad)
 	}

@@ -7,18 +7,24 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"time"
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/internal/charmmeta"
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
-// endpointName is Juju's rule for relation names (names.RelationSnippet).
-// Checking it up front turns a typo such as "-r" into a usage error rather
-// than a hook tool's complaint.
-var endpointName = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`)
+// checkEndpointName applies the library's rule for endpoint names
+// (Juju's syntax for relation names, at most juju.MaxEndpointName bytes)
+// up front, so that a typo such as "-r" is a usage error rather than a
+// hook tool's complaint.
+func checkEndpointName(cmd, endpoint string) error {
+	if !juju.ValidEndpoint(endpoint) {
+		return usagef(cmd, "invalid endpoint name %q: want Juju's syntax for relation names, at most %d bytes", endpoint, juju.MaxEndpointName)
+	}
+	return nil
+}
 
 func servicesCommand() command {
 	return command{
@@ -62,8 +68,8 @@ running are killed, and nothing is printed on stdout.`, httprelation.MaxBagBytes
 }
 
 func runServices(ctx context.Context, c *cli, endpoint string, timeout time.Duration, inc *incremental) error {
-	if !endpointName.MatchString(endpoint) {
-		return usagef("services", "invalid endpoint name %q", endpoint)
+	if err := checkEndpointName("services", endpoint); err != nil {
+		return err
 	}
 	services, err := c.services(ctx, endpoint, timeout, inc)
 	if err != nil {
@@ -137,8 +143,8 @@ func appendAddress(list *[]string) func(string) error {
 }
 
 func runConfigure(ctx context.Context, c *cli, endpoint string, port int, hostnames, addresses []string) error {
-	if !endpointName.MatchString(endpoint) {
-		return usagef("configure", "invalid endpoint name %q", endpoint)
+	if err := checkEndpointName("configure", endpoint); err != nil {
+		return err
 	}
 	var opts []httprelation.ConfigureOption
 	if len(hostnames) > 0 {
@@ -217,6 +223,11 @@ func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
 	var errs []error
 	for _, ep := range endpoints {
 		var err error
+		if !juju.ValidEndpoint(ep.Name) {
+			errs = append(errs, fmt.Errorf("endpoint %q: %w: want Juju's syntax for relation names, at most %d bytes",
+				ep.Name, httprelation.ErrInvalidEndpoint, juju.MaxEndpointName))
+			continue
+		}
 		switch ep.Role {
 		case charmmeta.RoleProvider:
 			err = httprelation.NewProvides(unit.Accessor, ep.Name, httprelation.WithLogger(c.log)).UpdateFlags(ctx, reg)

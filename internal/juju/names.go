@@ -4,6 +4,7 @@
 package juju
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/juju/names/v5"
@@ -68,4 +69,22 @@ func ValidUnitName(unit string) bool {
 // characters. "web-1", "a-", "a--b" and longer names are not.
 func ValidAppName(name string) bool {
 	return len(name) <= MaxAppName && names.IsValidApplication(name)
+}
+
+// MaxEndpointName is the longest endpoint name the library serves. Juju
+// sets no limit of its own, but the endpoint's available flag
+// ("<endpoint>.available") must fit the 200 bytes of a flag name, which
+// keeps it, and the keys of the endpoint's incremental view, within
+// Juju's 256-byte limit on charm state keys.
+const MaxEndpointName = 190
+
+// endpointSyntax is Juju's syntax for relation (endpoint) names
+// (names.RelationSnippet).
+var endpointSyntax = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`)
+
+// ValidEndpoint reports whether name is an endpoint name the library
+// serves: Juju's syntax for relation names and at most MaxEndpointName
+// bytes.
+func ValidEndpoint(name string) bool {
+	return len(name) <= MaxEndpointName && endpointSyntax.MatchString(name)
 }

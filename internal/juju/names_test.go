@@ -31,3 +31,13 @@ func TestValidAppName(t *testing.T) {
 		assert.False(t, ValidAppName(bad), bad)
 	}
 }
+
+func TestValidEndpoint(t *testing.T) {
+	for _, name := range []string{"website", "reverseproxy", "web-site", "web_site", "a1", "a-1-b_2", strings.Repeat("e", MaxEndpointName)} {
+		assert.True(t, ValidEndpoint(name), "%q", name)
+	}
+	for _, name := range []string{"", "Website", "1web", "web-", "-web", "web--site", "a__b", "a_-b", "web.site", "web site", "wéb",
+		strings.Repeat("e", MaxEndpointName+1)} {
+		assert.False(t, ValidEndpoint(name), "%q", name)
+	}
+}
