@@ -49,6 +49,7 @@ func TestOutsideModule(t *testing.T) {
 	writeGoMod(t, root, mod)
 
 	blocks := goBlocks(string(readme))
+	shown := yamlFiles(string(readme)) // the requirer's charm files, as the README shows them
 	for dir, prefix := range charmSources {
 		require.NoError(t, os.Mkdir(filepath.Join(mod, dir), 0o755))
 		main := ""
@@ -67,6 +68,9 @@ func TestOutsideModule(t *testing.T) {
 			}
 			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
 			require.NoError(t, err)
+			if text, ok := shown[e.Name()]; ok && dir == "requirer" {
+				data = []byte(text)
+			}
 			if strings.HasSuffix(e.Name(), ".go") {
 				assertPublicImports(t, e.Name(), data)
 			}

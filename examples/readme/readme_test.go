@@ -18,13 +18,29 @@ import (
 const readmePath = "../../README.md"
 
 // goBlocks returns the text of every ```go block of a Markdown document.
-func goBlocks(markdown string) []string {
+func goBlocks(markdown string) []string { return fencedBlocks(markdown, "go") }
+
+// yamlFiles returns the ```yaml blocks of a Markdown document that start
+// with a "# <file name>" line, by file name, without that line.
+func yamlFiles(markdown string) map[string]string {
+	files := map[string]string{}
+	for _, b := range fencedBlocks(markdown, "yaml") {
+		if name, rest, ok := strings.Cut(b, "\n"); ok && strings.HasPrefix(name, "# ") {
+			files[strings.TrimPrefix(name, "# ")] = rest
+		}
+	}
+	return files
+}
+
+// fencedBlocks returns the text of every ```lang block of a Markdown
+// document.
+func fencedBlocks(markdown, lang string) []string {
 	var blocks []string
 	var cur []string
 	in := false
 	for _, line := range strings.Split(markdown, "\n") {
 		switch {
-		case !in && strings.TrimSpace(line) == "```go":
+		case !in && strings.TrimSpace(line) == "```"+lang:
 			in, cur = true, nil
 		case in && strings.TrimSpace(line) == "```":
 			in = false
@@ -112,6 +128,19 @@ func TestREADMEGoBlocksAreMirrored(t *testing.T) {
 	// The two charms are whole files.
 	for _, name := range []string{"provider/main.go", "requirer/main.go"} {
 		assert.Contains(t, blocks, files[name], "%s must be a whole README block", name)
+	}
+}
+
+// The charm files the README shows are the requirer's, as they are.
+func TestREADMEYAMLBlocksAreTheCharmsFiles(t *testing.T) {
+	data, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	files := yamlFiles(string(data))
+	require.Len(t, files, 2, "metadata.yaml and config.yaml")
+	for name, text := range files {
+		want, err := os.ReadFile(filepath.Join("requirer", name))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), text, name)
 	}
 }
 

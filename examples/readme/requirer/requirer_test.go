@@ -20,49 +20,63 @@ var charmBinary string
 
 func TestMain(m *testing.M) { os.Exit(toolsim.TestMain(m, &charmBinary)) }
 
+// TestProxy runs the README's requirer through seven cases, each event
+// firing the hooks Juju fires for it: a backend joins; it changes; another
+// sends bad data; one departs; config changes; a hook fails; the relation
+// goes.
 func TestProxy(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir() // the charm directory: metadata.yaml, then upstreams.conf
+	dir := t.TempDir() // the charm directory: metadata.yaml and config.yaml, then upstreams.conf
 	require.NoError(t, os.CopyFS(dir, os.DirFS(".")))
-	m := httprelationtest.New(t, &toolsim.Model{
-		Unit:      "proxy/0",
-		CharmDir:  dir,
-		Relations: map[string]toolsim.Relation{"reverseproxy:1": {RemoteApp: "web", RemoteEndpoint: "website"}},
-	})
-	upstreams := func() string {
-		data, err := os.ReadFile(filepath.Join(dir, "upstreams.conf"))
-		require.NoError(t, err)
-		return string(data)
-	}
-	fire := func(ev toolsim.Event, hooks ...string) {
-		t.Helper()
-		ran, err := m.Fire(ctx, ev, proxy) // the hooks Juju fires for ev, in Juju's order
-		require.NoError(t, err)
-		assert.Equal(t, hooks, ran.Names())
-	}
+	h := httprelationtest.New(t, &toolsim.Model{Unit: "proxy/0", CharmDir: dir,
+		Relations: map[string]toolsim.Relation{"reverseproxy:1": {RemoteApp: "web", RemoteEndpoint: "website"}}})
+	fire := func(ev toolsim.Event) error { _, err := h.Fire(ctx, ev, proxy); return err }
+	conf := filepath.Join(dir, "upstreams.conf")
+	upstreams := func() string { data, _ := os.ReadFile(conf); return string(data) }
+	flags := func() []string { f, err := h.Flags(); require.NoError(t, err); return f }
 
-	fire(toolsim.Join("reverseproxy:1", "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"}),
-		"reverseproxy-relation-joined", "reverseproxy-relation-changed")
+	// 1. A backend joins: its upstream is rendered, and the flag raised.
+	require.NoError(t, fire(toolsim.Join("reverseproxy:1", "web/0", map[string]string{"private-address": "10.0.0.1", "port": "8080"})))
 	assert.Equal(t, "upstream web {\n    server 10.0.0.1:8080;\n}\n", upstreams())
-	flags, err := m.Flags()
-	require.NoError(t, err)
-	assert.Equal(t, []string{"reverseproxy.available"}, flags)
+	assert.Equal(t, []string{"reverseproxy.available"}, flags())
 
-	fire(toolsim.Change("reverseproxy:1", "web/0", map[string]string{"port": "http"}), "reverseproxy-relation-changed")
-	assert.Empty(t, upstreams(), "a port that is not one is skipped")
-	require.NotEmpty(t, m.Warnings())
-	assert.Contains(t, m.Warnings()[0], "web/0") // juju-log lines of the hook
+	// 2. It changes its port.
+	require.NoError(t, fire(toolsim.Change("reverseproxy:1", "web/0", map[string]string{"port": "8081"})))
+	assert.Equal(t, "upstream web {\n    server 10.0.0.1:8081;\n}\n", upstreams())
 
-	fire(toolsim.Join("reverseproxy:1", "web/1", map[string]string{"private-address": "fd00::2", "port": "80"}),
-		"reverseproxy-relation-joined", "reverseproxy-relation-changed")
-	fire(toolsim.Depart("reverseproxy:1", "web/0"), "reverseproxy-relation-departed")
-	assert.Equal(t, "upstream web {\n    server [fd00::2]:80;\n}\n", upstreams())
+	// 3. Another backend's port is not one: skipped, with one warning in
+	// each of the hooks of its joining (joined, changed).
+	require.NoError(t, fire(toolsim.Join("reverseproxy:1", "web/1", map[string]string{"private-address": "10.0.0.2", "port": "http"})))
+	assert.Equal(t, "upstream web {\n    server 10.0.0.1:8081;\n}\n", upstreams())
+	require.Len(t, h.Warnings(), 2)
+	assert.Contains(t, h.Warnings()[1], "unit=web/1 key=port value=http")
 
-	fire(toolsim.RemoveRelation("reverseproxy:1"), "reverseproxy-relation-departed", "reverseproxy-relation-broken")
+	// 4. web/0 departs: no backend is left, and the flag drops.
+	require.NoError(t, fire(toolsim.Depart("reverseproxy:1", "web/0")))
 	assert.Empty(t, upstreams())
-	flags, err = m.Flags()
-	require.NoError(t, err)
-	assert.Empty(t, flags)
+	assert.Empty(t, flags())
+
+	// 5. Config changes: the services did not, so nothing is written.
+	h.ResetCalls()
+	require.NoError(t, fire(toolsim.ChangeConfig(map[string]any{"log-level": "debug"})))
+	assert.Zero(t, h.CallCount("state-set"))
+
+	// 6. A hook fails (upstreams.conf cannot be written): Juju keeps
+	// nothing it wrote, and the next hook renders again.
+	require.NoError(t, os.Remove(conf))
+	require.NoError(t, os.Mkdir(conf, 0o755))
+	err := fire(toolsim.Change("reverseproxy:1", "web/1", map[string]string{"port": "80"}))
+	var failed *toolsim.HookError
+	require.ErrorAs(t, err, &failed)
+	assert.Empty(t, flags(), "the failed hook's flag is not kept")
+	require.NoError(t, os.Remove(conf))
+	require.NoError(t, fire(toolsim.Change("reverseproxy:1", "web/1", map[string]string{"private-address": "10.0.0.2"})))
+	assert.Equal(t, "upstream web {\n    server 10.0.0.2:80;\n}\n", upstreams())
+
+	// 7. The relation goes: departed, then broken.
+	require.NoError(t, fire(toolsim.RemoveRelation("reverseproxy:1")))
+	assert.Empty(t, upstreams())
+	assert.Empty(t, flags())
 }
 
 func TestProxyAsProcesses(t *testing.T) {
