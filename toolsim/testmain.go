@@ -55,12 +55,16 @@ const (
 )
 
 // launch is what a stand-in needs to build the charm: the package's
-// directory and the test process's toolchain.
+// directory and the test process's toolchain; and the stand-in's file
+// (device and inode), as the charm that replaces it runs from the same
+// path.
 type launch struct {
 	PackageDir string   `json:"package_dir"`
 	Binary     string   `json:"binary"`
 	Go         string   `json:"go"`
 	Env        []string `json:"env"`
+	Dev        uint64   `json:"dev"`
+	Ino        uint64   `json:"ino"`
 }
 
 // standIn lays out in dir, for the main package in the working
@@ -85,17 +89,31 @@ func standIn(dir string) (string, error) {
 	}
 	bin := filepath.Join(dir, gobuild.ExecName(pkgDir))
 	l := launch{PackageDir: pkgDir, Binary: bin, Go: goBin, Env: os.Environ()}
-	data, err := json.Marshal(l)
+	err = linkOrCopy(sim, bin)
+	var fi os.FileInfo
 	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, launchFile), data, 0o600)
+		fi, err = os.Stat(bin)
+	}
+	var data []byte
+	if err == nil {
+		l.Dev, l.Ino = fileID(fi)
+		data, err = json.Marshal(l)
 	}
 	if err == nil {
-		err = linkOrCopy(sim, bin)
+		err = os.WriteFile(filepath.Join(dir, launchFile), data, 0o600)
 	}
 	if err != nil {
 		return "", fmt.Errorf("charm stand-in: %w", err)
 	}
 	return bin, nil
+}
+
+// fileID is the device and inode of a file.
+func fileID(fi os.FileInfo) (dev, ino uint64) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Dev), st.Ino //nolint:unconvert // Dev's type differs between platforms
+	}
+	return 0, 0
 }
 
 // linkOrCopy makes to the same file as from: a hard link, or a copy
@@ -141,6 +159,9 @@ func runStandIn(argv0 string, args []string, stderr io.Writer) (code int, ok boo
 	if err == nil {
 		err = json.Unmarshal(data, &l)
 	}
+	if err == nil && !runningFile(l.Dev, l.Ino) {
+		return 0, false // the charm built in the stand-in's place
+	}
 	if err == nil {
 		err = buildOnce(l)
 	}
@@ -149,6 +170,17 @@ func runStandIn(argv0 string, args []string, stderr io.Writer) (code int, ok boo
 	}
 	fmt.Fprintf(stderr, "ERROR toolsim: run the charm under test: %v\n", err)
 	return 1, true
+}
+
+// runningFile reports whether this process runs the file dev, ino,
+// even if that file has since been renamed over.
+func runningFile(dev, ino uint64) bool {
+	fi, err := os.Stat("/proc/self/exe")
+	if err != nil {
+		return false
+	}
+	d, i := fileID(fi)
+	return d == dev && i == ino
 }
 
 // buildOnce builds the charm of l and renames it over the stand-in, under

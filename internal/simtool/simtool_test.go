@@ -2,8 +2,8 @@ package simtool
 
 import (
 	"os"
-	"slices"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/charmkit/httprelation/internal/testcompat"
