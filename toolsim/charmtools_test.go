@@ -27,7 +27,6 @@ func TestUsageErrorsAreJujus(t *testing.T) {
 		{[]string{"unit-get", "--format=xml", "private-address"}, usage(`invalid value "xml" for option --format: unknown format "xml"`)},
 		{[]string{"unit-get", "--=x"}, usage(`empty option in argument "--=x"`)},
 		{[]string{"relation-list", "--app=maybe"}, usage(`invalid value "maybe" for option --app: strconv.ParseBool: parsing "maybe": invalid syntax`)},
-		{[]string{"relation-list", "-r=4"}, usage(`invalid value "=4" for option -r: invalid relation id`)},
 		{[]string{"relation-list", "-r", "x"}, usage(`invalid value "x" for option -r: invalid relation id`)},
 		{[]string{"relation-list", "-r", "99"}, usage(`invalid value "99" for option -r: relation not found`)},
 		// relation-*

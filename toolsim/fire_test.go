@@ -193,8 +193,9 @@ func TestFireKeepsTheTestsModelVariables(t *testing.T) {
 }
 
 // A hook that exits with a status other than 0 commits nothing it wrote
-// to relations or the charm state, as in Juju; its status and log lines
-// stay (neither is transactional in Juju), and the event stops there.
+// to relations, the charm state or the opened ports, as in Juju; its
+// status, workload version and log lines stay (Juju sends them at once),
+// and the event stops there.
 func TestFireCommitsOnlyOnSuccess(t *testing.T) {
 	t.Parallel()
 	charm := charmBinary(t)
@@ -219,6 +220,10 @@ func TestFireCommitsOnlyOnSuccess(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before.Relations["proxy:1"].Local, after.Relations["proxy:1"].Local)
 	assert.Equal(t, before.State, after.State)
+	assert.Equal(t, map[string][]string{"*": {"10021/tcp", "10022/tcp"}}, after.OpenedPorts,
+		"joined's and changed's ports, not the failed departed's 10023")
+	assert.Equal(t, before.OpenedPorts, after.OpenedPorts)
+	assert.Equal(t, "proxy-relation-departed", after.WorkloadVersion)
 	assert.Contains(t, after.Relations["proxy:1"].Units, "web/0", "the unit stays until its departed hook succeeds")
 	assert.Equal(t, &Status{Status: "active", Message: "proxy-relation-departed"}, after.Status)
 	assert.Equal(t, "INFO proxy:1: ran proxy-relation-departed", after.Log[len(after.Log)-1])

@@ -35,9 +35,12 @@ var errHelp = errors.New("help requested")
 
 // flagSet parses options the way Juju's gnuflag does: options and
 // positional arguments may be interspersed, "--" ends the options, a long
-// option takes "--name=value" or "--name value", a short one "-r value"
-// or "-rvalue" (where "-r=value" gives "=value"), a boolean one no value
-// unless written "--name=value", and a lone "-" or "" is positional.
+// option takes "--name=value" or "--name value", a short one "-r value",
+// "-rvalue" or "-r=value", a boolean one no value unless written
+// "--name=value", and a lone "-" or "" is positional. One leniency:
+// gnuflag gives "-r=value" the value "=value", which Juju's -r accepts
+// for "-r=endpoint:N" but refuses for "-r=N"; the simulator takes "value",
+// as package hooktools passes "-r=ID" (see docs/simulator.md).
 type flagSet struct {
 	defs map[string]flagDef
 }
@@ -103,8 +106,8 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 
 // applyShort handles a cluster of one-letter options ("-ab", "-rvalue").
 // As in gnuflag, the rest of the cluster is the value of the first option
-// that is not a boolean, "=" included, and a boolean followed by "=" takes
-// the rest as its value too.
+// that is not a boolean, and a boolean followed by "=" takes the rest as
+// its value too; unlike gnuflag, a leading "=" is dropped from it.
 func (fs *flagSet) applyShort(cluster string, next []string) (int, error) {
 	for cluster != "" {
 		_, size := utf8.DecodeRuneInString(cluster)
@@ -117,7 +120,7 @@ func (fs *flagSet) applyShort(cluster string, next []string) (int, error) {
 			continue
 		}
 		if cluster != "" {
-			return fs.apply(name, cluster, true, next)
+			return fs.apply(name, strings.TrimPrefix(cluster, "="), true, next)
 		}
 		return fs.apply(name, "", false, next)
 	}

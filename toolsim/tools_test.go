@@ -30,8 +30,8 @@ func TestToolAnswers(t *testing.T) {
 	}{
 		// option syntax
 		{[]string{"relation-list", "-r4"}, result{"shop/0\nshop/3\n", "", 0}},
-		// gnuflag keeps the "=" of a short option's value, which no relation id has
-		{[]string{"relation-list", "-r=4"}, result{"", "ERROR invalid value \"=4\" for option -r: invalid relation id\n", 2}},
+		// "-r=4": gnuflag would give "=4", which Juju refuses; the simulator is lenient (see flagSet)
+		{[]string{"relation-list", "-r=4"}, result{"shop/0\nshop/3\n", "", 0}},
 		{[]string{"relation-list", "--relation", "x:4"}, result{"shop/0\nshop/3\n", "", 0}},
 		{[]string{"relation-list", "--relation=backends:4", "--app"}, result{"shop\n", "", 0}},
 		{[]string{"relation-list", "-r", "4", "--app=false", "--format", "json"}, result{`["shop/0","shop/3"]` + "\n", "", 0}},
