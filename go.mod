@@ -5,6 +5,7 @@ go 1.23.0
 require (
 	github.com/juju/charm/v12 v12.1.1
 	github.com/juju/names/v5 v5.0.0
+	github.com/juju/utils/v3 v3.1.0
 	github.com/stretchr/testify v1.12.1
 	gopkg.in/yaml.v2 v2.4.0
 )
@@ -21,7 +22,6 @@ require (
 	github.com/juju/mgo/v3 v3.0.4 // indirect
 	github.com/juju/os/v2 v2.2.3 // indirect
 	github.com/juju/schema v1.2.0 // indirect
-	github.com/juju/utils/v3 v3.1.0 // indirect
 	github.com/juju/version/v2 v2.0.1 // indirect
 	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect

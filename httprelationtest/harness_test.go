@@ -79,20 +79,22 @@ func TestFireRelationLifecycle(t *testing.T) {
 		assert.Equal(t, "web", s.hook.RemoteApp)
 		assert.Empty(t, s.hook.DepartingUnit)
 		assert.Equal(t, []string{"web/0"}, s.listed, "the joining unit is listed from relation-joined on")
-		assert.Equal(t, map[string]string{"private-address": "10.0.0.1"}, s.bag)
+		assert.Equal(t, map[string]string{"private-address": "10.0.0.1", "ingress-address": "10.0.0.1",
+			"egress-subnets": "10.0.0.1/32"}, s.bag, "Juju adds a joining unit's addresses")
 	}
 	fire(toolsim.Join("proxy:1", "web/1", map[string]string{"private-address": "10.0.0.2"}))
 
 	assert.Equal(t, []string{"proxy-relation-changed"},
 		fire(toolsim.Change("proxy:1", "web/0", map[string]string{"port": "8080", "private-address": ""})))
-	assert.Equal(t, map[string]string{"port": "8080"}, rec.hooks[0].bag, "relation-set rules: \"\" deletes")
+	joined := map[string]string{"port": "8080", "ingress-address": "10.0.0.1", "egress-subnets": "10.0.0.1/32"}
+	assert.Equal(t, joined, rec.hooks[0].bag, "relation-set rules: \"\" deletes")
 
 	assert.Equal(t, []string{"proxy-relation-departed"}, fire(toolsim.Depart("proxy:1", "web/0")))
 	s := rec.hooks[0]
 	assert.Equal(t, "web/0", s.hook.RemoteUnit)
 	assert.Equal(t, "web/0", s.hook.DepartingUnit)
 	assert.Equal(t, []string{"web/1"}, s.listed, "the departing unit is not listed")
-	assert.Equal(t, map[string]string{"port": "8080"}, s.bag, "but its bag stays readable")
+	assert.Equal(t, joined, s.bag, "but its bag stays readable")
 	_, err := m.Unit().Accessor.UnitData(ctx, "proxy:1", "web/0")
 	assert.ErrorIs(t, err, httprelation.ErrUnitNotFound, "after relation-departed the unit is gone")
 

@@ -46,6 +46,15 @@ func (m *Model) Clone() *Model {
 	c.State = maps.Clone(m.State)
 	c.Log = slices.Clone(m.Log)
 	c.Faults = maps.Clone(m.Faults)
+	c.LeaderSettings = maps.Clone(m.LeaderSettings)
+	c.OpenedPorts = clonePorts(m.OpenedPorts)
+	c.GoalUnits = maps.Clone(m.GoalUnits)
+	if m.GoalRelations != nil {
+		c.GoalRelations = make(map[string]map[string]string, len(m.GoalRelations))
+		for k, units := range m.GoalRelations {
+			c.GoalRelations[k] = maps.Clone(units)
+		}
+	}
 	if m.Status != nil {
 		st := *m.Status
 		c.Status = &st
@@ -101,13 +110,28 @@ func (n Network) clone() Network {
 	return n
 }
 
+// clonePorts copies Model.OpenedPorts, sharing no slice.
+func clonePorts(ports map[string][]string) map[string][]string {
+	if ports == nil {
+		return nil
+	}
+	c := make(map[string][]string, len(ports))
+	for k, v := range ports {
+		c[k] = slices.Clone(v)
+	}
+	return c
+}
+
 // RestoreWrites puts back, from before, what a hook writes
 // transactionally: the local unit's and the local application's bag of
-// every relation, and the charm state. Juju discards those writes when a
-// hook fails, while what status-set and juju-log did stays. before is m
-// as it was when the hook started; relations it does not have are left
+// every relation, the charm state and the opened ports. Juju discards
+// those writes when a hook fails (they are committed by the hook
+// context's Flush), while what status-set, application-version-set,
+// leader-set and juju-log did stays: Juju sends those at once. before is
+// m as it was when the hook started; relations it does not have are left
 // alone.
 func (m *Model) RestoreWrites(before *Model) {
+	m.OpenedPorts = clonePorts(before.OpenedPorts)
 	for key, r := range m.Relations {
 		old, ok := before.Relations[key]
 		if !ok {

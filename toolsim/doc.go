@@ -3,13 +3,15 @@
 // without a Juju controller.
 //
 // One binary, cmd/hook-tool-sim, answers as relation-ids, relation-list,
-// relation-get, relation-set, network-get, unit-get, config-get, state-get,
-// state-set, state-delete, juju-log, is-leader and status-set when invoked
-// under those
-// names (symlinks made by "hook-tool-sim install DIR"). Output, error
-// messages and exit statuses are Juju's, byte for byte, as recorded in
-// the module's testdata/transcripts/*.json; the tests replay every
-// recorded call.
+// relation-get, relation-set, relation-model-get, network-get, unit-get,
+// config-get, state-get, state-set, state-delete, juju-log, is-leader,
+// leader-get, leader-set, status-get, status-set, application-version-set,
+// open-port, close-port, opened-ports and goal-state when invoked under
+// those names (symlinks made by "hook-tool-sim install DIR", which links
+// every Juju 3 hook tool: the others answer with an error saying they are
+// not simulated). Output, error messages and exit statuses are Juju's,
+// byte for byte, as recorded in the module's testdata/transcripts/*.json;
+// the tests replay every recorded call.
 //
 // # Running your own charm locally
 //
@@ -72,8 +74,9 @@
 //
 // Each hook runs as a process from the charm directory with Juju's
 // environment for it (see [Model.HookEnv]). What a hook writes to
-// relations and to the charm state is kept only when it exits 0, as Juju
-// does; status-set and juju-log take effect at once, as in Juju. Within
+// relations, to the charm state and to its opened ports is kept only
+// when it exits 0, as Juju does; status-set, application-version-set,
+// leader-set and juju-log take effect at once, as in Juju. Within
 // the hook, reads see its own writes, as Juju's hook context does. The
 // first hook that fails stops the event, as Juju stops until the hook is
 // resolved.
@@ -167,7 +170,7 @@
 // With a model that has a hook section and a charm_dir, Start(t, model,
 // nil) takes the hook environment from the model, and [Sim.Fire] runs a
 // charm through events. [TestMain] builds the charm under test once per
-// test binary; [Sim.SetPath] keeps the machine's own programs out of the
+// test binary, on its first run; [Sim.SetPath] keeps the machine's own programs out of the
 // charm's PATH. Programs that are not tests build cmd/hook-tool-sim with
 // the go command and lay it out with [NewSim].
 package toolsim

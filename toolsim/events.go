@@ -43,9 +43,12 @@ const (
 // Join is a remote unit entering relation relationID with the data bag it
 // has then: relation-joined, then relation-changed, with the unit in the
 // model from the first. Juju itself puts private-address, ingress-address
-// and egress-subnets in a joining unit's bag; data should hold them. As
-// in Juju, whose bags never hold an empty value, keys set to "" are left
-// out.
+// and egress-subnets in a joining unit's bag: data should hold its
+// private-address, and Join adds the other two from it, as Juju does for
+// a unit with one address (ingress-address the same address,
+// egress-subnets that address as a /32, or /128 for IPv6), unless data
+// names them. As in Juju, whose bags never hold an empty value, keys set
+// to "" are left out (and so not added either).
 func Join(relationID, unit string, data map[string]string) Event {
 	return Event{kind: evJoin, relation: relationID, unit: unit, data: maps.Clone(data)}
 }
@@ -211,7 +214,7 @@ func (e Event) Steps(m *Model) ([]Step, error) {
 			if r.Units == nil {
 				r.Units = map[string]map[string]string{}
 			}
-			r.Units[e.unit] = applySettings(nil, e.data)
+			r.Units[e.unit] = joinedBag(e.data)
 			m.Relations[key] = r
 		}
 		return []Step{{Hook: hook(kindJoined, e.unit), before: enter}, {Hook: hook(kindChanged, e.unit)}}, nil
@@ -324,6 +327,24 @@ func (m *Model) enteredScope(endpoint string) map[string]string {
 	}
 	if egress != "" {
 		bag["egress-subnets"] = egress
+	}
+	return bag
+}
+
+// joinedBag is the bag of a unit entering scope with data: data less its
+// empty values, with the ingress-address and egress-subnets Juju derives
+// from the unit's address added unless data names them.
+func joinedBag(data map[string]string) map[string]string {
+	bag := applySettings(nil, data)
+	addr := data["private-address"]
+	if addr == "" {
+		return bag
+	}
+	if _, named := data["ingress-address"]; !named {
+		bag["ingress-address"] = addr
+	}
+	if _, named := data["egress-subnets"]; !named {
+		bag["egress-subnets"] = hostSubnet(addr)
 	}
 	return bag
 }

@@ -87,9 +87,36 @@ func TestFireLeavesALoadableModelFile(t *testing.T) {
 func TestJoinLeavesEmptyValuesOut(t *testing.T) {
 	m := eventModel("")
 	apply(t, m, Join("proxy:1", "web/0", map[string]string{"private-address": "10.0.0.1", "port": "", "hostname": ""}))
-	assert.Equal(t, map[string]string{"private-address": "10.0.0.1"}, m.Relations["proxy:1"].Units["web/0"])
+	assert.Equal(t, map[string]string{"private-address": "10.0.0.1", "ingress-address": "10.0.0.1", "egress-subnets": "10.0.0.1/32"},
+		m.Relations["proxy:1"].Units["web/0"])
 	apply(t, m, Join("proxy:1", "web/1", map[string]string{"port": ""}))
 	assert.Equal(t, map[string]string{}, m.Relations["proxy:1"].Units["web/1"], "joined, with an empty bag")
+}
+
+// A joining unit's bag gets the ingress-address and egress-subnets Juju
+// derives from its private-address, unless the data names them.
+func TestJoinAddsJujusAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data map[string]string
+		want map[string]string
+	}{
+		{"ipv4", map[string]string{"private-address": "10.0.0.1", "port": "80"},
+			map[string]string{"private-address": "10.0.0.1", "ingress-address": "10.0.0.1", "egress-subnets": "10.0.0.1/32", "port": "80"}},
+		{"ipv6", map[string]string{"private-address": "fd00::1"},
+			map[string]string{"private-address": "fd00::1", "ingress-address": "fd00::1", "egress-subnets": "fd00::1/128"}},
+		{"named", map[string]string{"private-address": "10.0.0.1", "ingress-address": "192.0.2.1", "egress-subnets": "192.0.2.0/24"},
+			map[string]string{"private-address": "10.0.0.1", "ingress-address": "192.0.2.1", "egress-subnets": "192.0.2.0/24"}},
+		{"named empty", map[string]string{"private-address": "10.0.0.1", "ingress-address": ""},
+			map[string]string{"private-address": "10.0.0.1", "egress-subnets": "10.0.0.1/32"}},
+		{"no address", map[string]string{"port": "80"}, map[string]string{"port": "80"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := eventModel("")
+			apply(t, m, Join("proxy:1", "web/0", tc.data))
+			assert.Equal(t, tc.want, m.Relations["proxy:1"].Units["web/0"])
+		})
+	}
 }
 
 // An event that does not fit says what is wrong and what to do instead.

@@ -91,11 +91,20 @@ func TestFireAsProcesses(t *testing.T) {
 	runs := fire(RunHook("install"))
 	assert.Equal(t, []string{"install"}, runs.Names())
 	seen := parseSeen(t, runs[0])
-	assert.Equal(t, map[string]string{
+	installID := seen.Env["JUJU_CONTEXT_ID"]
+	assert.Regexp(t, `^lb/0-install-[0-9]+$`, installID)
+	want := map[string]string{
 		"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": charmDir, "CHARM_DIR": charmDir,
 		"JUJU_HOOK_NAME": "install", "JUJU_DISPATCH_PATH": "hooks/install",
 		"JUJU_MODEL_NAME": modelName, "JUJU_MODEL_UUID": modelUUID, "JUJU_VERSION": jujuVersion,
-	}, seen.Env)
+		"JUJU_CONTEXT_ID": installID,
+	}
+	for k, v := range (&Model{Unit: "lb/0"}).agentVars() {
+		if k != "JUJU_CONTEXT_ID" && strings.HasPrefix(k, "JUJU_") { // what the charm prints
+			want[k] = v
+		}
+	}
+	assert.Equal(t, want, seen.Env)
 	assert.Equal(t, charmDir, seen.Cwd, "hooks run from the charm directory")
 
 	runs = fire(Join("proxy:1", "web/0", map[string]string{"private-address": "10.0.0.1"}))
@@ -108,14 +117,17 @@ func TestFireAsProcesses(t *testing.T) {
 		assert.Equal(t, "web", seen.Env["JUJU_REMOTE_APP"])
 		assert.NotContains(t, seen.Env, "JUJU_DEPARTING_UNIT")
 		assert.Equal(t, []string{"web/0"}, seen.Listed)
-		assert.Equal(t, map[string]string{"private-address": "10.0.0.1"}, seen.Bag)
+		assert.Equal(t, map[string]string{"private-address": "10.0.0.1", "ingress-address": "10.0.0.1",
+			"egress-subnets": "10.0.0.1/32"}, seen.Bag, "Juju adds the addresses of a joining unit")
+		assert.NotEqual(t, installID, seen.Env["JUJU_CONTEXT_ID"], "one context per hook run")
 		assert.Equal(t, r.Hook.Name, seen.Own["last-hook"], "a hook reads its own writes")
 	}
 	fire(Join("proxy:1", "web/1", map[string]string{"private-address": "10.0.0.2"}))
 
 	runs = fire(Change("proxy:1", "web/1", map[string]string{"port": "8080", "private-address": ""}))
 	assert.Equal(t, []string{"proxy-relation-changed"}, runs.Names())
-	assert.Equal(t, map[string]string{"port": "8080"}, parseSeen(t, runs[0]).Bag)
+	assert.Equal(t, map[string]string{"port": "8080", "ingress-address": "10.0.0.2", "egress-subnets": "10.0.0.2/32"},
+		parseSeen(t, runs[0]).Bag)
 
 	runs = fire(Depart("proxy:1", "web/0"))
 	assert.Equal(t, []string{"proxy-relation-departed"}, runs.Names())
@@ -124,7 +136,8 @@ func TestFireAsProcesses(t *testing.T) {
 	assert.Equal(t, "web/0", seen.Env["JUJU_DEPARTING_UNIT"])
 	assert.Equal(t, "web", seen.Env["JUJU_REMOTE_APP"])
 	assert.Equal(t, []string{"web/1"}, seen.Listed, "relation-list leaves the departing unit out")
-	assert.Equal(t, map[string]string{"private-address": "10.0.0.1"}, seen.Bag, "its bag stays readable")
+	assert.Equal(t, map[string]string{"private-address": "10.0.0.1", "ingress-address": "10.0.0.1",
+		"egress-subnets": "10.0.0.1/32"}, seen.Bag, "its bag stays readable")
 	assert.NotContains(t, model().Relations["proxy:1"].Units, "web/0", "then it is gone")
 
 	runs = fire(ChangeConfig(map[string]any{"port": 8081, "name": "x"}))
@@ -180,8 +193,9 @@ func TestFireKeepsTheTestsModelVariables(t *testing.T) {
 }
 
 // A hook that exits with a status other than 0 commits nothing it wrote
-// to relations or the charm state, as in Juju; its status and log lines
-// stay (neither is transactional in Juju), and the event stops there.
+// to relations, the charm state or the opened ports, as in Juju; its
+// status, workload version and log lines stay (Juju sends them at once),
+// and the event stops there.
 func TestFireCommitsOnlyOnSuccess(t *testing.T) {
 	t.Parallel()
 	charm := charmBinary(t)
@@ -206,6 +220,10 @@ func TestFireCommitsOnlyOnSuccess(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before.Relations["proxy:1"].Local, after.Relations["proxy:1"].Local)
 	assert.Equal(t, before.State, after.State)
+	assert.Equal(t, map[string][]string{"*": {"10021/tcp", "10022/tcp"}}, after.OpenedPorts,
+		"joined's and changed's ports, not the failed departed's 10023")
+	assert.Equal(t, before.OpenedPorts, after.OpenedPorts)
+	assert.Equal(t, "proxy-relation-departed", after.WorkloadVersion)
 	assert.Contains(t, after.Relations["proxy:1"].Units, "web/0", "the unit stays until its departed hook succeeds")
 	assert.Equal(t, &Status{Status: "active", Message: "proxy-relation-departed"}, after.Status)
 	assert.Equal(t, "INFO proxy:1: ran proxy-relation-departed", after.Log[len(after.Log)-1])

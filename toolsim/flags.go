@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -35,7 +36,11 @@ var errHelp = errors.New("help requested")
 // flagSet parses options the way Juju's gnuflag does: options and
 // positional arguments may be interspersed, "--" ends the options, a long
 // option takes "--name=value" or "--name value", a short one "-r value",
-// "-rvalue" or "-r=value", and a lone "-" is positional.
+// "-rvalue" or "-r=value", a boolean one no value unless written
+// "--name=value", and a lone "-" or "" is positional. One leniency:
+// gnuflag gives "-r=value" the value "=value", which Juju's -r accepts
+// for "-r=endpoint:N" but refuses for "-r=N"; the simulator takes "value",
+// as package hooktools passes "-r=ID" (see docs/simulator.md).
 type flagSet struct {
 	defs map[string]flagDef
 }
@@ -50,11 +55,8 @@ func newFlagSet() *flagSet { return &flagSet{defs: map[string]flagDef{}} }
 func (fs *flagSet) boolVar(p *bool, names ...string) {
 	set := func(v string) error {
 		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return errors.New("invalid boolean")
-		}
 		*p = b
-		return nil
+		return err // gnuflag reports strconv's error as it is
 	}
 	for _, n := range names {
 		fs.defs[n] = flagDef{isBool: true, set: set}
@@ -83,6 +85,9 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 			pos = append(pos, a)
 		case a[1] == '-':
 			name, val, hasVal := strings.Cut(a[2:], "=")
+			if hasVal && name == "" {
+				return nil, usageError("empty option in argument %q", a)
+			}
 			used, err := fs.apply(name, val, hasVal, args[i+1:])
 			if err != nil {
 				return nil, err
@@ -100,12 +105,15 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 }
 
 // applyShort handles a cluster of one-letter options ("-ab", "-rvalue").
+// As in gnuflag, the rest of the cluster is the value of the first option
+// that is not a boolean, and a boolean followed by "=" takes the rest as
+// its value too; unlike gnuflag, a leading "=" is dropped from it.
 func (fs *flagSet) applyShort(cluster string, next []string) (int, error) {
 	for cluster != "" {
 		_, size := utf8.DecodeRuneInString(cluster)
 		name := cluster[:size]
 		cluster = cluster[size:]
-		if d, ok := fs.defs[name]; ok && d.isBool {
+		if d, ok := fs.defs[name]; ok && d.isBool && !strings.HasPrefix(cluster, "=") {
 			if err := d.set("true"); err != nil {
 				return 0, err
 			}
@@ -165,11 +173,17 @@ type output struct {
 	path   string
 }
 
+// addOutputFlags adds --format (json, yaml or smart: Juju's
+// cmd.DefaultFormatters) and -o/--output.
 func addOutputFlags(fs *flagSet, defaultFormat string) *output {
+	return addFormatFlags(fs, defaultFormat, "json", "yaml", "smart")
+}
+
+// addFormatFlags adds --format, taking one of formats, and -o/--output.
+func addFormatFlags(fs *flagSet, defaultFormat string, formats ...string) *output {
 	o := &output{format: defaultFormat}
 	fs.funcVar(func(v string) error {
-		switch v {
-		case "json", "yaml", "smart":
+		if slices.Contains(formats, v) {
 			o.format = v
 			return nil
 		}

@@ -15,7 +15,12 @@ import (
 	"github.com/charmkit/httprelation/internal/calllog"
 )
 
-var transcriptNames = []string{"changed", "departed", "broken", "options"}
+var transcriptNames = []string{"changed", "departed", "broken", "options", "charm-tools"}
+
+// freshEachCall names the transcripts whose every call was recorded from
+// the recorded model, not after the calls before it (see
+// ../shared/juju-transcripts/README.md): a replay starts each call anew.
+var freshEachCall = map[string]bool{"charm-tools": true}
 
 // transcript is one recorded hook (see ../testdata/transcripts/).
 type transcript struct {

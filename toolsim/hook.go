@@ -1,7 +1,9 @@
 package toolsim
 
 import (
+	"fmt"
 	"maps"
+	"math/rand/v2"
 	"path"
 	"strings"
 )
@@ -113,21 +115,37 @@ func hookFromEnv(getenv func(string) string) (Hook, bool) {
 	return h, true
 }
 
-// HookEnv is the environment Juju gives the charm in m's hook:
-// JUJU_UNIT_NAME; the simulated model's JUJU_MODEL_NAME ("toolsim"),
-// JUJU_MODEL_UUID (a fixed UUID) and JUJU_VERSION ("3.5.4", the version
-// the module's transcripts recorded); JUJU_CHARM_DIR and CHARM_DIR when
-// the model names a charm directory; JUJU_HOOK_NAME and
-// JUJU_DISPATCH_PATH ("hooks/<name>") in a hook; and in a relation hook JUJU_RELATION, JUJU_RELATION_ID (the
-// model's key for the relation), JUJU_REMOTE_UNIT (empty in
-// relation-created and -broken), JUJU_REMOTE_APP (the relation's remote
-// application unless the hook names one) and, in relation-departed,
-// JUJU_DEPARTING_UNIT. Juju's own list (HookContext.HookVars) sets
-// JUJU_REMOTE_UNIT in every relation hook, empty or not, and
-// JUJU_DEPARTING_UNIT only when it names a unit.
+// HookEnv is the environment Juju gives the charm in m's hook, the
+// variables of Juju's HookContext.HookVars:
+//
+//   - always: JUJU_UNIT_NAME; the simulated model's JUJU_MODEL_NAME
+//     ("toolsim"), JUJU_MODEL_UUID (a fixed UUID) and JUJU_VERSION
+//     ("3.5.4", the version the module's transcripts recorded);
+//     JUJU_CONTEXT_ID ("<unit>-<hook>-<number>", "run-commands" for the
+//     hook outside one), new on every call, as Juju makes one per hook
+//     run; JUJU_AGENT_SOCKET_ADDRESS and JUJU_AGENT_SOCKET_NETWORK (the
+//     unit agent's socket, "/var/lib/juju/agents/unit-<app>-<n>/agent.socket"
+//     and "unix": the simulated tools do not use it); JUJU_MACHINE_ID
+//     (the model's machine_id, else "0"), JUJU_AVAILABILITY_ZONE and
+//     JUJU_PRINCIPAL_UNIT (the model's, else empty); and, empty as
+//     without a controller, proxies or SLA, JUJU_API_ADDRESSES,
+//     CLOUD_API_VERSION and JUJU_CHARM_HTTP_PROXY, _HTTPS_PROXY,
+//     _FTP_PROXY, _NO_PROXY, with JUJU_SLA "unsupported";
+//   - JUJU_CHARM_DIR and CHARM_DIR when the model names a charm directory;
+//   - in a hook, JUJU_HOOK_NAME and JUJU_DISPATCH_PATH ("hooks/<name>");
+//   - in a relation hook, JUJU_RELATION, JUJU_RELATION_ID (the model's key
+//     for the relation), JUJU_REMOTE_UNIT (empty in relation-created and
+//     -broken), JUJU_REMOTE_APP (the relation's remote application unless
+//     the hook names one) and, in relation-departed, JUJU_DEPARTING_UNIT.
+//     Juju sets JUJU_REMOTE_UNIT in every relation hook, empty or not,
+//     and JUJU_DEPARTING_UNIT only when it names a unit.
+//
+// Juju's variables for actions, storage, secrets, workloads and meter
+// status are left out: the simulator runs none of those hooks.
 func (m *Model) HookEnv() map[string]string {
 	env := map[string]string{"JUJU_UNIT_NAME": m.Unit}
 	maps.Copy(env, modelVars)
+	maps.Copy(env, m.agentVars())
 	if m.CharmDir != "" {
 		env["JUJU_CHARM_DIR"] = m.CharmDir
 		env["CHARM_DIR"] = m.CharmDir
@@ -136,6 +154,7 @@ func (m *Model) HookEnv() map[string]string {
 	if h.Name == "" {
 		return env
 	}
+	env["JUJU_CONTEXT_ID"] = contextID(m.Unit, h.Name)
 	env["JUJU_HOOK_NAME"] = h.Name
 	env["JUJU_DISPATCH_PATH"] = path.Join("hooks", h.Name)
 	endpoint, kind, ok := relationHook(h.Name)
@@ -158,4 +177,34 @@ func (m *Model) HookEnv() map[string]string {
 		env["JUJU_DEPARTING_UNIT"] = h.DepartingUnit // as Juju: only when there is one
 	}
 	return env
+}
+
+// agentVars are the variables of HookVars that say where the unit runs
+// and how its agent is reached, the same in every hook.
+func (m *Model) agentVars() map[string]string {
+	machine := m.MachineID
+	if machine == "" {
+		machine = "0"
+	}
+	return map[string]string{
+		"JUJU_CONTEXT_ID":           contextID(m.Unit, "run-commands"),
+		"JUJU_AGENT_SOCKET_ADDRESS": "/var/lib/juju/agents/unit-" + strings.ReplaceAll(m.Unit, "/", "-") + "/agent.socket",
+		"JUJU_AGENT_SOCKET_NETWORK": "unix",
+		"JUJU_MACHINE_ID":           machine,
+		"JUJU_AVAILABILITY_ZONE":    m.AvailabilityZone,
+		"JUJU_PRINCIPAL_UNIT":       m.PrincipalUnit,
+		"JUJU_API_ADDRESSES":        "",
+		"JUJU_SLA":                  "unsupported",
+		"CLOUD_API_VERSION":         "",
+		"JUJU_CHARM_HTTP_PROXY":     "",
+		"JUJU_CHARM_HTTPS_PROXY":    "",
+		"JUJU_CHARM_FTP_PROXY":      "",
+		"JUJU_CHARM_NO_PROXY":       "",
+	}
+}
+
+// contextID is a hook run's JUJU_CONTEXT_ID as Juju's context factory
+// makes it: unit, hook and a random non-negative number.
+func contextID(unit, hook string) string {
+	return fmt.Sprintf("%s-%s-%d", unit, hook, rand.Int64())
 }

@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/charmkit/httprelation/internal/calllog"
+	"github.com/charmkit/httprelation/internal/simtool"
 )
 
 // toolFunc runs one hook tool against inv.model with the arguments after
@@ -29,38 +31,58 @@ type hookTool struct {
 // tools are the hook tools the simulator implements, by name: the names
 // simtool.Names lists.
 var tools = map[string]hookTool{
-	"relation-ids":  {relationIDs, false},
-	"relation-list": {relationList, false},
-	"relation-get":  {relationGet, false},
-	"relation-set":  {relationSet, true},
-	"network-get":   {networkGet, false},
-	"unit-get":      {unitGet, false},
-	"config-get":    {configGet, false},
-	"state-get":     {stateGet, false},
-	"state-set":     {stateSet, true},
-	"state-delete":  {stateDelete, true},
-	"juju-log":      {jujuLog, true},
-	"is-leader":     {isLeader, false},
-	"status-set":    {statusSet, true},
+	"relation-ids":            {relationIDs, false},
+	"relation-list":           {relationList, false},
+	"relation-get":            {relationGet, false},
+	"relation-set":            {relationSet, true},
+	"relation-model-get":      {relationModelGet, false},
+	"network-get":             {networkGet, false},
+	"unit-get":                {unitGet, false},
+	"config-get":              {configGet, false},
+	"state-get":               {stateGet, false},
+	"state-set":               {stateSet, true},
+	"state-delete":            {stateDelete, true},
+	"juju-log":                {jujuLog, true},
+	"is-leader":               {isLeader, false},
+	"leader-get":              {leaderGet, false},
+	"leader-set":              {leaderSet, true},
+	"status-get":              {statusGet, false},
+	"status-set":              {statusSet, true},
+	"application-version-set": {applicationVersionSet, true},
+	"open-port":               {openPort, true},
+	"close-port":              {closePort, true},
+	"opened-ports":            {openedPorts, false},
+	"goal-state":              {goalState, false},
 }
 
 // lookupTool returns a tool's implementation and whether it changes the
-// model (and so needs the exclusive lock).
+// model (and so needs the exclusive lock). Juju's other hook tools
+// (simtool.JujuNames) answer that the simulator does not simulate them.
 func lookupTool(name string) (run toolFunc, writes bool, ok bool) {
-	t, ok := tools[name]
-	return t.run, t.writes, ok
+	if t, ok := tools[name]; ok {
+		return t.run, t.writes, true
+	}
+	if slices.Contains(simtool.JujuNames(), name) {
+		return notSimulated, false, true
+	}
+	return nil, false, false
 }
 
 // RunTool is the simulator binary acting as a hook tool. Invoked under a
 // tool's name (argv0's base name, as through the symlinks "hook-tool-sim
 // install" makes), or with the tool's name as args[0], it answers from the
-// model file named by TOOLSIM_MODEL in getenv as Juju's tool would, and
-// returns the exit status. It also serves the hidden command that a
-// [Fault]'s Spawn starts, which never returns. ok is false, and nothing
-// ran, when neither argv0 nor args[0] names a tool: the caller's command
-// line is then its own. RunTool never calls os.Exit, so tests can run it
-// in-process.
+// model file named by TOOLSIM_MODEL in getenv as Juju's tool would (a
+// Juju hook tool it does not implement with an error), and returns the
+// exit status. It also serves the hidden command that a [Fault]'s Spawn
+// starts, which never returns, and, as the stand-in for a charm that
+// [TestMain] left unbuilt, builds the charm and executes it. ok is false,
+// and nothing ran, when neither argv0 nor args[0] names a tool: the
+// caller's command line is then its own. RunTool never calls os.Exit, so
+// tests can run it in-process.
 func RunTool(argv0 string, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (code int, ok bool) {
+	if code, ok := runStandIn(argv0, args, stderr); ok {
+		return code, true
+	}
 	if name := filepath.Base(argv0); isTool(name) {
 		return runTool(name, args, getenv, stdin, stdout, stderr), true
 	}
@@ -76,9 +98,10 @@ func RunTool(argv0 string, args []string, getenv func(string) string, stdin io.R
 	return 0, false
 }
 
-// isTool reports whether name is a hook tool the simulator implements.
+// isTool reports whether name is one of Juju's hook tools, which the
+// simulator answers, implemented or not.
 func isTool(name string) bool {
-	_, ok := tools[name]
+	_, _, ok := lookupTool(name)
 	return ok
 }
 
@@ -266,6 +289,16 @@ func toolArgs(tool string) string {
 		return "<message>"
 	case "status-set":
 		return "<maintenance | blocked | waiting | active> [message]"
+	case "status-get":
+		return "[--include-data] [--application]"
+	case "leader-get":
+		return "[<key>]"
+	case "leader-set":
+		return "<key>=<value> [...]"
+	case "application-version-set":
+		return "<new-version>"
+	case "open-port", "close-port":
+		return "<port>[/<protocol>] or <from>-<to>[/<protocol>] or icmp"
 	}
 	return ""
 }

@@ -44,11 +44,38 @@ type Model struct {
 	// State is the charm's server-side state (state-get / state-set).
 	State map[string]string `json:"state_get"`
 
-	// Status is the workload status last set by status-set (optional).
+	// Status is the workload status last set by status-set, what
+	// status-get answers (optional). Juju sets it at once: a failing
+	// hook's stays.
 	Status *Status `json:"status,omitempty"`
 	// AppStatus is the application status set by status-set --application
-	// (optional).
+	// (optional); likewise set at once.
 	AppStatus *Status `json:"app_status,omitempty"`
+	// OpenedPorts are the port ranges the unit has opened (open-port,
+	// close-port, opened-ports), by endpoint, "*" meaning every endpoint,
+	// each in Juju's form: "80/tcp", "8000-8099/udp", "icmp" (optional).
+	// As in Juju, a hook's changes are kept only when it succeeds.
+	OpenedPorts map[string][]string `json:"opened_ports,omitempty"`
+	// WorkloadVersion is the version application-version-set set last
+	// (optional). Juju sets it at once: a failing hook's stays.
+	WorkloadVersion string `json:"workload_version,omitempty"`
+	// LeaderSettings are the application's leader settings (leader-get;
+	// leader-set, by the leader only) (optional). Juju writes them at
+	// once: a failing hook's stay.
+	LeaderSettings map[string]string `json:"leader_settings,omitempty"`
+	// GoalUnits and GoalRelations are what goal-state answers (optional,
+	// empty when absent): the application's units and their goal status
+	// ("active", "waiting", "dying"), and for each endpoint the related
+	// units and applications and theirs.
+	GoalUnits     map[string]string            `json:"goal_units,omitempty"`
+	GoalRelations map[string]map[string]string `json:"goal_relations,omitempty"`
+	// MachineID, AvailabilityZone and PrincipalUnit are what the hook
+	// environment says of where the unit runs (optional):
+	// JUJU_MACHINE_ID ("0" when empty), JUJU_AVAILABILITY_ZONE and
+	// JUJU_PRINCIPAL_UNIT (empty, as for a principal unit, when empty).
+	MachineID        string `json:"machine_id,omitempty"`
+	AvailabilityZone string `json:"availability_zone,omitempty"`
+	PrincipalUnit    string `json:"principal_unit,omitempty"`
 	// Log collects juju-log lines as "LEVEL message" (optional).
 	Log []string `json:"log,omitempty"`
 	// Faults make chosen calls misbehave instead of answering (optional;
@@ -74,6 +101,10 @@ type Relation struct {
 	// the model's networks. Real Juju may answer per relation, on a unit
 	// with several networks.
 	Network *Network `json:"network,omitempty"`
+	// RemoteModelUUID is the model of the remote application, what
+	// relation-model-get answers (optional); without it, the local
+	// model's (JUJU_MODEL_UUID).
+	RemoteModelUUID string `json:"remote_model_uuid,omitempty"`
 }
 
 // Network is network-get's answer for one binding. Field order is Juju's
@@ -103,15 +134,19 @@ type InterfaceAddress struct {
 // network, with addr as bind address, ingress address and (as /32, or
 // /128 for IPv6) egress subnet.
 func NetworkAt(addr string) Network {
-	bits := "/32"
-	if strings.Contains(addr, ":") {
-		bits = "/128"
-	}
 	return Network{
-		BindAddresses:    []BindAddress{{InterfaceName: "eth0", Addresses: []InterfaceAddress{{Value: addr, CIDR: addr + bits}}}},
-		EgressSubnets:    []string{addr + bits},
+		BindAddresses:    []BindAddress{{InterfaceName: "eth0", Addresses: []InterfaceAddress{{Value: addr, CIDR: hostSubnet(addr)}}}},
+		EgressSubnets:    []string{hostSubnet(addr)},
 		IngressAddresses: []string{addr},
 	}
+}
+
+// hostSubnet is the subnet of addr alone: addr/32, or addr/128 for IPv6.
+func hostSubnet(addr string) string {
+	if strings.Contains(addr, ":") {
+		return addr + "/128"
+	}
+	return addr + "/32"
 }
 
 // Status is a workload or application status.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -116,15 +117,39 @@ func TestValidate(t *testing.T) {
 }
 
 func TestHookEnv(t *testing.T) {
-	// with adds the variables every hook gets to vars.
+	// env is m.HookEnv() with its JUJU_CONTEXT_ID checked: the unit, the
+	// hook and a number, as Juju's context factory makes it, and a new
+	// one every call, as Juju makes one per hook run.
+	env := func(m *Model) map[string]string {
+		t.Helper()
+		first, second := m.HookEnv(), m.HookEnv()
+		hook := m.Hook.Name
+		if hook == "" {
+			hook = "run-commands"
+		}
+		assert.Regexp(t, `^`+regexp.QuoteMeta(m.Unit+"-"+hook+"-")+`[0-9]+$`, first["JUJU_CONTEXT_ID"])
+		assert.NotEqual(t, first["JUJU_CONTEXT_ID"], second["JUJU_CONTEXT_ID"])
+		delete(first, "JUJU_CONTEXT_ID")
+		return first
+	}
+	// with adds the variables every hook gets to vars: the model's, the
+	// agent's and where the unit runs, empty where the simulator has no
+	// controller, proxy or SLA.
 	with := func(vars map[string]string) map[string]string {
 		vars["JUJU_MODEL_NAME"], vars["JUJU_MODEL_UUID"], vars["JUJU_VERSION"] = modelName, modelUUID, jujuVersion
+		vars["JUJU_AGENT_SOCKET_ADDRESS"] = "/var/lib/juju/agents/unit-lb-0/agent.socket"
+		vars["JUJU_AGENT_SOCKET_NETWORK"] = "unix"
+		vars["JUJU_MACHINE_ID"], vars["JUJU_AVAILABILITY_ZONE"], vars["JUJU_PRINCIPAL_UNIT"] = "0", "", ""
+		vars["JUJU_API_ADDRESSES"], vars["JUJU_SLA"], vars["CLOUD_API_VERSION"] = "", "unsupported", ""
+		for _, p := range []string{"HTTP", "HTTPS", "FTP", "NO"} {
+			vars["JUJU_CHARM_"+p+"_PROXY"] = ""
+		}
 		return vars
 	}
 	m := &Model{Unit: "lb/0", CharmDir: "/srv/charm", Relations: map[string]Relation{
 		"proxy:1": {RemoteApp: "web", Units: map[string]map[string]string{"web/0": {}}},
 	}}
-	assert.Equal(t, with(map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": "/srv/charm", "CHARM_DIR": "/srv/charm"}), m.HookEnv())
+	assert.Equal(t, with(map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_CHARM_DIR": "/srv/charm", "CHARM_DIR": "/srv/charm"}), env(m))
 
 	m.Hook = Hook{Name: "proxy-relation-departed", RelationID: "1", RemoteUnit: "web/0", DepartingUnit: "web/0"}
 	assert.Equal(t, with(map[string]string{
@@ -132,20 +157,26 @@ func TestHookEnv(t *testing.T) {
 		"JUJU_HOOK_NAME": "proxy-relation-departed", "JUJU_DISPATCH_PATH": "hooks/proxy-relation-departed",
 		"JUJU_RELATION": "proxy", "JUJU_RELATION_ID": "proxy:1", "JUJU_REMOTE_UNIT": "web/0",
 		"JUJU_REMOTE_APP": "web", "JUJU_DEPARTING_UNIT": "web/0",
-	}), m.HookEnv())
+	}), env(m))
 
 	m.Hook.DepartingUnit = "" // an agent older than Juju 2.8
-	assert.NotContains(t, m.HookEnv(), "JUJU_DEPARTING_UNIT", "Juju sets it only when it names a unit")
+	assert.NotContains(t, env(m), "JUJU_DEPARTING_UNIT", "Juju sets it only when it names a unit")
 
 	m.CharmDir, m.Hook = "", Hook{Name: "proxy-relation-broken", RelationID: "proxy:1"}
 	assert.Equal(t, with(map[string]string{
 		"JUJU_UNIT_NAME": "lb/0", "JUJU_HOOK_NAME": "proxy-relation-broken", "JUJU_DISPATCH_PATH": "hooks/proxy-relation-broken",
 		"JUJU_RELATION": "proxy", "JUJU_RELATION_ID": "proxy:1", "JUJU_REMOTE_UNIT": "", "JUJU_REMOTE_APP": "web",
-	}), m.HookEnv())
+	}), env(m))
 
 	m.Hook = Hook{Name: "upgrade-charm"}
 	assert.Equal(t, with(map[string]string{"JUJU_UNIT_NAME": "lb/0", "JUJU_HOOK_NAME": "upgrade-charm",
-		"JUJU_DISPATCH_PATH": "hooks/upgrade-charm"}), m.HookEnv())
+		"JUJU_DISPATCH_PATH": "hooks/upgrade-charm"}), env(m))
+
+	m.MachineID, m.AvailabilityZone, m.PrincipalUnit = "4/lxd/2", "zone-b", "main/3"
+	got := env(m)
+	assert.Equal(t, "4/lxd/2", got["JUJU_MACHINE_ID"])
+	assert.Equal(t, "zone-b", got["JUJU_AVAILABILITY_ZONE"])
+	assert.Equal(t, "main/3", got["JUJU_PRINCIPAL_UNIT"])
 
 }
 
@@ -268,6 +299,10 @@ func TestCall(t *testing.T) {
 	assert.Equal(t, "ERROR down\n", errOut.String())
 
 	errOut.Reset()
-	assert.Equal(t, 127, m.Call(nil, nil, &out, &errOut, "leader-set", "a=1"))
-	assert.Contains(t, errOut.String(), "leader-set")
+	assert.Equal(t, 1, m.Call(nil, nil, &out, &errOut, "secret-get", "x"))
+	assert.Equal(t, "ERROR secret-get is a Juju hook tool that hook-tool-sim does not simulate (see docs/simulator.md)\n", errOut.String())
+
+	errOut.Reset()
+	assert.Equal(t, 127, m.Call(nil, nil, &out, &errOut, "frobnicate"))
+	assert.Equal(t, "ERROR frobnicate is not a Juju hook tool\n", errOut.String())
 }

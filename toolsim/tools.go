@@ -308,7 +308,7 @@ func statusSet(inv *invocation, args []string) error {
 		return err
 	}
 	if len(args) < 1 {
-		return usageError("invalid args, require <status> [message] [data]")
+		return usageError("invalid args, require <status> [message]")
 	}
 	switch args[0] {
 	case "maintenance", "blocked", "waiting", "active":
@@ -322,6 +322,9 @@ func statusSet(inv *invocation, args []string) error {
 			return err
 		}
 	}
+	// Juju sets a status at once (HookContext.SetUnitStatus and
+	// SetApplicationStatus call the controller): a failing hook does not
+	// take it back.
 	if app {
 		if !inv.model.Leader {
 			return failure("this unit is not the leader")

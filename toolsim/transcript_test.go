@@ -20,6 +20,9 @@ func TestTranscriptReplayInProcess(t *testing.T) {
 			tr := loadTranscript(t, name)
 			p := newInProc(t, tr.model(t), tr.HookEnv)
 			for i, c := range tr.Calls {
+				if freshEachCall[name] {
+					require.NoError(t, tr.model(t).WriteFile(p.env["TOOLSIM_MODEL"]))
+				}
 				got := p.run(c.Stdin, c.Args...)
 				assert.Equal(t, c.Stdout, got.stdout, "call %d %q: stdout", i, c.Args)
 				assert.Equal(t, c.Stderr, got.stderr, "call %d %q: stderr", i, c.Args)
@@ -49,6 +52,9 @@ func TestTranscriptReplayProcesses(t *testing.T) {
 			tr := loadTranscript(t, name)
 			s := Start(t, tr.model(t), tr.HookEnv)
 			for i, c := range tr.Calls {
+				if freshEachCall[name] {
+					require.NoError(t, tr.model(t).WriteFile(s.ModelPath))
+				}
 				got := runProcess(t, s, c.Stdin, c.Args...)
 				assert.Equal(t, c.Stdout, got.stdout, "call %d %q: stdout", i, c.Args)
 				assert.Equal(t, c.Stderr, got.stderr, "call %d %q: stderr", i, c.Args)

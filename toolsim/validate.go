@@ -70,6 +70,7 @@ func (m *Model) Validate() error {
 		}
 	}
 	errs = append(errs, m.checkHook()...)
+	errs = append(errs, m.checkOpenedPorts()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %w", ErrInvalidModel, errors.Join(errs...))
 	}

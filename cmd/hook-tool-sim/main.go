@@ -50,7 +50,8 @@ Tools: `
 // command runs one of the simulator's own commands: install, fire or
 // help.
 func command(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	text := usage + strings.Join(simtool.Names(), ", ") + "\n"
+	text := usage + strings.Join(simtool.Names(), ", ") +
+		"\n(install also links Juju's other hook tools, which answer that they are not simulated)\n"
 	if len(args) == 0 {
 		fmt.Fprint(stderr, text)
 		return 2

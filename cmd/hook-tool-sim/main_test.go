@@ -74,16 +74,17 @@ func TestCommands(t *testing.T) {
 	}
 }
 
-// "hook-tool-sim install DIR" links every tool to the binary, which then
-// answers under the tool's name; "hook-tool-sim TOOL ARGS" works without
-// links.
+// "hook-tool-sim install DIR" links every Juju hook tool to the binary,
+// which then answers under the tool's name (a tool it does not simulate
+// with an error, not a missing command); "hook-tool-sim TOOL ARGS" works
+// without links.
 func TestInstallCommand(t *testing.T) {
 	t.Parallel()
 	model := writeModel(t, "")
 	dir := filepath.Join(t.TempDir(), "tools")
 	res := charmtest.RunEnv(t, os.Environ(), simBinary, "install", dir)
 	require.Equal(t, 0, res.ExitCode, res.Stderr)
-	for _, tool := range simtool.Names() {
+	for _, tool := range simtool.JujuNames() {
 		target, err := os.Readlink(filepath.Join(dir, tool))
 		require.NoError(t, err, tool)
 		assert.Equal(t, simBinary, target, tool)
@@ -99,6 +100,9 @@ func TestInstallCommand(t *testing.T) {
 		res = charmtest.RunEnv(t, env, argv[0], argv[1:]...)
 		assert.Equal(t, toolsim.Result{Stdout: "10.0.0.9\n"}, res, "%q", argv)
 	}
+	res = charmtest.RunEnv(t, env, filepath.Join(dir, "secret-get"), "secret:x")
+	assert.Equal(t, toolsim.Result{ExitCode: 1,
+		Stderr: "ERROR secret-get is a Juju hook tool that hook-tool-sim does not simulate (see docs/simulator.md)\n"}, res)
 
 	res = charmtest.RunEnv(t, os.Environ(), simBinary, "install", model+"/tools")
 	assert.Equal(t, 1, res.ExitCode)
@@ -124,7 +128,8 @@ func TestFireCommand(t *testing.T) {
 	m, err := toolsim.ReadModel(model)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"port": json.Number("8081"), "name": "web site", "debug": true}, m.Config, "gone=null resets gone")
-	assert.Equal(t, map[string]string{"private-address": "10.0.0.3", "port": "80"}, m.Relations["proxy:1"].Units["web/3"])
+	assert.Equal(t, map[string]string{"private-address": "10.0.0.3", "port": "80", "ingress-address": "10.0.0.3",
+		"egress-subnets": "10.0.0.3/32"}, m.Relations["proxy:1"].Units["web/3"], "Juju adds a joining unit's addresses")
 
 	res = charmtest.RunEnv(t, append(env, "TEST_FAIL=proxy-relation-departed"), simBinary, "fire", charm, "depart", "proxy:1", "web/3")
 	assert.Equal(t, 1, res.ExitCode)

@@ -25,6 +25,21 @@ import (
 // decides the module and what relative directories mean; "" is the
 // current directory. outDir is created if it does not exist.
 func Packages(ctx context.Context, workDir, outDir string, pkgs ...string) ([]string, error) {
+	return Toolchain{}.Packages(ctx, workDir, outDir, pkgs...)
+}
+
+// Toolchain is the go command a build runs: Go, the go binary ("" for
+// "go" on PATH), with Env as its environment (nil for the process's).
+// A build started outside the test process that set it up, such as the
+// first run of a charm that toolsim.TestMain left unbuilt, carries that
+// process's toolchain in one.
+type Toolchain struct {
+	Go  string
+	Env []string
+}
+
+// Packages is the package function Packages, run with t's go command.
+func (t Toolchain) Packages(ctx context.Context, workDir, outDir string, pkgs ...string) ([]string, error) {
 	if len(pkgs) == 0 {
 		return nil, errors.New("build: no packages")
 	}
@@ -34,7 +49,7 @@ func Packages(ctx context.Context, workDir, outDir string, pkgs ...string) ([]st
 	}
 	// go build names a binary after its package's import path, which a
 	// directory argument does not spell out: ask go list for it.
-	listed, err := goCommand(ctx, workDir, append([]string{"list", "-f", "{{.Name}} {{.ImportPath}} {{context.GOOS}}"}, pkgs...)...)
+	listed, err := t.command(ctx, workDir, append([]string{"list", "-f", "{{.Name}} {{.ImportPath}} {{context.GOOS}}"}, pkgs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +68,7 @@ func Packages(ctx context.Context, workDir, outDir string, pkgs ...string) ([]st
 		if name != "main" {
 			return nil, fmt.Errorf("build %s: package %s is not a command", pkgs[i], importPath)
 		}
-		exe := execName(importPath)
+		exe := ExecName(importPath)
 		if goos == "windows" {
 			exe += ".exe"
 		}
@@ -64,7 +79,7 @@ func Packages(ctx context.Context, workDir, outDir string, pkgs ...string) ([]st
 		bins[i] = filepath.Join(out, exe)
 	}
 	// A trailing separator makes -o a directory even for one package.
-	if _, err := goCommand(ctx, workDir, append([]string{"build", "-o", out + string(filepath.Separator)}, pkgs...)...); err != nil {
+	if _, err := t.command(ctx, workDir, append([]string{"build", "-o", out + string(filepath.Separator)}, pkgs...)...); err != nil {
 		return nil, err
 	}
 	return bins, nil
@@ -95,11 +110,16 @@ func Once(pkg string) func() (string, error) {
 	})
 }
 
-// goCommand runs the go command in dir and returns its standard output,
+// command runs the go command in dir and returns its standard output,
 // or an error that carries what it printed on standard error.
-func goCommand(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", args...)
+func (t Toolchain) command(ctx context.Context, dir string, args ...string) (string, error) {
+	goBin := t.Go
+	if goBin == "" {
+		goBin = "go"
+	}
+	cmd := exec.CommandContext(ctx, goBin, args...)
 	cmd.Dir = dir
+	cmd.Env = t.Env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -108,10 +128,10 @@ func goCommand(ctx context.Context, dir string, args ...string) (string, error) 
 	return stdout.String(), nil
 }
 
-// execName is the binary name go build gives a command: the last element
-// of its import path, or the one before a major-version suffix such as
-// "/v2".
-func execName(importPath string) string {
+// ExecName is the binary name go build gives a command: the last element
+// of its import path (or of its directory), or the one before a
+// major-version suffix such as "/v2".
+func ExecName(importPath string) string {
 	dir, elem := path.Split(importPath)
 	if dir != "" && isMajorVersion(elem) {
 		return path.Base(dir)

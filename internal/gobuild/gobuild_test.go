@@ -110,7 +110,7 @@ func TestExecName(t *testing.T) {
 		"example.com/a/b/v3":    "b",
 		"github.com/x/y/cmd/zz": "zz",
 	} {
-		assert.Equal(t, want, execName(path), path)
+		assert.Equal(t, want, ExecName(path), path)
 	}
 }
 

@@ -1,9 +1,10 @@
 // Command charm is a charm for the tests of toolsim's events: it prints,
 // as one JSON object, what its hook looks like (the JUJU_ variables,
 // relation-list of the hook's relation, the remote unit's bag), then
-// writes "last-hook" to the hook's relation and to the charm state, sets
-// its status and logs. When TEST_FAIL names the hook, it exits 1 after
-// writing.
+// writes "last-hook" to the hook's relation and to the charm state, opens
+// port 10000 plus the length of the hook's name, sets its workload
+// version to the hook's name, sets its status and logs. When TEST_FAIL
+// names the hook, it exits 1 after writing.
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 )
 
@@ -44,6 +46,8 @@ func main() {
 	}
 	seen["config"] = json.RawMessage(tool("config-get", "--format=json"))
 	tool("state-set", "last-hook="+hook)
+	tool("open-port", strconv.Itoa(10000+len(hook)))
+	tool("application-version-set", hook)
 	tool("status-set", "active", hook)
 	tool("juju-log", "ran "+hook)
 	if err := json.NewEncoder(os.Stdout).Encode(seen); err != nil {
