@@ -76,12 +76,14 @@ func servicesHook(tb testing.TB) hookCase {
 func reverseProxyHook(tb testing.TB) hookCase {
 	bin := builds.binary(tb, reverseProxyPkg)
 	charmDir := tb.TempDir()
-	meta, err := os.ReadFile(filepath.Join("..", "examples", "reverseproxy", "metadata.yaml"))
-	if err == nil {
-		err = os.WriteFile(filepath.Join(charmDir, "metadata.yaml"), meta, 0o644)
-	}
-	if err != nil {
-		tb.Fatal(err)
+	for _, name := range []string{"metadata.yaml", "config.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "examples", "reverseproxy", name))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(charmDir, name), data, 0o644)
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
 	}
 	cfgPath := filepath.Join(tb.TempDir(), "haproxy.cfg")
 	// The hook finds only the tools and haproxy on its PATH: on a machine

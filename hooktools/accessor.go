@@ -31,6 +31,8 @@ type accessor struct {
 	apps        memo[string]
 	bags        memo[bagRead]
 	ingress     memo[string]
+	// config is what the unit's Tools read of its config (ToolsOf).
+	config memo[Config]
 	// cacheLeft is what remains of the bytes of bags the cache may keep.
 	cacheLeft atomic.Int64
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -57,6 +56,12 @@ func (c caller) runJSON(ctx context.Context, tool string, args []string, v any) 
 	if err != nil {
 		return err
 	}
+	return decodeJSON(tool, out, v)
+}
+
+// decodeJSON decodes a tool's JSON output into v; blank output and null
+// are *ParseErrors.
+func decodeJSON(tool string, out []byte, v any) error {
 	if err := checkNotBlank(tool, out); err != nil {
 		return err
 	}
@@ -104,19 +109,11 @@ func (c caller) setValues(ctx context.Context, tool string, args []string, value
 	if !errors.Is(err, ErrStdinUnsupported) {
 		return err
 	}
-	kvArgs := slices.Clip(args)
-	for _, k := range keys {
-		arg := k + "=" + values[k]
-		if len(arg) >= maxArgLen {
-			return fmt.Errorf("%s: %w: %q=... is %d bytes, above Linux's 128 KiB per-argument limit; use a runner that feeds stdin",
-				tool, ErrArgTooLong, k, len(arg))
-		}
-		if strings.IndexByte(arg, 0) >= 0 {
-			return fmt.Errorf("%s: value of %q holds a NUL byte, which no argument can carry", tool, k)
-		}
-		kvArgs = append(kvArgs, arg)
+	kvArgs, err := keyValueArgs(tool, keys, values)
+	if err != nil {
+		return fmt.Errorf("%w; use a runner that feeds stdin", err)
 	}
-	_, err = c.run(ctx, tool, kvArgs, nil)
+	_, err = c.run(ctx, tool, append(slices.Clip(args), kvArgs...), nil)
 	return err
 }
 

@@ -15,7 +15,8 @@ import (
 // Sentinel errors of this package, testable with errors.Is.
 var (
 	// ErrNotInHook reports that no hook is running: a hook tool is not on
-	// PATH, or JUJU_UNIT_NAME is unset.
+	// PATH, JUJU_UNIT_NAME is unset, or the Tools are of a unit whose
+	// Accessor NewUnit did not make (ToolsOf).
 	ErrNotInHook = errors.New("not running in a Juju hook")
 	// ErrStdinUnsupported is returned by runners that cannot feed a tool's
 	// stdin; callers then pass the data as arguments.

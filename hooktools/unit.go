@@ -12,6 +12,17 @@
 // read for the hook; its Store keeps flags in Juju's charm state; its
 // Logger sends records to juju-log.
 //
+// What a charm needs besides its relations comes from the same unit,
+// through ToolsOf: config typed and with config.yaml's defaults, status,
+// ports, workload version, leadership and goal state.
+//
+//	tools := hooktools.ToolsOf(unit)
+//	cfg, err := tools.Config(ctx)
+//	...
+//	port, err := cfg.Int("port") // errors.Is(err, hooktools.ErrInvalidConfig): the operator's to fix
+//	...
+//	err = tools.SetStatus(ctx, hooktools.WorkloadStatus{Status: "active", Message: "ready"})
+//
 // What a tool prints is read up to a cap (httprelation.MaxBagBytes for a
 // bag, MaxListOutput for a listing, MaxOutput otherwise), and a tool that
 // runs past the per-call deadline (WithTimeout) is killed with its process

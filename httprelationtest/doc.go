@@ -37,6 +37,6 @@
 // As in Juju 3, a unit departing in a relation-departed hook is not
 // listed but its data stays readable, and the relation of a
 // relation-broken hook lists no units. Hook tools that the library does
-// not call (config-get, status-set, ...) run in-process through
-// [Harness.Tools].
+// not call (config-get, status-set, ...) run in-process too: typed through
+// hooktools.ToolsOf on the hook's unit, or raw through [Harness.Tools].
 package httprelationtest

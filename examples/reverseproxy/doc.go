@@ -26,8 +26,9 @@
 // reverseproxy-relation-joined, -changed, -departed, -broken,
 // config-changed and upgrade-charm:
 //
-//  1. reads the options with one "config-get --format=json" (an option
-//     missing or null takes its config.yaml default) and validates them:
+//  1. reads the options through hooktools.ToolsOf, with one
+//     "config-get --format=json --all" (an option missing or null takes its
+//     config.yaml default), and validates them:
 //     frontend-port 1..65535, bind-address an IP literal, haproxy-config a
 //     clean absolute path;
 //  2. reads the services with Requires.Services (the endpoint checked

@@ -18,11 +18,11 @@ func TestMetadataRequiresReverseproxy(t *testing.T) {
 	charmtest.AssertMetadata(t, endpoint, charmmeta.Endpoint{Name: "reverseproxy", Role: charmmeta.RoleRequirer, Interface: "http"})
 }
 
-func TestConfigDefaultsMatchCode(t *testing.T) {
+func TestConfigDeclaresTheOptions(t *testing.T) {
 	charmtest.AssertConfig(t, map[string]charmtest.Option{
-		"frontend-port":  {Type: "int", Default: defaultFrontendPort},
-		"bind-address":   {Type: "string", Default: defaultBindAddress},
-		"haproxy-config": {Type: "string", Default: defaultConfigPath},
+		"frontend-port":  {Type: "int", Default: 80},
+		"bind-address":   {Type: "string", Default: "0.0.0.0"},
+		"haproxy-config": {Type: "string", Default: "/etc/haproxy/haproxy.cfg"},
 	})
 }
 

@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/netip"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/charmkit/httprelation"
@@ -23,16 +18,6 @@ const (
 	// from.
 	changeKey = "reverseproxy.config"
 )
-
-// Defaults mirror config.yaml, for a config-get that omits an option.
-const (
-	defaultFrontendPort = 80
-	defaultBindAddress  = "0.0.0.0"
-	defaultConfigPath   = "/etc/haproxy/haproxy.cfg"
-)
-
-// errBadConfig marks a config option the operator must fix.
-var errBadConfig = errors.New("invalid config")
 
 // settings are the charm's validated options.
 type settings struct {
@@ -49,14 +34,12 @@ type renderInput struct {
 }
 
 // charm is everything a hook of this charm works with: the unit (its
-// relations, its flag store, its charm directory, its log) and what lies
-// beyond the relations: the hook tools for config and status, and the
-// machine (haproxy, systemd, apt). main fills it with the real ones
-// (newCharm); tests with an in-memory model (httprelationtest) or a
-// simulated one.
+// relations, its flag store, its charm directory, its log, and through
+// hooktools.ToolsOf its config and status) and the machine (haproxy,
+// systemd, apt). main fills it with the real ones (newCharm); tests with
+// an in-memory model (httprelationtest) or a simulated one.
 type charm struct {
 	httprelation.Unit
-	tools   hooktools.Runner
 	machine machine
 }
 
@@ -66,7 +49,7 @@ func newCharm(env hooktools.Env) (charm, error) {
 	if err != nil {
 		return charm{}, err
 	}
-	return charm{Unit: unit, tools: hooktools.ExecRunner{}, machine: detectMachine(unit.Logger)}, nil
+	return charm{Unit: unit, machine: detectMachine(unit.Logger)}, nil
 }
 
 // hook is the hook's work: what to do is in the unit's hook context.
@@ -93,7 +76,8 @@ func hook(ctx context.Context, c charm) error {
 // relation, when they or the options changed since the last successful
 // hook, or always when force is set.
 func (c charm) reconcile(ctx context.Context, force bool) error {
-	cfg, err := c.settings(ctx)
+	tools := hooktools.ToolsOf(c.Unit)
+	cfg, err := readSettings(ctx, tools)
 	if err != nil {
 		return err
 	}
@@ -137,78 +121,55 @@ func (c charm) reconcile(ctx context.Context, force bool) error {
 	if err != nil {
 		return err
 	}
-	if err := c.status(ctx, services); err != nil {
+	if err := tools.SetStatus(ctx, backendStatus(services)); err != nil {
 		return err
 	}
 	// Only now: a hook that failed earlier must see the change again.
 	return reg.Save(ctx)
 }
 
-// status reports the backends in the unit's workload status.
-func (c charm) status(ctx context.Context, services []httprelation.Service) error {
-	args := []string{"waiting", "no backends"}
-	if len(services) > 0 {
-		hosts := 0
-		for _, svc := range services {
-			hosts += len(svc.Hosts)
-		}
-		args = []string{"active", fmt.Sprintf("%d services, %d hosts", len(services), hosts)}
+// backendStatus is the unit's workload status: the backends it serves.
+func backendStatus(services []httprelation.Service) hooktools.WorkloadStatus {
+	if len(services) == 0 {
+		return hooktools.WorkloadStatus{Status: "waiting", Message: "no backends"}
 	}
-	if _, err := c.tools.Run(ctx, "status-set", args, nil); err != nil {
-		return fmt.Errorf("set status: %w", err)
+	hosts := 0
+	for _, svc := range services {
+		hosts += len(svc.Hosts)
 	}
-	return nil
+	return hooktools.WorkloadStatus{Status: "active", Message: fmt.Sprintf("%d services, %d hosts", len(services), hosts)}
 }
 
-// settings reads and validates the charm's options with one config-get.
-func (c charm) settings(ctx context.Context) (settings, error) {
-	out, err := c.tools.Run(ctx, "config-get", []string{"--format=json"}, nil)
+// readSettings reads the charm's options, with config.yaml's defaults,
+// and checks them: a value the operator must fix wraps
+// hooktools.ErrInvalidConfig and names the option.
+func readSettings(ctx context.Context, tools *hooktools.Tools) (settings, error) {
+	cfg, err := tools.Config(ctx)
 	if err != nil {
 		return settings{}, fmt.Errorf("read config: %w", err)
 	}
-	return parseSettings(out)
-}
-
-// parseSettings decodes config-get's JSON map. A missing or null option
-// takes its config.yaml default; a wrong type or value is an error rather
-// than a guess.
-func parseSettings(out []byte) (settings, error) {
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.UseNumber()
-	var opts map[string]any
-	if err := dec.Decode(&opts); err != nil {
-		return settings{}, fmt.Errorf("read config: config-get printed %s: %w", quote(string(out)), err)
+	port, err := cfg.Int("frontend-port")
+	if err != nil {
+		return settings{}, err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return settings{}, fmt.Errorf("read config: config-get printed %s: trailing data", quote(string(out)))
+	if err := httprelation.CheckPort(port); err != nil {
+		return settings{}, fmt.Errorf("%w: option \"frontend-port\": %w", hooktools.ErrInvalidConfig, err)
 	}
-	s := settings{frontend: frontend{Bind: defaultBindAddress, Port: defaultFrontendPort}, path: defaultConfigPath}
-	if v, ok := opts["frontend-port"]; ok && v != nil {
-		num, ok := v.(json.Number)
-		port, err := strconv.Atoi(string(num))
-		if !ok || err != nil {
-			return settings{}, fmt.Errorf("%w: frontend-port must be an integer, got %s", errBadConfig, quote(fmt.Sprint(v)))
-		}
-		if err := httprelation.CheckPort(port); err != nil {
-			return settings{}, fmt.Errorf("%w: frontend-port %d: %w", errBadConfig, port, err)
-		}
-		s.frontend.Port = port
+	bind, err := cfg.String("bind-address")
+	if err != nil {
+		return settings{}, err
 	}
-	if v, ok := opts["bind-address"]; ok && v != nil {
-		str, _ := v.(string)
-		addr, err := netip.ParseAddr(str)
-		if err != nil || addr.Zone() != "" {
-			return settings{}, fmt.Errorf("%w: bind-address must be an IP address, got %s", errBadConfig, quote(fmt.Sprint(v)))
-		}
-		s.frontend.Bind = addr.String()
+	addr, err := netip.ParseAddr(bind)
+	if err != nil || addr.Zone() != "" {
+		return settings{}, fmt.Errorf("%w: option \"bind-address\": want an IP address, got %s", hooktools.ErrInvalidConfig, quote(bind))
 	}
-	if v, ok := opts["haproxy-config"]; ok && v != nil {
-		str, _ := v.(string)
-		if !filepath.IsAbs(str) || filepath.Clean(str) != str || str == "/" ||
-			strings.ContainsFunc(str, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-			return settings{}, fmt.Errorf("%w: haproxy-config must be a clean absolute file path, got %s", errBadConfig, quote(fmt.Sprint(v)))
-		}
-		s.path = str
+	path, err := cfg.String("haproxy-config")
+	if err != nil {
+		return settings{}, err
 	}
-	return s, nil
+	if !filepath.IsAbs(path) || filepath.Clean(path) != path || path == "/" ||
+		strings.ContainsFunc(path, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return settings{}, fmt.Errorf("%w: option \"haproxy-config\": want a clean absolute file path, got %s", hooktools.ErrInvalidConfig, quote(path))
+	}
+	return settings{frontend: frontend{Bind: addr.String(), Port: port}, path: path}, nil
 }

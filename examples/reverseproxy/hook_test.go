@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
@@ -87,7 +88,7 @@ func newFixtureWith(t *testing.T, units map[string]map[string]string, config map
 
 // hook is the charm's hook code over the fixture's model.
 func (f *fixture) hook(ctx context.Context, u httprelation.Unit) error {
-	return hook(ctx, charm{Unit: u, tools: f.m.Tools(), machine: f.machine})
+	return hook(ctx, charm{Unit: u, machine: f.machine})
 }
 
 // fire makes ev happen and runs the charm for its hooks, which must all
@@ -199,7 +200,7 @@ func TestRelationChangedRendersConfig(t *testing.T) {
 
 	calls := f.m.Calls()
 	require.NotEmpty(t, calls)
-	assert.Equal(t, httprelationtest.Call{Tool: "config-get", Args: []string{"--format=json"}}, calls[0], "first, the hook context coming from the environment")
+	assert.Equal(t, httprelationtest.Call{Tool: "config-get", Args: []string{"--format=json", "--all"}}, calls[0], "first, the hook context coming from the environment")
 	tools := make([]string, len(calls))
 	for i, c := range calls {
 		tools[i] = c.Tool
@@ -312,27 +313,31 @@ func TestInvalidConfigFailsWithoutWriting(t *testing.T) {
 			// with whatever config-get prints all the same.
 			f := newFixtureWith(t, threeUnits(), map[string]any{tc.key: tc.value})
 			_, err := f.m.Fire(context.Background(), toolsim.RunHook("config-changed"), f.hook)
-			require.ErrorIs(t, err, errBadConfig)
-			assert.ErrorContains(t, err, "invalid config: "+tc.key)
+			require.ErrorIs(t, err, hooktools.ErrInvalidConfig)
+			assert.ErrorContains(t, err, `invalid config: option "`+tc.key+`"`)
 			assert.Equal(t, []string{"config-get"}, f.tools())
 			assert.NoFileExists(t, f.cfgPath)
 		})
 	}
 }
 
+// readModelSettings is readSettings in a hook of a model whose options
+// are config; the charm is this directory.
+func readModelSettings(t *testing.T, config map[string]any) (settings, error) {
+	t.Helper()
+	model := proxyModel("/etc/haproxy/haproxy.cfg", nil)
+	model.Config = config
+	return readSettings(context.Background(), hooktools.ToolsOf(httprelationtest.New(t, model).Unit()))
+}
+
 func TestConfigDefaultsApplyWhenUnset(t *testing.T) {
-	s, err := parseSettings([]byte("{}\n"))
+	s, err := readModelSettings(t, nil)
 	require.NoError(t, err)
 	assert.Equal(t, settings{frontend: frontend{Bind: "0.0.0.0", Port: 80}, path: "/etc/haproxy/haproxy.cfg"}, s)
 
-	s, err = parseSettings([]byte(`{"bind-address":"::","frontend-port":8443,"haproxy-config":"/srv/h.cfg"}`))
+	s, err = readModelSettings(t, map[string]any{"bind-address": "::", "frontend-port": 8443, "haproxy-config": "/srv/h.cfg"})
 	require.NoError(t, err)
 	assert.Equal(t, settings{frontend: frontend{Bind: "::", Port: 8443}, path: "/srv/h.cfg"}, s)
-
-	for _, bad := range []string{"", "null x", `{"frontend-port": 80} {}`, "[]"} {
-		_, err := parseSettings([]byte(bad))
-		assert.Error(t, err, "%q", bad)
-	}
 }
 
 func TestInstallWithoutHAProxyOrSystemd(t *testing.T) {
@@ -357,22 +362,26 @@ func TestOtherHooksDoNothing(t *testing.T) {
 // the hook's error quoted, whatever its type, so an escape code or a
 // newline in config cannot reach the log raw.
 func TestConfigErrorsQuoteTheValue(t *testing.T) {
-	for _, out := range []string{
-		`{"frontend-port":"80\nERROR forged"}`,
-		`{"frontend-port":"\u001b[2J"}`,
-		`{"frontend-port":"8\u202e0"}`,
-		`{"frontend-port":["\n"]}`,
-		`{"frontend-port":{"a\nb":1}}`,
-		`{"bind-address":"\u001b[2J"}`,
-		`{"bind-address":["\n"]}`,
-		`{"haproxy-config":"x\u202ey"}`,
-		`{"haproxy-config":{"\n":1}}`,
+	for _, tc := range []struct {
+		key   string
+		value any
+	}{
+		{"frontend-port", "80\nERROR forged"},
+		{"frontend-port", "\u001b[2J"},
+		{"frontend-port", "8\u202e0"},
+		{"frontend-port", []any{"\n"}},
+		{"frontend-port", map[string]any{"a\nb": 1}},
+		{"bind-address", "\u001b[2J"},
+		{"bind-address", []any{"\n"}},
+		{"haproxy-config", "x\u202ey"},
+		{"haproxy-config", map[string]any{"\n": 1}},
 	} {
-		_, err := parseSettings([]byte(out))
-		require.ErrorIs(t, err, errBadConfig, out)
+		_, err := readModelSettings(t, map[string]any{tc.key: tc.value})
+		require.ErrorIs(t, err, hooktools.ErrInvalidConfig, "%q", tc.value)
+		assert.ErrorContains(t, err, `option "`+tc.key+`"`)
 		for _, r := range err.Error() {
 			assert.True(t, r == ' ' || unicode.IsPrint(r), "%q holds %U", err, r)
 		}
-		assert.False(t, strings.Contains(err.Error(), "\n"), out)
+		assert.False(t, strings.Contains(err.Error(), "\n"), "%q", tc.value)
 	}
 }

@@ -32,8 +32,9 @@
 // config-changed, upgrade-charm, website-relation-joined and
 // website-relation-changed it:
 //
-//  1. reads the port with "config-get --format=json port" and validates it
-//     (1..65535; a null value means the config.yaml default, 8080);
+//  1. reads the port through hooktools.ToolsOf, with one
+//     "config-get --format=json --all" (a null value means the config.yaml
+//     default, 8080), and validates it (1..65535);
 //  2. on install and config-changed only, when systemd manages the machine
 //     (systemctl is on PATH and /run/systemd/system exists, the test of
 //     sd_booted(3)), writes /etc/systemd/system/website.service running

@@ -18,9 +18,9 @@ func TestMetadataProvidesWebsite(t *testing.T) {
 	charmtest.AssertMetadata(t, endpoint, charmmeta.Endpoint{Name: "website", Role: charmmeta.RoleProvider, Interface: "http"})
 }
 
-func TestConfigDefaultMatchesCode(t *testing.T) {
+func TestConfigDeclaresThePort(t *testing.T) {
 	charmtest.AssertConfig(t, map[string]charmtest.Option{
-		"port": {Type: "int", Default: defaultPort},
+		"port": {Type: "int", Default: 8080},
 	})
 }
 

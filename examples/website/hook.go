@@ -1,44 +1,31 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
-	"strconv"
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/hooktools"
 )
 
-const (
-	endpoint = "website"
-	// defaultPort mirrors config.yaml, for a config-get that answers null.
-	defaultPort = 8080
-)
-
-// errBadConfig marks a config option the operator must fix.
-var errBadConfig = errors.New("invalid config")
+const endpoint = "website"
 
 // charm is everything a hook of this charm works with: the unit (its
-// relations, its flag store, its charm directory, its log) and what lies
-// beyond the relations: the hook tools for config and status, and the
-// service manager. main fills it with the real ones (newCharm); tests
-// with an in-memory model (httprelationtest) or a simulated one.
+// relations, its flag store, its charm directory, its log, and through
+// hooktools.ToolsOf its config and status) and the service manager. main
+// fills it with the real ones (newCharm); tests with an in-memory model
+// (httprelationtest) or a simulated one.
 type charm struct {
 	httprelation.Unit
-	tools    hooktools.Runner
 	services serviceManager
 }
 
 // newCharm wires a hook to the real hook tools and service manager.
 func newCharm(env hooktools.Env) (charm, error) {
 	unit, err := hooktools.NewUnit(hooktools.WithEnv(env))
-	return charm{Unit: unit, tools: hooktools.ExecRunner{}, services: detectServiceManager()}, err
+	return charm{Unit: unit, services: detectServiceManager()}, err
 }
 
 // hook is the hook's work: what to do is in the unit's hook context.
@@ -60,7 +47,8 @@ func hook(ctx context.Context, c charm) error {
 // configure makes the server and every relation agree with the port
 // option.
 func (c charm) configure(ctx context.Context, hc httprelation.HookContext) error {
-	port, err := c.configPort(ctx)
+	tools := hooktools.ToolsOf(c.Unit)
+	port, err := configPort(ctx, tools)
 	if err != nil {
 		return err
 	}
@@ -79,7 +67,7 @@ func (c charm) configure(ctx context.Context, hc httprelation.HookContext) error
 	if err := c.saveFlags(ctx, website); err != nil {
 		return err
 	}
-	return c.status(ctx, "active", fmt.Sprintf("serving on :%d", port))
+	return tools.SetStatus(ctx, hooktools.WorkloadStatus{Status: "active", Message: fmt.Sprintf("serving on :%d", port)})
 }
 
 // updateFlags only refreshes website.available, for hooks where a remote
@@ -128,58 +116,20 @@ func (c charm) log() *slog.Logger {
 	return c.Logger
 }
 
-// configPort reads and validates the port option.
-func (c charm) configPort(ctx context.Context) (int, error) {
-	out, err := c.tools.Run(ctx, "config-get", []string{"--format=json", "port"}, nil)
+// configPort reads the port option, one the server can listen on. Its
+// default is config.yaml's; a value the operator must fix wraps
+// hooktools.ErrInvalidConfig.
+func configPort(ctx context.Context, tools *hooktools.Tools) (int, error) {
+	cfg, err := tools.Config(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read config: %w", err)
 	}
-	return parsePort(out)
-}
-
-// parsePort decodes config-get's JSON answer for an int option. Juju
-// prints integers without a fraction; anything else is refused rather than
-// rounded.
-func parsePort(out []byte) (int, error) {
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return 0, fmt.Errorf("read config: config-get printed %s: %w", quote(string(out)), err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return 0, fmt.Errorf("read config: config-get printed %s: trailing data", quote(string(out)))
-	}
-	if v == nil {
-		return defaultPort, nil
-	}
-	num, ok := v.(json.Number)
-	if !ok {
-		return 0, fmt.Errorf("%w: port must be an integer, got %s", errBadConfig, quote(string(bytes.TrimSpace(out))))
-	}
-	port, err := strconv.Atoi(num.String())
+	port, err := cfg.Int("port")
 	if err != nil {
-		return 0, fmt.Errorf("%w: port must be an integer, got %s", errBadConfig, num)
+		return 0, err
 	}
 	if err := httprelation.CheckPort(port); err != nil {
-		return 0, fmt.Errorf("%w: port %d: %w", errBadConfig, port, err)
+		return 0, fmt.Errorf("%w: option \"port\": %w", hooktools.ErrInvalidConfig, err)
 	}
 	return port, nil
-}
-
-// status sets the unit's workload status.
-func (c charm) status(ctx context.Context, state, msg string) error {
-	if _, err := c.tools.Run(ctx, "status-set", []string{state, msg}, nil); err != nil {
-		return fmt.Errorf("set status: %w", err)
-	}
-	return nil
-}
-
-// quote renders an untrusted value for an error: Go-quoted, so that no
-// control character reaches a log raw, and cut to 64 bytes.
-func quote(s string) string {
-	if len(s) > 64 {
-		return strconv.Quote(s[:64]) + fmt.Sprintf("...(%d bytes)", len(s))
-	}
-	return strconv.Quote(s)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
@@ -45,11 +46,12 @@ func noRelations(port any) *toolsim.Model {
 	return m
 }
 
-// inProcess is the charm's hook over m, with services as the machine's
-// service manager (the zero value: no systemd).
-func inProcess(m *httprelationtest.Harness, services serviceManager) httprelationtest.HookFunc {
+// inProcess is the charm's hook, with services as the machine's service
+// manager (the zero value: no systemd): main's charm, but for the unit a
+// harness gives and the service manager.
+func inProcess(services serviceManager) httprelationtest.HookFunc {
 	return func(ctx context.Context, u httprelation.Unit) error {
-		return hook(ctx, charm{Unit: u, tools: m.Tools(), services: services})
+		return hook(ctx, charm{Unit: u, services: services})
 	}
 }
 
@@ -57,7 +59,7 @@ func inProcess(m *httprelationtest.Harness, services serviceManager) httprelatio
 // succeed.
 func fire(t *testing.T, m *httprelationtest.Harness, ev toolsim.Event) []string {
 	t.Helper()
-	hooks, err := m.Fire(context.Background(), ev, inProcess(m, serviceManager{}))
+	hooks, err := m.Fire(context.Background(), ev, inProcess(serviceManager{}))
 	require.NoError(t, err, "%v", ev)
 	return hooks.Names()
 }
@@ -155,11 +157,11 @@ func TestInvalidPortFailsWithoutWriting(t *testing.T) {
 			// with whatever config-get prints all the same.
 			m := httprelationtest.New(t, websiteModel(port))
 			before := m.Snapshot()
-			_, err := m.Fire(context.Background(), toolsim.RunHook("config-changed"), inProcess(m, serviceManager{}))
+			_, err := m.Fire(context.Background(), toolsim.RunHook("config-changed"), inProcess(serviceManager{}))
 			var he *toolsim.HookError
 			require.ErrorAs(t, err, &he)
-			assert.ErrorIs(t, err, errBadConfig)
-			assert.ErrorContains(t, err, "invalid config: port")
+			assert.ErrorIs(t, err, hooktools.ErrInvalidConfig)
+			assert.ErrorContains(t, err, `invalid config: option "port"`)
 			assert.Equal(t, []string{"config-get"}, tools(m))
 			assert.Nil(t, m.Status())
 			assert.Equal(t, before.Relations["website:3"].Local, m.Local("website:3"))

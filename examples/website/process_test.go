@@ -68,7 +68,7 @@ func TestProcessRelationLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, calls)
 	assert.Equal(t, "config-get", calls[0].Tool)
-	assert.Equal(t, []string{"--format=json", "port"}, calls[0].Args)
+	assert.Equal(t, []string{"--format=json", "--all"}, calls[0].Args)
 
 	_, err = fireProcess(t, sim, toolsim.ChangeConfig(map[string]any{"port": 9090}))
 	require.NoError(t, err)
@@ -91,7 +91,7 @@ func TestProcessInvalidPortCommitsNothing(t *testing.T) {
 	require.ErrorAs(t, err, &he)
 	require.Len(t, runs, 1)
 	assert.Equal(t, 1, runs[0].Result.ExitCode)
-	assert.Contains(t, runs[0].Result.Stderr, "website: config-changed: invalid config: port")
+	assert.Contains(t, runs[0].Result.Stderr, `website: config-changed: invalid config: option "port"`)
 	assert.Equal(t, []string{"config-get"}, toolNames(t, sim))
 	m := simModel(t, sim)
 	assert.Nil(t, m.Status)

@@ -108,9 +108,11 @@ func TestEnsureReportsSystemctlOutput(t *testing.T) {
 // machine's systemctl.
 func TestInstallHookWithSystemd(t *testing.T) {
 	charmDir := t.TempDir()
-	meta, err := os.ReadFile("metadata.yaml")
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(charmDir, "metadata.yaml"), meta, 0o644))
+	for _, name := range []string{"metadata.yaml", "config.yaml"} {
+		data, err := os.ReadFile(name)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(charmDir, name), data, 0o644))
+	}
 	model := websiteModel(8080)
 	model.CharmDir = charmDir
 	m := httprelationtest.New(t, model)
@@ -118,7 +120,7 @@ func TestInstallHookWithSystemd(t *testing.T) {
 	rec := &recorder{}
 	services := serviceManager{systemctl: "/bin/systemctl", unitDir: unitDir, run: rec.run}
 
-	_, err = m.Fire(context.Background(), toolsim.RunHook("install"), inProcess(m, services))
+	_, err := m.Fire(context.Background(), toolsim.RunHook("install"), inProcess(services))
 	require.NoError(t, err)
 
 	assert.Len(t, rec.calls, 3)
