@@ -184,7 +184,7 @@ func (r renamed) RelationIDs(ctx context.Context, endpoint string) ([]string, er
 // most 64 KiB) and is used by the next hook.
 func TestViewAtJujuStateLimits(t *testing.T) {
 	ctx := context.Background()
-	ep := strings.Repeat("e", 200)
+	ep := strings.Repeat("e", 190) // the longest endpoint name served (ErrInvalidEndpoint)
 	long := strings.Repeat("a", 60) + "." + strings.Repeat("b", 60)
 	units := map[string]map[string]string{}
 	for size, u := 0, 0; ; u++ {
