@@ -23,54 +23,44 @@ func host(addr string, port int) httprelation.Host {
 	return httprelation.Host{Hostname: addr, PrivateAddress: addr, Port: port}
 }
 
+// websiteServices are what the library reads from the website units
+// with these bags: one service with hosts hosts.
+func websiteServices(t *testing.T, hosts int, units map[string]map[string]string) []httprelation.Service {
+	t.Helper()
+	h := httprelationtest.New(t, &toolsim.Model{
+		Unit:      "reverseproxy/0",
+		Hook:      toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "website/0"},
+		Relations: map[string]toolsim.Relation{"reverseproxy:1": {RemoteApp: "website", Units: units}},
+	})
+	services, err := httprelation.NewRequires(h.Unit().Accessor, "reverseproxy").Services(context.Background())
+	require.NoError(t, err)
+	require.Len(t, services, 1)
+	require.Len(t, services[0].Hosts, hosts)
+	return services
+}
+
 // vipServices are what the library reads from a provider unit that
 // publishes virtual IPs in extended_data, and from a plain unit. The
 // virtual IPs are hostnames, for clients: the proxy connects to the
 // unit's private address and port, once for both.
 func vipServices(t *testing.T) []httprelation.Service {
-	t.Helper()
-	h := httprelationtest.New(t, &toolsim.Model{
-		Unit: "reverseproxy/0",
-		Hook: toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "website/0"},
-		Relations: map[string]toolsim.Relation{"reverseproxy:1": {
-			RemoteApp: "website",
-			Units: map[string]map[string]string{
-				"website/0": {"hostname": "10.0.0.10", "private-address": "10.0.0.10", "port": "8080",
-					"extended_data": `[{"hostname": "192.0.2.100", "private-address": "10.0.0.10", "port": 80},
-					                   {"hostname": "192.0.2.101", "private-address": "10.0.0.10", "port": "80"}]`},
-				"website/1": {"private-address": "10.0.0.11", "port": "8080"},
-			},
-		}},
+	return websiteServices(t, 4, map[string]map[string]string{
+		"website/0": {"hostname": "10.0.0.10", "private-address": "10.0.0.10", "port": "8080",
+			"extended_data": `[{"hostname": "192.0.2.100", "private-address": "10.0.0.10", "port": 80},
+			                   {"hostname": "192.0.2.101", "private-address": "10.0.0.10", "port": "80"}]`},
+		"website/1": {"private-address": "10.0.0.11", "port": "8080"},
 	})
-	services, err := httprelation.NewRequires(h.Unit().Accessor, "reverseproxy").Services(context.Background())
-	require.NoError(t, err)
-	require.Len(t, services, 1)
-	require.Len(t, services[0].Hosts, 4)
-	return services
 }
 
 // hostnameServices are what the library reads from units that give their
 // clients one public hostname and serve on private addresses of their
 // own, one of them a DNS name.
 func hostnameServices(t *testing.T) []httprelation.Service {
-	t.Helper()
-	h := httprelationtest.New(t, &toolsim.Model{
-		Unit: "reverseproxy/0",
-		Hook: toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:1", RemoteUnit: "website/0"},
-		Relations: map[string]toolsim.Relation{"reverseproxy:1": {
-			RemoteApp: "website",
-			Units: map[string]map[string]string{
-				"website/0": {"hostname": "public.example.com", "private-address": "10.0.0.5", "port": "8080"},
-				"website/1": {"hostname": "public.example.com", "private-address": "10.0.0.6", "port": "8080"},
-				"website/2": {"hostname": "public.example.com", "private-address": "web-2.internal", "port": "8080"},
-			},
-		}},
+	return websiteServices(t, 3, map[string]map[string]string{
+		"website/0": {"hostname": "public.example.com", "private-address": "10.0.0.5", "port": "8080"},
+		"website/1": {"hostname": "public.example.com", "private-address": "10.0.0.6", "port": "8080"},
+		"website/2": {"hostname": "public.example.com", "private-address": "web-2.internal", "port": "8080"},
 	})
-	services, err := httprelation.NewRequires(h.Unit().Accessor, "reverseproxy").Services(context.Background())
-	require.NoError(t, err)
-	require.Len(t, services, 1)
-	require.Len(t, services[0].Hosts, 3)
-	return services
 }
 
 // goldenCases are the rendered configurations kept under testdata/.

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -99,9 +97,9 @@ func TestInstallConfigKillsHungPrograms(t *testing.T) {
 			require.NoError(t, os.WriteFile(path, []byte("# live\n"), 0o644))
 			dir := fakeProgramDir(t, hung)
 			require.NoError(t, os.Symlink("/bin/true", filepath.Join(dir, otherProgram(hung))))
-			pidFile := filepath.Join(t.TempDir(), "child.pid")
+			lock := filepath.Join(t.TempDir(), "hung.lock")
 			m := machine{haproxy: true, systemctl: true, log: quietLogger(),
-				run:          hooktools.ExecRunner{Env: []string{"PATH=" + dir, fakeProgramEnv + "=hang", "FAKE_PIDFILE=" + pidFile}},
+				run:          hooktools.ExecRunner{Env: []string{"PATH=" + dir, fakeProgramEnv + "=hang", "FAKE_LOCK=" + lock}},
 				checkTimeout: limit, reloadTimeout: limit}
 
 			// Without its own deadline the hook would hang for the
@@ -121,9 +119,9 @@ func TestInstallConfigKillsHungPrograms(t *testing.T) {
 			// far below the child's own 10 minutes.
 			assert.Less(t, elapsed, limit+5*time.Second)
 			assert.GreaterOrEqual(t, elapsed, limit)
-			pid := readPID(t, pidFile)
-			assert.Eventually(t, func() bool { return processGone(pid) }, 5*time.Second, 20*time.Millisecond,
-				"the hung %s's child %d outlived it", hung, pid)
+			require.FileExists(t, lock+".held", "the fake never locked and started its child")
+			assert.Eventually(t, func() bool { return lockFree(t, lock) }, 5*time.Second, 20*time.Millisecond,
+				"the hung %s or its child outlived the deadline: its lock is still held", hung)
 			if hung == "haproxy" {
 				data, err := os.ReadFile(path)
 				require.NoError(t, err)
@@ -221,8 +219,9 @@ func linkDir(t *testing.T, name, target string) string {
 }
 
 // fakeProgramEnv switches the test binary into a fake program (see
-// TestMain): "hang" starts a child that holds its output, writes the
-// child's pid to $FAKE_PIDFILE and waits; "sleep" is that child.
+// TestMain). "hang" takes an exclusive lock on $FAKE_LOCK, starts a child
+// that shares the lock and its output, writes $FAKE_LOCK.held and waits;
+// "sleep" is that child. The lock is free again only once both are gone.
 const fakeProgramEnv = "REVERSEPROXY_FAKE_PROGRAM"
 
 // fakeProgramDir holds the test binary under the given name.
@@ -235,54 +234,55 @@ func fakeProgramDir(t *testing.T, name string) string {
 
 // fakeProgram is the test binary run as a fake program.
 func fakeProgram(mode string) int {
-	switch mode {
-	case "hang":
-		exe, err := os.Executable()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		child := exec.Command(exe)
-		child.Env = append(os.Environ(), fakeProgramEnv+"=sleep")
-		child.Stdout, child.Stderr = os.Stdout, os.Stderr
-		if err := child.Start(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		if err := os.WriteFile(os.Getenv("FAKE_PIDFILE"), []byte(strconv.Itoa(child.Process.Pid)), 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		_ = child.Wait()
-		return 0
-	case "sleep":
+	if mode == "sleep" {
 		time.Sleep(10 * time.Minute)
 		return 0
 	}
-	fmt.Fprintf(os.Stderr, "unknown fake program %q\n", mode)
-	return 2
-}
-
-// readPID reads the pid the hanging fake program wrote.
-func readPID(t *testing.T, path string) int {
-	t.Helper()
-	var data []byte
-	require.Eventually(t, func() bool {
-		var err error
-		data, err = os.ReadFile(path)
-		return err == nil && len(data) > 0
-	}, 5*time.Second, 10*time.Millisecond, "the fake program never started its child")
-	pid, err := strconv.Atoi(string(data))
-	require.NoError(t, err)
-	return pid
-}
-
-// processGone reports whether pid is no longer running (or is a zombie
-// nobody waits for).
-func processGone(pid int) bool {
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return true
+	if mode != "hang" {
+		fmt.Fprintf(os.Stderr, "unknown fake program %q\n", mode)
+		return 2
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	return err != nil || bytes.Contains(stat, []byte(") Z "))
+	if err := hangWithChild(os.Getenv("FAKE_LOCK")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// hangWithChild is the "hang" fake program.
+func hangWithChild(lock string) error {
+	f, err := os.OpenFile(lock, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return fmt.Errorf("lock %s: %w", lock, err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	child := exec.Command(exe)
+	child.Env = append(os.Environ(), fakeProgramEnv+"=sleep")
+	child.Stdout, child.Stderr, child.ExtraFiles = os.Stdout, os.Stderr, []*os.File{f}
+	if err := child.Start(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(lock+".held", nil, 0o644); err != nil {
+		return err
+	}
+	return child.Wait()
+}
+
+// lockFree reports whether the lock a hung fake program took is free,
+// which it is once no process of its group is left.
+func lockFree(t *testing.T, lock string) bool {
+	t.Helper()
+	f, err := os.Open(lock)
+	require.NoError(t, err)
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return false
+	}
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_UN) == nil
 }
