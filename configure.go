@@ -22,17 +22,24 @@ type configureOptions struct {
 }
 
 // WithHostnames publishes these hostnames instead of the relation's ingress
-// address. More than one (virtual IPs, for instance) makes the rest go to
-// extended_data. A later WithHostnames replaces an earlier one.
+// address: the names the unit gives its clients (a public name, a virtual
+// IP), which requirers report as [Host.Hostname]. Proxies do not connect
+// to them: the haproxy charm and examples/reverseproxy connect to the
+// private address (see [WithAddresses]). More than one (virtual IPs, for
+// instance) makes the rest go to extended_data. A later WithHostnames
+// replaces an earlier one.
 func WithHostnames(hostnames ...string) ConfigureOption {
 	hostnames = slices.Clone(hostnames)
 	return func(o *configureOptions) { o.hostnames = hostnames }
 }
 
 // WithAddresses publishes these private-address values instead of the
-// relation's ingress address; haproxy reads only private-address, so this
-// is what it will connect to. A later WithAddresses replaces an earlier
-// one.
+// relation's ingress address: what a proxy or load balancer in the model
+// connects to ([Host.PrivateAddr] on the requirer side). The haproxy charm
+// (canonical/haproxy-operator) reads only private-address and port, and
+// ignores hostname and extended_data. An IP literal keeps the proxy from
+// resolving anything; a DNS name is resolved by the proxy, when and how
+// it chooses. A later WithAddresses replaces an earlier one.
 func WithAddresses(addresses ...string) ConfigureOption {
 	addresses = slices.Clone(addresses)
 	return func(o *configureOptions) { o.addresses = addresses }

@@ -29,7 +29,7 @@
 //	}
 //	for _, svc := range services {
 //		for _, h := range svc.Hosts {
-//			fmt.Println(svc.Name, h.Addr())
+//			fmt.Println(svc.Name, h.PrivateAddr()) // where a proxy connects; h.Addr() is for clients
 //		}
 //	}
 //

@@ -20,21 +20,39 @@ type Service struct {
 	Hosts []Host `json:"hosts"`
 }
 
-// Host is one address a service can be reached at.
+// Host is one address a service can be reached at, as one remote unit
+// (or one of its extended_data entries) published it. It holds two
+// addresses, because the interface has two: the name the unit gives its
+// clients, and the address a proxy inside the model connects to.
 type Host struct {
-	// Hostname is what clients should connect to: the unit's "hostname"
-	// or, when it did not set one, its private address.
+	// Hostname is the name the unit gives its clients (a public name or
+	// a virtual IP, say): the unit's "hostname" or, when it did not set
+	// one, its private address. Log it, show it, hand it to clients; a
+	// proxy that connects here would ignore the unit's private address.
 	Hostname string `json:"hostname"`
-	// PrivateAddress is the unit's "private-address".
+	// PrivateAddress is the unit's "private-address": the address a proxy
+	// or load balancer in the model connects to. The haproxy charm
+	// (canonical/haproxy-operator) connects only to private-address and
+	// port, and so does examples/reverseproxy. Hosts from Requires.Services
+	// always have one: a unit that set only a hostname is reached there.
 	PrivateAddress string `json:"private-address"`
 	// Port is 1..65535.
 	Port int `json:"port"`
 }
 
-// Addr returns "hostname:port", with brackets around an IPv6 literal, ready
-// for net.Dial or a proxy's server line.
+// Addr returns "hostname:port", with brackets around an IPv6 literal: the
+// address clients are told to use, ready for net.Dial or a log line. A
+// proxy connects to [Host.PrivateAddr] instead.
 func (h Host) Addr() string {
 	return net.JoinHostPort(h.Hostname, strconv.Itoa(h.Port))
+}
+
+// PrivateAddr returns "private-address:port", with brackets around an IPv6
+// literal: where a proxy or load balancer connects, ready for net.Dial or
+// a server line. Two hosts with one PrivateAddr are one backend server,
+// whatever their hostnames.
+func (h Host) PrivateAddr() string {
+	return net.JoinHostPort(h.PrivateAddress, strconv.Itoa(h.Port))
 }
 
 // EntryError is one rejected piece of a remote unit's data bag. The rest of

@@ -173,22 +173,43 @@ func TestEntryError(t *testing.T) {
 	}
 }
 
+// TestHostAddr: Addr is where clients are sent (the hostname), PrivateAddr
+// where a proxy connects (the private address); both bracket IPv6.
 func TestHostAddr(t *testing.T) {
 	tests := []struct {
-		host Host
-		want string
+		host          Host
+		addr, private string
 	}{
-		{h("10.0.0.1", "10.0.0.1", 80), "10.0.0.1:80"},
-		{Host{Hostname: "10.0.0.1", Port: 80}, "10.0.0.1:80"},
-		{h("web.internal", "10.0.0.1", 8080), "web.internal:8080"},
-		{Host{Hostname: "web.example", Port: 443}, "web.example:443"},
-		{h("fd00::1", "fd00::1", 443), "[fd00::1]:443"},
-		{Host{Hostname: "2001:db8::1", Port: 8080}, "[2001:db8::1]:8080"},
-		{h("::ffff:10.0.0.1", "10.0.0.1", 443), "[::ffff:10.0.0.1]:443"},
+		{h("10.0.0.1", "10.0.0.1", 80), "10.0.0.1:80", "10.0.0.1:80"},
+		{h("web.internal", "10.0.0.1", 8080), "web.internal:8080", "10.0.0.1:8080"},
+		{h("public.example.com", "10.0.0.5", 8080), "public.example.com:8080", "10.0.0.5:8080"},
+		{h("192.0.2.100", "web-0.internal", 80), "192.0.2.100:80", "web-0.internal:80"},
+		{h("fd00::1", "fd00::1", 443), "[fd00::1]:443", "[fd00::1]:443"},
+		{h("web.example", "2001:db8::1", 8080), "web.example:8080", "[2001:db8::1]:8080"},
+		{h("::ffff:10.0.0.1", "10.0.0.1", 443), "[::ffff:10.0.0.1]:443", "10.0.0.1:443"},
+		{Host{Hostname: "web.example", Port: 443}, "web.example:443", ":443"},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, tt.host.Addr())
+		assert.Equal(t, tt.addr, tt.host.Addr())
+		assert.Equal(t, tt.private, tt.host.PrivateAddr())
 	}
+}
+
+// TestParseUnitDataKeepsBothAddresses: a unit whose hostname is not its
+// private address yields one host that holds both, so that a proxy can
+// connect to the private address while clients are given the hostname.
+func TestParseUnitDataKeepsBothAddresses(t *testing.T) {
+	hosts, problems := parseUnitData(map[string]string{
+		"hostname": "public.example.com", "private-address": "10.0.0.5", "port": "8080",
+	})
+	require.Empty(t, problems)
+	require.Equal(t, []Host{h("public.example.com", "10.0.0.5", 8080)}, hosts)
+	assert.Equal(t, "10.0.0.5:8080", hosts[0].PrivateAddr())
+	assert.Equal(t, "public.example.com:8080", hosts[0].Addr())
+
+	hosts, problems = parseUnitData(map[string]string{"hostname": "web.example", "port": "80"})
+	require.Empty(t, problems)
+	assert.Equal(t, "web.example:80", hosts[0].PrivateAddr(), "a unit that set only a hostname is reached there")
 }
 
 // FuzzParseUnitData checks that no bag panics the parser and that whatever

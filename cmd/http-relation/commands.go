@@ -100,8 +100,11 @@ func configureCommand() command {
 		args:     1,
 		help: `Publishes hostname, private-address and port in the local unit's data
 of every relation of a provides endpoint. Without --hostname or --address
-each relation gets its own ingress address. Repeat --hostname/--address for
-several hosts (virtual IPs): the first is published as usual, the others in
+each relation gets its own ingress address. --hostname is the name given
+to clients (a public name, a virtual IP); --address is the private-address,
+what a proxy in the model connects to: the haproxy charm reads only
+private-address and port. Repeat --hostname/--address for several hosts
+(virtual IPs): the first is published as usual, the others in
 extended_data. Addresses are published canonical: names in lower case,
 IPv6 as RFC 5952 writes it, IPv4-mapped IPv6 as IPv4. Nothing is printed.
 
@@ -118,8 +121,8 @@ limit, and no relation is written.`,
 				port = p
 				return err
 			})
-			fs.Func("hostname", "`hostname` or IP clients should use; repeatable", appendAddress(&hostnames))
-			fs.Func("address", "private `address` (what haproxy connects to); repeatable", appendAddress(&addresses))
+			fs.Func("hostname", "`hostname` or IP given to clients; repeatable", appendAddress(&hostnames))
+			fs.Func("address", "private `address`: what a proxy connects to; repeatable", appendAddress(&addresses))
 			return func(ctx context.Context, c *cli, args []string) error {
 				if port == 0 {
 					return usagef("configure", "--port is required")

@@ -20,15 +20,16 @@ func (d *demo) printServices(services []httprelation.Service) {
 	for _, svc := range services {
 		fmt.Fprintf(d.stdout, "  %s:\n", svc.Name)
 		for _, h := range svc.Hosts {
-			fmt.Fprintf(d.stdout, "    %-21s %s\n", h.Addr(), d.unitAt(h))
+			fmt.Fprintf(d.stdout, "    %-21s %s\n", h.PrivateAddr(), d.unitAt(h))
 		}
 	}
 }
 
-// unitAt names the demo's unit listening at h, if any.
+// unitAt names the demo's unit listening where a proxy connects to h,
+// its private address and port, if any.
 func (d *demo) unitAt(h httprelation.Host) string {
 	for name, port := range d.ports {
-		if h.Port == port && h.Hostname == loopback {
+		if h.Port == port && h.PrivateAddress == loopback {
 			return name
 		}
 	}
@@ -43,7 +44,7 @@ func (d *demo) checkServices(services []httprelation.Service) error {
 		for _, h := range svc.Hosts {
 			u := d.unitAt(h)
 			if !slices.Contains(d.liveWebs, u) {
-				return fmt.Errorf("services list %s at %s, which must not get traffic", u, h.Addr())
+				return fmt.Errorf("services list %s at %s, which must not get traffic", u, h.PrivateAddr())
 			}
 			listed = append(listed, u)
 		}

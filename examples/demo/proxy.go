@@ -27,7 +27,9 @@ type frontend interface {
 }
 
 // embeddedProxy is a reverse proxy in Go that balances round robin over
-// every host of every service, built straight from Requires.Services.
+// every host of every service, built straight from Requires.Services. It
+// connects where the reverseproxy charm's haproxy does: to each host's
+// private address and port.
 type embeddedProxy struct {
 	srv       *http.Server
 	listen    string
@@ -59,7 +61,7 @@ func (p *embeddedProxy) apply(_ context.Context, services []httprelation.Service
 	var backends []*httputil.ReverseProxy
 	for _, svc := range services {
 		for _, h := range svc.Hosts {
-			target := &url.URL{Scheme: "http", Host: h.Addr()}
+			target := &url.URL{Scheme: "http", Host: h.PrivateAddr()}
 			backends = append(backends, &httputil.ReverseProxy{
 				Rewrite: func(pr *httputil.ProxyRequest) {
 					pr.SetURL(target)

@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,6 +23,10 @@ var wantHeader = []string{
 	"    log /dev/log local0",
 	"    maxconn 4096",
 	"",
+	"resolvers dns",
+	"    parse-resolv-conf",
+	"    hold valid 10s",
+	"",
 	"defaults",
 	"    mode http",
 	"    log global",
@@ -29,7 +35,7 @@ var wantHeader = []string{
 	"    timeout connect 5s",
 	"    timeout client 30s",
 	"    timeout server 30s",
-	"    default-server init-addr libc,none",
+	"    default-server init-addr none resolvers dns resolve-prefer ipv4",
 	"",
 	"frontend http-in",
 }
@@ -55,8 +61,9 @@ func jujuAppName(name string) bool {
 
 // structureProblems checks a rendered file against what its input allows:
 // the fixed header, then exactly 2 frontend lines, 4 lines per service and
-// 1 per distinct host address, each matching an allowlisted pattern, and
-// one server line per distinct input address, in order, named after it.
+// 1 per distinct private address and port, each matching an allowlisted
+// pattern, and one server line per distinct private address and port, in
+// order, named after it and pointing at it: never at the hostname.
 func structureProblems(services []httprelation.Service, text string) []string {
 	var problems []string
 	if !strings.HasSuffix(text, "\n") {
@@ -68,11 +75,12 @@ func structureProblems(services []httprelation.Service, text string) []string {
 	for _, svc := range services {
 		seen := map[string]bool{}
 		for _, h := range svc.Hosts {
-			// Hosts differing only in private-address are one server.
-			if addr := h.Addr(); !seen[addr] {
+			// Hosts differing only in hostname are one server.
+			addr := net.JoinHostPort(h.PrivateAddress, strconv.Itoa(h.Port))
+			if !seen[addr] {
 				seen[addr] = true
 				hosts++
-				wantServers = append(wantServers, fmt.Sprintf("    server %s_%s_%d %s check", svc.Name, h.Hostname, h.Port, addr))
+				wantServers = append(wantServers, fmt.Sprintf("    server %s_%s_%d %s check", svc.Name, h.PrivateAddress, h.Port, addr))
 			}
 		}
 	}
@@ -112,8 +120,9 @@ func checkStructure(t *testing.T, services []httprelation.Service, text string) 
 
 // expectRendered is the test's oracle of what renderHAProxy must do: fail
 // on a bad frontend only, and otherwise render the services with a good,
-// first-seen name, each with its good hosts, and skip one item per bad
-// service or host.
+// first-seen name, each with its good hosts (a good private address and
+// port; the hostname is not rendered, so not judged), and skip one item
+// per bad service or host.
 func expectRendered(services []httprelation.Service, fe frontend) (kept []httprelation.Service, skipped int, ok bool) {
 	if addr, err := netip.ParseAddr(fe.Bind); err != nil || addr.Zone() != "" || httprelation.CheckPort(fe.Port) != nil {
 		return nil, 0, false
@@ -127,7 +136,7 @@ func expectRendered(services []httprelation.Service, fe frontend) (kept []httpre
 		seen[svc.Name] = true
 		good := httprelation.Service{Name: svc.Name}
 		for _, h := range svc.Hosts {
-			if httprelation.CheckAddress(h.Hostname) != nil || httprelation.CheckPort(h.Port) != nil {
+			if httprelation.CheckAddress(h.PrivateAddress) != nil || httprelation.CheckPort(h.Port) != nil {
 				skipped++
 				continue
 			}
@@ -141,8 +150,9 @@ func expectRendered(services []httprelation.Service, fe frontend) (kept []httpre
 // FuzzRenderHAProxy asserts that no input adds a line or directive and no
 // bad service costs a good one: the renderer refuses a bad frontend, and
 // otherwise renders exactly the allowlisted lines that the good services
-// and hosts call for, skipping the rest one by one. The first byte picks 0, 1 or 2 services;
-// hosts are comma-separated.
+// and hosts call for, skipping the rest one by one. The first byte picks 0,
+// 1 or 2 services; hosts are comma-separated, each "private-address" or
+// "hostname>private-address".
 func FuzzRenderHAProxy(f *testing.F) {
 	f.Add(uint8(1), "website", "10.0.0.1,10.0.0.2", 8080, "", "", 0, "0.0.0.0", 80)
 	f.Add(uint8(2), "api", "fd00::1", 9000, "web", "web-0.internal", 80, "::", 443)
@@ -151,12 +161,19 @@ func FuzzRenderHAProxy(f *testing.F) {
 	f.Add(uint8(0), "", "", 0, "", "", 0, "127.0.0.1\nlisten x", 80)
 	f.Add(uint8(2), "web-1", "10.0.0.1", 8080, "web", "10.0.0.2", 8080, "0.0.0.0", 80)
 	f.Add(uint8(2), "web", "10.0.0.1,bad host,0x7f000001,WEB.example", 80, "web", "10.0.0.3", 0, "::", 80)
+	f.Add(uint8(1), "web", "public.example.com>10.0.0.5,public.example.com>10.0.0.6,192.0.2.1>10.0.0.5", 8080, "", "", 0, "0.0.0.0", 80)
+	f.Add(uint8(1), "web", "a\nserver evil 6.6.6.6:80>10.0.0.5,10.0.0.6>web-0.invalid,x>fd00::1", 80, "", "", 0, "0.0.0.0", 80)
+	f.Add(uint8(1), "web", "good.example>bad host,10.0.0.1>,>10.0.0.2", 80, "", "", 0, "0.0.0.0", 80)
 	f.Fuzz(func(t *testing.T, n uint8, name1, hosts1 string, port1 int, name2, hosts2 string, port2 int, bind string, fePort int) {
 		mk := func(name, hosts string, port int) httprelation.Service {
 			svc := httprelation.Service{Name: name}
 			if hosts != "" {
 				for _, h := range strings.Split(hosts, ",") {
-					svc.Hosts = append(svc.Hosts, httprelation.Host{Hostname: h, PrivateAddress: h, Port: port})
+					hostname, priv, ok := strings.Cut(h, ">")
+					if !ok {
+						hostname, priv = h, h
+					}
+					svc.Hosts = append(svc.Hosts, httprelation.Host{Hostname: hostname, PrivateAddress: priv, Port: port})
 				}
 			}
 			return svc

@@ -21,8 +21,8 @@ type frontend struct {
 // configuration file.
 var errUnsafe = errors.New("unsafe value for haproxy configuration")
 
-// serverAddrRE is what Host.Addr may produce for a validated host: an IP
-// literal (bracketed when IPv6) or a DNS name, then the port.
+// serverAddrRE is what Host.PrivateAddr may produce for a validated host:
+// an IP literal (bracketed when IPv6) or a DNS name, then the port.
 var serverAddrRE = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):[0-9]{1,5}$`)
 
 // serviceNameRE is Juju's application name syntax
@@ -48,13 +48,25 @@ func quote(s string) string {
 	return strconv.Quote(s)
 }
 
-// configHeader is the fixed start of every rendered file. A server whose
-// name does not resolve yet starts disabled instead of failing haproxy
-// (init-addr), since backends may publish DNS names before DNS knows them.
+// configHeader is the fixed start of every rendered file.
+//
+// No server name is resolved while haproxy checks or loads the file:
+// "init-addr none" starts a server named by DNS without an address (in
+// maintenance, so it gets no traffic) and haproxy's own resolver, the
+// resolvers section, fills it in once haproxy runs, in the background and
+// again as DNS changes. The C library's resolver (init-addr libc) would
+// instead make "haproxy -c" and every reload wait on each name in turn,
+// and remote units choose the names. IP literals need no resolution.
+// haproxy's resolver reads the nameservers of /etc/resolv.conf but not
+// /etc/hosts; it prefers an A record, as Juju models are IPv4 first.
 const configHeader = `# Written by the reverseproxy charm from its relation data; edits are overwritten.
 global
     log /dev/log local0
     maxconn 4096
+
+resolvers dns
+    parse-resolv-conf
+    hold valid 10s
 
 defaults
     mode http
@@ -64,15 +76,17 @@ defaults
     timeout connect 5s
     timeout client 30s
     timeout server 30s
-    default-server init-addr libc,none
+    default-server init-addr none resolvers dns resolve-prefer ipv4
 
 frontend http-in
 `
 
 // renderHAProxy renders the whole haproxy configuration: one frontend
 // listening on fe, routing by Host header to one backend per service, the
-// first service by default; one server line per distinct host address and
-// port. Without services the frontend answers 503.
+// first service by default; one server line per distinct private address
+// and port, which is where it connects (the hostname is for clients, and
+// the haproxy charm ignores it too). Without services the frontend
+// answers 503.
 //
 // Only validated values reach the text, because a newline or a brace in
 // remote data would otherwise add directives. What fails validation is
@@ -107,10 +121,10 @@ func renderHAProxy(services []httprelation.Service, fe frontend) (text string, s
 		for _, h := range svc.Hosts {
 			name := serverName(svc.Name, h)
 			if written[name] {
-				continue // same address and port as a host before it: the same server
+				continue // same private address and port as a host before it: the same server
 			}
 			written[name] = true
-			fmt.Fprintf(&b, "    server %s %s check\n", name, h.Addr())
+			fmt.Fprintf(&b, "    server %s %s check\n", name, h.PrivateAddr())
 		}
 	}
 	return b.String(), skipped, nil
@@ -143,13 +157,14 @@ func safeServices(services []httprelation.Service) (safe []httprelation.Service,
 	return safe, skipped
 }
 
-// serverName names a server after what it points at, so that haproxy's
+// serverName names a server after what it connects to, so that haproxy's
 // logs and stats say which backend host they mean even after other units
 // come and go. Service names and validated addresses never contain '_',
-// so "<service>_<hostname>_<port>" is unique, and haproxy accepts every
-// character they may contain (letters, digits, '.', ':', '-').
+// so "<service>_<private-address>_<port>" is unique per service and
+// target, and haproxy accepts every character they may contain (letters,
+// digits, '.', ':', '-').
 func serverName(service string, h httprelation.Host) string {
-	return service + "_" + h.Hostname + "_" + strconv.Itoa(h.Port)
+	return service + "_" + h.PrivateAddress + "_" + strconv.Itoa(h.Port)
 }
 
 // backendName derives a backend name that cannot collide with the
@@ -169,15 +184,16 @@ func bindAddr(fe frontend) (string, error) {
 	return netip.AddrPortFrom(addr, uint16(fe.Port)).String(), nil
 }
 
-// checkHost re-validates a host at render time.
+// checkHost re-validates, at render time, what of a host is rendered: its
+// private address and port. The hostname never reaches the file.
 func checkHost(h httprelation.Host) error {
-	if err := httprelation.CheckAddress(h.Hostname); err != nil {
-		return err
+	if err := httprelation.CheckAddress(h.PrivateAddress); err != nil {
+		return fmt.Errorf("private address: %w", err)
 	}
 	if err := httprelation.CheckPort(h.Port); err != nil {
-		return fmt.Errorf("host %s: %w", quote(h.Hostname), err)
+		return fmt.Errorf("host %s: %w", quote(h.PrivateAddress), err)
 	}
-	if addr := h.Addr(); !serverAddrRE.MatchString(addr) {
+	if addr := h.PrivateAddr(); !serverAddrRE.MatchString(addr) {
 		return fmt.Errorf("server address %s", quote(addr))
 	}
 	return nil

@@ -83,7 +83,7 @@ func newFixtureWith(t *testing.T, units map[string]map[string]string, config map
 	model := proxyModel(cfgPath, units)
 	maps.Copy(model.Config, config)
 	m := httprelationtest.New(t, model)
-	return &fixture{m: m, cfgPath: cfgPath, machine: machine{run: execCommand, log: m.Unit().Logger}}
+	return &fixture{m: m, cfgPath: cfgPath, machine: machine{run: hooktools.ExecRunner{}, log: m.Unit().Logger}}
 }
 
 // hook is the charm's hook code over the fixture's model.
@@ -271,7 +271,8 @@ func TestHostileUnitsNeverReachTheFile(t *testing.T) {
 // sees the change again.
 func TestRejectedConfigKeepsLiveFile(t *testing.T) {
 	f := newFixture(t, threeUnits())
-	f.machine.haproxy = "/bin/false" // an haproxy that refuses every file
+	// An haproxy that refuses every file.
+	f.machine.haproxy, f.machine.run = true, hooktools.ExecRunner{Env: []string{"PATH=" + linkDir(t, "haproxy", "/bin/false")}}
 	require.NoError(t, os.WriteFile(f.cfgPath, []byte("# live\n"), 0o644))
 
 	err := f.run(t, changed)
@@ -284,7 +285,7 @@ func TestRejectedConfigKeepsLiveFile(t *testing.T) {
 	assert.NotContains(t, f.tools(), "status-set")
 	assert.Empty(t, f.m.State())
 
-	f.machine.haproxy = ""
+	f.machine.haproxy = false
 	require.NoError(t, f.run(t, changed))
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t), "the next hook renders again")
 }

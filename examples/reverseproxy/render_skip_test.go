@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
@@ -110,7 +111,7 @@ func TestHookKeepsGoodServicesNextToABadName(t *testing.T) {
 		Units: map[string]map[string]string{"web-1/0": webUnit("10.0.0.20")},
 	}
 	m := httprelationtest.New(t, model)
-	f := &fixture{m: m, cfgPath: cfgPath, machine: machine{run: execCommand, log: m.Unit().Logger}}
+	f := &fixture{m: m, cfgPath: cfgPath, machine: machine{run: hooktools.ExecRunner{}, log: m.Unit().Logger}}
 	require.NoError(t, f.run(t, toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: relationID, RemoteUnit: "website/2"}))
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), f.config(t))
 

@@ -47,7 +47,7 @@ func proxy(ctx context.Context, unit httprelation.Unit) error {
 	for _, svc := range services {
 		fmt.Fprintf(&conf, "upstream %s {\n", svc.Name)
 		for _, h := range svc.Hosts {
-			fmt.Fprintf(&conf, "    server %s;\n", h.Addr()) // IPv6 comes bracketed
+			fmt.Fprintf(&conf, "    server %s;\n", h.PrivateAddr()) // where a proxy connects; IPv6 bracketed
 		}
 		conf.WriteString("}\n")
 	}
