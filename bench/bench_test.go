@@ -117,6 +117,7 @@ func reverseProxyHook(tb testing.TB) hookCase {
 			return map[string]int{
 				"config-get": 1, "relation-ids": 1, "relation-list": relationsFor(n), "relation-get": n,
 				"state-get": 1, "juju-log": logs, "status-set": 1, "state-set": 1,
+				"opened-ports": 1, "open-port": 1,
 			}
 		},
 		reset: func(sim *toolsim.Sim) error {
@@ -124,7 +125,7 @@ func reverseProxyHook(tb testing.TB) hookCase {
 			if err != nil {
 				return err
 			}
-			m.State, m.Log, m.Status = map[string]string{}, nil, nil
+			m.State, m.Log, m.Status, m.OpenedPorts = map[string]string{}, nil, nil, nil
 			return m.WriteFile(sim.ModelPath)
 		},
 	}

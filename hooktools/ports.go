@@ -3,6 +3,8 @@ package hooktools
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,6 +67,42 @@ func (t *Tools) OpenPort(ctx context.Context, p Port) error {
 // ClosePort closes p with close-port.
 func (t *Tools) ClosePort(ctx context.Context, p Port) error {
 	return t.port(ctx, "close-port", p)
+}
+
+// SetPorts makes ports the unit's opened ports, as ops' Unit.set_ports
+// does: it opens those not open yet and closes every other one the unit
+// has open, reading opened-ports once. Every port is checked before any
+// tool runs; a port given twice counts once.
+func (t *Tools) SetPorts(ctx context.Context, ports ...Port) error {
+	want := make(map[string]Port, len(ports))
+	for _, p := range ports {
+		if p.Protocol == "" {
+			p.Protocol = "tcp"
+		}
+		if err := p.check(); err != nil {
+			return fmt.Errorf("set ports: %w", err)
+		}
+		want[p.String()] = p
+	}
+	opened, err := t.OpenedPorts(ctx)
+	if err != nil {
+		return fmt.Errorf("set ports: %w", err)
+	}
+	for _, p := range opened {
+		if _, keep := want[p.String()]; keep {
+			delete(want, p.String())
+			continue
+		}
+		if err := t.ClosePort(ctx, p); err != nil {
+			return fmt.Errorf("set ports: %w", err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		if err := t.OpenPort(ctx, want[name]); err != nil {
+			return fmt.Errorf("set ports: %w", err)
+		}
+	}
+	return nil
 }
 
 func (t *Tools) port(ctx context.Context, tool string, p Port) error {

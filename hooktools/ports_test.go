@@ -1,9 +1,12 @@
 package hooktools
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"testing"
 
+	"github.com/charmkit/httprelation/toolsim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -67,4 +70,55 @@ func TestOpenedPortsRefusesMalformedOutput(t *testing.T) {
 		require.ErrorIs(t, err, ErrBadOutput, "%q", out)
 		assertPrintable(t, err.Error())
 	}
+}
+
+// modelRunner runs the simulator's tools in-process against m.
+type modelRunner struct {
+	m     *toolsim.Model
+	tools []string
+}
+
+func (r *modelRunner) Run(_ context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	r.tools = append(r.tools, strings.Join(append([]string{tool}, args...), " "))
+	var out, errOut bytes.Buffer
+	if code := r.m.Call(nil, bytes.NewReader(stdin), &out, &errOut, tool, args...); code != 0 {
+		return nil, &ToolError{Tool: tool, Args: args, ExitCode: code, Message: strings.TrimPrefix(strings.TrimSpace(errOut.String()), "ERROR ")}
+	}
+	return out.Bytes(), nil
+}
+
+// TestSetPorts: the unit ends with exactly the ports asked for, through
+// the fewest open-port and close-port calls, and a bad port changes
+// nothing.
+func TestSetPorts(t *testing.T) {
+	ctx := context.Background()
+	r := &modelRunner{m: &toolsim.Model{Unit: "web/0"}}
+	unit, err := NewUnit(WithRunner(r), WithEnv(Env{Unit: "web/0"}))
+	require.NoError(t, err)
+	tools := ToolsOf(unit)
+	opened := func() []string {
+		ports, err := tools.OpenedPorts(ctx)
+		require.NoError(t, err)
+		var names []string
+		for _, p := range ports {
+			names = append(names, p.String())
+		}
+		return names
+	}
+
+	require.NoError(t, tools.SetPorts(ctx, Port{Number: 8080}, Port{Number: 9090}, Port{Protocol: "tcp", Number: 8080}))
+	assert.Equal(t, []string{"8080/tcp", "9090/tcp"}, opened())
+
+	r.tools = nil
+	require.NoError(t, tools.SetPorts(ctx, Port{Number: 9090}, Port{Protocol: "udp", Number: 53}))
+	assert.Equal(t, []string{"opened-ports --format=json", "close-port 8080/tcp", "open-port 53/udp"}, r.tools,
+		"one read; 9090 stays as it is")
+	assert.Equal(t, []string{"9090/tcp", "53/udp"}, opened())
+
+	r.tools = nil
+	assert.Error(t, tools.SetPorts(ctx, Port{Number: 80}, Port{Number: 70000}))
+	assert.Empty(t, r.tools, "refused before any tool runs")
+
+	require.NoError(t, tools.SetPorts(ctx))
+	assert.Empty(t, opened(), "no port: every port closed")
 }

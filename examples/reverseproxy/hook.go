@@ -111,14 +111,11 @@ func (c charm) reconcile(ctx context.Context, force bool) error {
 	if err := c.machine.installConfig(ctx, cfg.path, text); err != nil {
 		return err
 	}
-	// The rule of Requires.UpdateFlags, without reading the relations
-	// a second time.
-	if flag := httprelation.AvailableFlag(endpoint); len(services) > 0 {
-		err = reg.Set(flag)
-	} else {
-		err = reg.Clear(flag)
+	if err := tools.SetPorts(ctx, hooktools.Port{Number: cfg.frontend.Port}); err != nil { // what juju expose opens
+		return err
 	}
-	if err != nil {
+	// From the hook's one read of the relations, as Services was.
+	if err := proxy.UpdateFlags(ctx, reg); err != nil {
 		return err
 	}
 	if err := tools.SetStatus(ctx, backendStatus(services)); err != nil {

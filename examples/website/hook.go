@@ -64,6 +64,9 @@ func (c charm) configure(ctx context.Context, hc httprelation.HookContext) error
 	if err := website.Configure(ctx, port); err != nil {
 		return err
 	}
+	if err := tools.SetPorts(ctx, hooktools.Port{Number: port}); err != nil { // what juju expose opens
+		return err
+	}
 	if err := c.saveFlags(ctx, website); err != nil {
 		return err
 	}
