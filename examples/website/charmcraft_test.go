@@ -14,7 +14,7 @@ import (
 )
 
 // What charmcraft does with charmcraft.yaml, as far as this charm uses it,
-// read from charmcraft 4.4 and craft-parts 2: packCharm packs a charm
+// as read in charmcraft 4.4 and craft-parts 2.35: packCharm packs a charm
 // directory as "charmcraft pack" does, so that pack_test.go can check the
 // charm without charmcraft. This file is the same in every example charm.
 
