@@ -239,12 +239,12 @@ func TestPackShipsTheCharm(t *testing.T) {
 	require.NoError(t, checkCharm(prime, dir))
 }
 
-// TestREADMEShowsTheBuild keeps the build command that README.md and
-// doc.go show the one TestPackShipsTheCharm runs.
+// TestREADMEShowsTheBuild keeps the build command that README.md, doc.go
+// and charmcraft.yaml show the one TestPackShipsTheCharm runs.
 func TestREADMEShowsTheBuild(t *testing.T) {
 	env, args := buildCommand(charmName(t))
 	command := strings.Join(env, " ") + " go " + strings.Join(args, " ") + "\n"
-	for _, file := range []string{"README.md", "doc.go"} {
+	for _, file := range []string{"README.md", "doc.go", "charmcraft.yaml"} {
 		text, err := os.ReadFile(file)
 		require.NoError(t, err)
 		assert.True(t, strings.Contains(string(text), command), "%s does not show %q", file, command)
