@@ -124,17 +124,33 @@ func writeGoMod(t *testing.T, root, mod string) {
 	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.sum"), sum, 0o644))
 }
 
-// assertPublicImports checks that a test file of the charms imports none
+// assertPublicImports checks that a Go file of the charms imports none
 // of this module's internal packages.
 func assertPublicImports(t *testing.T, name string, src []byte) {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+	internal, err := internalImports(name, src)
 	require.NoError(t, err)
+	assert.Empty(t, internal, "%s imports internal packages", name)
+}
+
+// internalImports lists the packages of this module under internal/ that
+// the Go source src imports: a module of its own cannot import them.
+func internalImports(name string, src []byte) ([]string, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+	if err != nil {
+		return nil, err
+	}
+	var internal []string
 	for _, imp := range f.Imports {
 		path, err := strconv.Unquote(imp.Path.Value)
-		require.NoError(t, err)
-		assert.False(t, strings.HasPrefix(path, modulePath+"/internal"), "%s imports %s", name, path)
+		if err != nil {
+			return nil, err
+		}
+		if path == modulePath+"/internal" || strings.HasPrefix(path, modulePath+"/internal/") {
+			internal = append(internal, path)
+		}
 	}
+	return internal, nil
 }
 
 // outsideEnv is this process's environment without the go command's

@@ -20,7 +20,8 @@
 // config.yaml (frontend-port int 80, bind-address string "0.0.0.0",
 // haproxy-config string "/etc/haproxy/haproxy.cfg"), dispatch (a two-line
 // POSIX sh script that execs "${JUJU_CHARM_DIR:-.}/bin/reverseproxy" "$@"),
-// charmcraft.yaml (builds this package to bin/reverseproxy).
+// charmcraft.yaml (packs bin/reverseproxy, built beforehand, with
+// dispatch).
 //
 // The binary takes no arguments; inside a hook (JUJU_UNIT_NAME set; the hook
 // is JUJU_HOOK_NAME or taken from JUJU_DISPATCH_PATH) it handles:
@@ -112,7 +113,11 @@
 //
 // # Packing
 //
-// As for examples/website: charmcraft.yaml runs go build from the module
-// root ("source: ../.."), which needs charmcraft 4.5+ monorepo support or
-// "charmcraft pack --destructive-mode"; see README.md.
+// As for examples/website: the binary is built before packing, in this
+// directory, since charmcraft sees nothing else:
+//
+//	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -o bin/reverseproxy .
+//	charmcraft pack
+//
+// See README.md.
 package main

@@ -3,29 +3,28 @@ package main
 import (
 	"testing"
 
-	"github.com/charmkit/httprelation/internal/charmmeta"
-	"github.com/charmkit/httprelation/internal/charmtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The charm files are part of the contract other tools rely on (see
-// doc.go); these tests pin them.
-
-func TestDispatchScript(t *testing.T) {
-	charmtest.AssertDispatch(t, "reverseproxy")
-}
+// doc.go): metadata.yaml declares the endpoint the code opens, and
+// config.yaml the defaults the code falls back to. pack_test.go checks
+// charmcraft.yaml and dispatch, as charmcraft packs them.
 
 func TestMetadataRequiresReverseproxy(t *testing.T) {
-	charmtest.AssertMetadata(t, endpoint, charmmeta.Endpoint{Name: "reverseproxy", Role: charmmeta.RoleRequirer, Interface: "http"})
+	var meta charmMetadata
+	require.NoError(t, readStrict(".", "metadata.yaml", &meta))
+	assert.Equal(t, "reverseproxy", meta.Name)
+	assert.Equal(t, map[string]relation{endpoint: {Interface: "http"}}, meta.Requires)
+	assert.Empty(t, meta.Provides)
+	assert.Empty(t, meta.Peers)
 }
 
 func TestConfigDeclaresTheOptions(t *testing.T) {
-	charmtest.AssertConfig(t, map[string]charmtest.Option{
+	assert.Equal(t, map[string]option{
 		"frontend-port":  {Type: "int", Default: 80},
 		"bind-address":   {Type: "string", Default: "0.0.0.0"},
 		"haproxy-config": {Type: "string", Default: "/etc/haproxy/haproxy.cfg"},
-	})
-}
-
-func TestCharmcraftBuildsTheBinary(t *testing.T) {
-	charmtest.AssertCharmcraft(t, "reverseproxy")
+	}, readOptions(t))
 }

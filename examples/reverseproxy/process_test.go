@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation/httprelationtest"
-	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -113,9 +112,9 @@ func TestRealHAProxyChecksTheFile(t *testing.T) {
 }
 
 func TestCommandLineIsUsageError(t *testing.T) {
-	res := runEnv(t, os.Environ(), "serve")
-	assert.Equal(t, 2, res.ExitCode)
 	sim, _ := startSim(t, threeUnits())
+	res := runIn(t, sim, charmBinary, "serve")
+	assert.Equal(t, 2, res.ExitCode)
 	sim.SetHookEnv(map[string]string{"JUJU_HOOK_NAME": "config-changed"})
 	res = runIn(t, sim, charmBinary)
 	assert.Equal(t, 2, res.ExitCode)
@@ -123,10 +122,10 @@ func TestCommandLineIsUsageError(t *testing.T) {
 }
 
 // TestDispatch runs a hook the way Juju 2.8+ does: through the charm's
-// dispatch script, with the hook named only by JUJU_DISPATCH_PATH, from a
-// charm directory laid out as charmcraft packs it.
+// dispatch script, with the hook named only by JUJU_DISPATCH_PATH, in the
+// charm as charmcraft packs it (pack_test.go).
 func TestDispatch(t *testing.T) {
-	charmDir := charmtest.CharmDir(t, charmBinary, "reverseproxy")
+	charmDir := packedWith(t, charmBinary)
 	sim, cfgPath := startSim(t, threeUnits())
 	sim.SetHookEnv(map[string]string{
 		"JUJU_UNIT_NAME":     "reverseproxy/0",
@@ -142,19 +141,13 @@ func TestDispatch(t *testing.T) {
 	assert.Equal(t, rendered(t, "10.0.0.10", "10.0.0.11", "10.0.0.12"), readFile(t, cfgPath))
 }
 
-// runIn runs program in sim's current hook and returns how it ended.
-func runIn(t *testing.T, sim *toolsim.Sim, program string) toolsim.Result {
+// runIn runs program with args in sim's current hook and returns how it
+// ended.
+func runIn(t *testing.T, sim *toolsim.Sim, program string, args ...string) toolsim.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := sim.Run(ctx, program)
+	res, err := sim.Run(ctx, program, args...)
 	require.NoError(t, err, res.Stderr)
 	return res
-}
-
-// runEnv runs the charm binary with args and env as its whole
-// environment, outside any hook.
-func runEnv(t *testing.T, env []string, args ...string) toolsim.Result {
-	t.Helper()
-	return charmtest.RunEnv(t, env, charmBinary, args...)
 }

@@ -14,8 +14,8 @@
 // Charm files: metadata.yaml (provides website: interface http),
 // config.yaml (option port, int, default 8080), dispatch (a two-line POSIX
 // sh script that execs "${JUJU_CHARM_DIR:-.}/bin/website" "$@", Juju's
-// dispatch convention), charmcraft.yaml (builds this package to
-// bin/website).
+// dispatch convention), charmcraft.yaml (packs bin/website, built
+// beforehand, with dispatch).
 //
 // Serve mode, what the systemd service runs:
 //
@@ -60,11 +60,14 @@
 //
 // # Packing
 //
-// charmcraft.yaml builds the binary with a dump part whose override-build
-// runs go build from the module root ("source: ../..", since this charm
-// lives inside the library's repository). Whether charmcraft can see the
-// parent directory depends on its version and build mode: charmcraft 4.5+
-// with its monorepo support, or "charmcraft pack --destructive-mode", can;
-// older managed (LXD) builds cannot, and then the binary can be built first
-// with go build and packed with a plain dump part. See README.md.
+// Charmcraft sees the charm directory and nothing else, so the binary is
+// built before packing, in this directory:
+//
+//	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -o bin/website .
+//	charmcraft pack
+//
+// charmcraft.yaml's one part (plugin dump, source ".") stages bin/website
+// and dispatch; charmcraft adds metadata.yaml and config.yaml. The tests
+// pack a copy of this directory alone as charmcraft does and check the
+// charm (pack_test.go, charmcraft_test.go). See README.md.
 package main

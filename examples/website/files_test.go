@@ -3,27 +3,24 @@ package main
 import (
 	"testing"
 
-	"github.com/charmkit/httprelation/internal/charmmeta"
-	"github.com/charmkit/httprelation/internal/charmtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The charm files are part of the contract other tools rely on (see
-// doc.go); these tests pin them.
-
-func TestDispatchScript(t *testing.T) {
-	charmtest.AssertDispatch(t, "website")
-}
+// doc.go): metadata.yaml declares the endpoint the code opens, and
+// config.yaml the default the code falls back to. pack_test.go checks
+// charmcraft.yaml and dispatch, as charmcraft packs them.
 
 func TestMetadataProvidesWebsite(t *testing.T) {
-	charmtest.AssertMetadata(t, endpoint, charmmeta.Endpoint{Name: "website", Role: charmmeta.RoleProvider, Interface: "http"})
+	var meta charmMetadata
+	require.NoError(t, readStrict(".", "metadata.yaml", &meta))
+	assert.Equal(t, "website", meta.Name)
+	assert.Equal(t, map[string]relation{endpoint: {Interface: "http"}}, meta.Provides)
+	assert.Empty(t, meta.Requires)
+	assert.Empty(t, meta.Peers)
 }
 
 func TestConfigDeclaresThePort(t *testing.T) {
-	charmtest.AssertConfig(t, map[string]charmtest.Option{
-		"port": {Type: "int", Default: 8080},
-	})
-}
-
-func TestCharmcraftBuildsTheBinary(t *testing.T) {
-	charmtest.AssertCharmcraft(t, "website")
+	assert.Equal(t, map[string]option{"port": {Type: "int", Default: 8080}}, readOptions(t))
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,8 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation/httprelationtest"
-	"github.com/charmkit/httprelation/internal/calllog"
-	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -43,10 +43,34 @@ func simModel(t *testing.T, sim *toolsim.Sim) *toolsim.Model {
 	return m
 }
 
+// toolCall is a line of the simulator's call log (sim.LogPath): one JSON
+// object per hook-tool call.
+type toolCall struct {
+	Tool string   `json:"tool"`
+	Args []string `json:"args"`
+}
+
+// toolCalls reads the hook-tool calls the charm made, in order.
+func toolCalls(t *testing.T, sim *toolsim.Sim) []toolCall {
+	t.Helper()
+	data, err := os.ReadFile(sim.LogPath)
+	require.NoError(t, err)
+	var calls []toolCall
+	for dec := json.NewDecoder(bytes.NewReader(data)); dec.More(); {
+		var c toolCall
+		require.NoError(t, dec.Decode(&c))
+		calls = append(calls, c)
+	}
+	return calls
+}
+
+// toolNames lists the hook tools the charm ran, in order.
 func toolNames(t *testing.T, sim *toolsim.Sim) []string {
 	t.Helper()
-	names, err := calllog.ToolNames(sim.LogPath)
-	require.NoError(t, err)
+	var names []string
+	for _, c := range toolCalls(t, sim) {
+		names = append(names, c.Tool)
+	}
 	return names
 }
 
@@ -64,8 +88,7 @@ func TestProcessRelationLifecycle(t *testing.T) {
 	flags, err := httprelationtest.Flags(m)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"website.available"}, flags)
-	calls, err := calllog.Read(sim.LogPath)
-	require.NoError(t, err)
+	calls := toolCalls(t, sim)
 	require.NotEmpty(t, calls)
 	assert.Equal(t, "config-get", calls[0].Tool)
 	assert.Equal(t, []string{"--format=json", "--all"}, calls[0].Args)
@@ -117,17 +140,19 @@ func TestOutsideHookIsUsageError(t *testing.T) {
 }
 
 func TestUnknownCommandIsUsageError(t *testing.T) {
-	res := runEnv(t, os.Environ(), "frobnicate")
+	sim := startSim(t, websiteModel(8080))
+	res := runIn(t, sim, charmBinary, "frobnicate")
 	assert.Equal(t, 2, res.ExitCode)
 	assert.Contains(t, res.Stderr, `unknown command "frobnicate"`)
+	assert.Empty(t, toolNames(t, sim))
 }
 
 // TestDispatch runs the hook the way Juju 2.8+ does: through the charm's
-// dispatch script, with the hook named only by JUJU_DISPATCH_PATH, from a
-// charm directory laid out as charmcraft packs it.
+// dispatch script, with the hook named only by JUJU_DISPATCH_PATH, in the
+// charm as charmcraft packs it (pack_test.go).
 func TestDispatch(t *testing.T) {
 	model := websiteModel(8081)
-	model.CharmDir = charmtest.CharmDir(t, charmBinary, "website")
+	model.CharmDir = packedWith(t, charmBinary)
 	sim := startSim(t, model)
 	env := model.HookEnv()
 	delete(env, "JUJU_HOOK_NAME")
@@ -140,19 +165,13 @@ func TestDispatch(t *testing.T) {
 	assert.Equal(t, "8081", simModel(t, sim).Relations["website:3"].Local["port"])
 }
 
-// runIn runs program in sim's current hook and returns how it ended.
-func runIn(t *testing.T, sim *toolsim.Sim, program string) toolsim.Result {
+// runIn runs program with args in sim's current hook and returns how it
+// ended.
+func runIn(t *testing.T, sim *toolsim.Sim, program string, args ...string) toolsim.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := sim.Run(ctx, program)
+	res, err := sim.Run(ctx, program, args...)
 	require.NoError(t, err, res.Stderr)
 	return res
-}
-
-// runEnv runs the charm binary with args and env as its whole
-// environment, outside any hook.
-func runEnv(t *testing.T, env []string, args ...string) toolsim.Result {
-	t.Helper()
-	return charmtest.RunEnv(t, env, charmBinary, args...)
 }

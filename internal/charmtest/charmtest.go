@@ -1,19 +1,14 @@
-// Package charmtest holds the test helpers that this repository's example
-// charms and commands share beyond the public harness (packages toolsim
-// and httprelationtest): running a program with a deadline, laying a
-// charm out as charmcraft packs it, and checking that the files of this
-// repository's example charms follow its packing layout. The helpers
-// work on the current directory, the package under test, and fail the
-// test on any error that is not what the test is about.
+// Package charmtest holds the test helpers that this repository's
+// commands share beyond the public harness (packages toolsim and
+// httprelationtest): running a program with a deadline, in a simulated
+// hook or outside any. The helpers fail the test on any error that is not
+// what the test is about. The example charms do not use it: their tests
+// use public packages only, as a charm author's would.
 package charmtest
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -49,36 +44,4 @@ func RunEnv(t testing.TB, env []string, binary string, args ...string) toolsim.R
 	res, err := procrun.Run(ctx, cmd)
 	require.NoError(t, err, "stderr: %s", res.Stderr)
 	return toolsim.Result(res)
-}
-
-// CharmDir lays the charm in the working directory (the package under
-// test) out in a temporary directory as charmcraft packs it, for a test
-// that runs it through its dispatch script as Juju does: dispatch,
-// metadata.yaml and config.yaml (those present), and binary linked as
-// bin/<name>. It fails the test on any error.
-func CharmDir(t testing.TB, binary, name string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, f := range []string{"dispatch", "metadata.yaml", "config.yaml"} {
-		info, err := os.Stat(f)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err == nil {
-			err = copyFile(f, filepath.Join(dir, f), info.Mode().Perm())
-		}
-		require.NoError(t, err, "charm dir")
-	}
-	require.NoError(t, os.Mkdir(filepath.Join(dir, "bin"), 0o755), "charm dir")
-	require.NoError(t, os.Symlink(binary, filepath.Join(dir, "bin", name)), "charm dir")
-	return dir
-}
-
-// copyFile copies a file, giving the copy perm.
-func copyFile(from, to string, perm fs.FileMode) error {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(to, data, perm)
 }
