@@ -77,7 +77,13 @@ type viewConfig struct {
 // everything and a view written by another format version is not used;
 // and across a lost store (a statefile.File whose charm directory was
 // replaced, a reset state), because a unit listed but not kept is read. A
-// view that cannot be decoded is replaced, with one warning.
+// stored view that this code would not have written is damaged: one that
+// does not decode, and, checked before anything is decoded, one larger
+// than the view writes (a value of more than 60 KiB, more than
+// [MaxViewBytes] in all, more than [MaxViewUnits] units). Every unit is
+// then read, with one warning, and reg.Save replaces it. How much of the
+// Store is read at all is the Store's own bound (hooktools' store over
+// Juju's charm state and statefile.File refuse a state past 4 MiB).
 //
 // Past [MaxViewUnits] listed units or [MaxViewBytes] of stored view,
 // every hook reads every bag, as without this option; one warning says so

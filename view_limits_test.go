@@ -234,3 +234,85 @@ func TestViewAtJujuStateLimits(t *testing.T) {
 	assert.Equal(t, 1, reads)
 	assert.Empty(t, logs)
 }
+
+// TestViewOversizedStoredViewIsReplaced: a stored view larger than the
+// view ever writes, however valid its lines, is refused before it is
+// decoded: one warning naming the bound, every unit read, the answer of
+// a full read (not the stored hosts), and the next Save puts a view of
+// its own in its place, every other key of the old one deleted, which
+// the next hook uses.
+func TestViewOversizedStoredViewIsReplaced(t *testing.T) {
+	w, state := warmWorld(t)
+	// Lines valid but for their hosts, which a full read does not give.
+	lines := func(size int) string {
+		var b strings.Builder
+		b.WriteString(fmt.Sprintf("httprelation-view 1 %d kept\n", t0.Unix()))
+		for u := 0; b.Len() < size; u++ {
+			fmt.Fprintf(&b, "1 web/%d 10.99.%d.%d,8080\n", u, u>>8&255, u&255)
+		}
+		return b.String()
+	}
+	parts := func(n, size int) map[string]string {
+		s := map[string]string{}
+		for i := range n {
+			s[fmt.Sprintf("view.reverseproxy.%d", i)] = lines(size)[:size]
+		}
+		return s
+	}
+	tests := []struct {
+		name   string
+		stored map[string]string
+		reason string
+	}{
+		{"one part of 15 MiB", map[string]string{"view.reverseproxy.0": lines(15 << 20)}, "part 0 is "},
+		{"one part of Juju's 64 KiB", parts(1, 64<<10), "part 0 is 65536 bytes"},
+		{"one part just past 60 KiB", parts(1, 60<<10+1), "part 0 is 61441 bytes"},
+		{"nine full parts, 540 KiB in all", parts(9, 60<<10), "552960 bytes, at most 524288"},
+		{"a hundred parts of 60 KiB", parts(100, 60<<10), "100 parts, at most 10"},
+		{"units past MaxViewUnits, in 60 KiB", map[string]string{"view.reverseproxy.0": unitsOnly(httprelation.MaxViewUnits + 1)},
+			"more than 5000 units"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := changed("reverseproxy:1", "web/1")
+			run := w.run(t, tc.stored, viewHook{hook: h, now: t0})
+			assert.Len(t, run.reads, 4, "every unit read")
+			assert.Equal(t, w.fullRead(t, h), run.services)
+			var reasons []string
+			for _, r := range run.warnings {
+				if strings.Contains(r.Message, "stored view unusable") {
+					reasons = append(reasons, attr(r, "error"))
+				}
+			}
+			require.Len(t, reasons, 1, "one warning for the view")
+			assert.Contains(t, reasons[0], tc.reason)
+			assert.Equal(t, map[string]string{"view.reverseproxy.0": state["view.reverseproxy.0"]}, viewKeysOf(run.state),
+				"replaced by a view of its own, the other parts deleted")
+			next := w.run(t, run.state, viewHook{hook: h, now: t0})
+			assert.Equal(t, []string{"reverseproxy:1 web/1"}, next.reads)
+			assert.Empty(t, next.warnings)
+		})
+	}
+}
+
+// unitsOnly is a stored view of n units without hosts: about 10 bytes
+// each.
+func unitsOnly(n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "httprelation-view 1 %d kept\n", t0.Unix())
+	for u := range n {
+		fmt.Fprintf(&b, "1 gone/%d\n", u)
+	}
+	return b.String()
+}
+
+// viewKeysOf is the part of state that holds the view.
+func viewKeysOf(state map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range state {
+		if strings.HasPrefix(k, "view.") {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -35,6 +35,9 @@ const (
 	// maxViewParts is what MaxViewBytes needs, and some slack: the header
 	// and the padding of a view that shrank.
 	maxViewParts = MaxViewBytes/viewPartSize + 2
+	// maxUnitHosts is the most hosts one bag gives: its top-level host
+	// and the entries of extended_data.
+	maxUnitHosts = 1 + maxExtendedEntries
 )
 
 // errViewCorrupt reports a stored view that does not decode.
@@ -77,6 +80,11 @@ func (k viewKeys) part(i int) string { return k.prefix + strconv.Itoa(i) }
 // stored, so that a shrinking view pads rather than deletes them (a
 // deletion is one more tool call with Juju's state store). Nothing stored
 // is not an error.
+//
+// What store writes is checked before anything is decoded or joined: at
+// most maxViewParts parts, each of at most viewPartSize bytes, at most
+// MaxViewBytes in all. Anything larger was not written here, and would
+// cost memory in proportion to its size to decode.
 func (k viewKeys) load(reg *Registry) (storedView, int, error) {
 	values := reg.prefixed(k.prefix)
 	if len(values) == 0 {
@@ -85,13 +93,24 @@ func (k viewKeys) load(reg *Registry) (storedView, int, error) {
 	if len(values) > maxViewParts {
 		return storedView{}, 0, fmt.Errorf("%w: %d parts, at most %d", errViewCorrupt, len(values), maxViewParts)
 	}
-	var text strings.Builder
+	total := 0
 	for i := range len(values) {
 		part, ok := values[k.part(i)]
 		if !ok {
 			return storedView{}, 0, fmt.Errorf("%w: part %d of %d missing", errViewCorrupt, i, len(values))
 		}
-		text.WriteString(part)
+		if len(part) > viewPartSize {
+			return storedView{}, 0, fmt.Errorf("%w: part %d is %d bytes, at most %d", errViewCorrupt, i, len(part), viewPartSize)
+		}
+		total += len(part)
+	}
+	if total > MaxViewBytes {
+		return storedView{}, 0, fmt.Errorf("%w: %d bytes, at most %d", errViewCorrupt, total, MaxViewBytes)
+	}
+	var text strings.Builder
+	text.Grow(total)
+	for i := range len(values) {
+		text.WriteString(values[k.part(i)])
 	}
 	view, err := decodeView(text.String())
 	if err != nil {
@@ -101,16 +120,17 @@ func (k viewKeys) load(reg *Registry) (storedView, int, error) {
 }
 
 // store puts text in reg, cut into parts, padded with empty lines to at
-// least minParts parts; any other key of the view is deleted.
+// least minParts parts as far as MaxViewBytes allows in all (load refuses
+// more); any other key of the view is deleted.
 func (k viewKeys) store(reg *Registry, text string, minParts int) {
 	values := make(map[string]string, max(minParts, 1))
-	n := 0
+	n, size := 0, len(text)
 	for ; text != ""; n++ {
 		part := text[:min(len(text), viewPartSize)]
 		values[k.part(n)] = part
 		text = text[len(part):]
 	}
-	for ; n < minParts; n++ {
+	for ; n < minParts && size < MaxViewBytes; n, size = n+1, size+1 {
 		values[k.part(n)] = "\n"
 	}
 	reg.setPrefixed(k.prefix, values)
@@ -153,6 +173,9 @@ func decodeView(text string) (storedView, error) {
 		if _, dup := view.units[key]; err == nil && dup {
 			err = errors.New("unit listed twice")
 		}
+		if err == nil && len(view.units) == MaxViewUnits {
+			err = fmt.Errorf("more than %d units", MaxViewUnits) // never kept
+		}
 		if err != nil {
 			return storedView{}, fmt.Errorf("%w: line %d: %v", errViewCorrupt, n, err)
 		}
@@ -167,6 +190,9 @@ func decodeView(text string) (storedView, error) {
 // The unit's name needs no check: a kept unit is used only when the
 // listing, whose names are checked, names it.
 func decodeUnit(line string) (viewKey, []Host, error) {
+	if n := strings.Count(line, " ") - 1; n > maxUnitHosts {
+		return viewKey{}, nil, fmt.Errorf("%d hosts, more than a bag gives (%d)", n, maxUnitHosts)
+	}
 	f := strings.Split(line, " ")
 	if len(f) < 2 || f[0] == "" || juju.RelationNumber(f[0]) != f[0] || f[1] == "" {
 		return viewKey{}, nil, fmt.Errorf("bad unit %s", badchar.Quote(line))

@@ -159,3 +159,140 @@ func TestViewDecodeRefusesNonCanonicalHosts(t *testing.T) {
 		assert.Len(t, v.units[viewKey{rel: "3", unit: "web/0"}], 1)
 	}
 }
+
+// viewText is a stored view text of exactly size bytes (at least the
+// header's): the header, as many lines line(0), line(1), ... as fit,
+// then empty lines, which the decoder skips as padding.
+func viewText(size int, line func(i int) string) string {
+	var b strings.Builder
+	b.WriteString(viewHeader(5, viewKept))
+	for i := 0; ; i++ {
+		l := line(i) + "\n"
+		if b.Len()+len(l) > size {
+			break
+		}
+		b.WriteString(l)
+	}
+	b.WriteString(strings.Repeat("\n", size-b.Len()))
+	return b.String()
+}
+
+// unitLine is a valid stored unit of one host, about 25 bytes.
+func unitLine(i int) string {
+	return fmt.Sprintf("1 web/%d 10.%d.%d.%d,8080", i, i>>16&255, i>>8&255, i&255)
+}
+
+// wideLine is a valid stored unit of ten hosts, about 150 bytes: fewer
+// than MaxViewUnits of them fill MaxViewBytes.
+func wideLine(i int) string {
+	return fmt.Sprintf("1 web/%d", i) + strings.Repeat(fmt.Sprintf(" 10.%d.%d.%d,8080", i>>16&255, i>>8&255, i&255), 10)
+}
+
+// unitsText is a stored view of n units without hosts.
+func unitsText(n int) string {
+	var b strings.Builder
+	b.WriteString(viewHeader(5, viewKept))
+	for i := range n {
+		fmt.Fprintf(&b, "1 u/%d\n", i)
+	}
+	return b.String()
+}
+
+// cutText cuts text into parts as the view stores it.
+func cutText(text string) []string {
+	var parts []string
+	for text != "" {
+		part := text[:min(len(text), viewPartSize)]
+		parts = append(parts, part)
+		text = text[len(part):]
+	}
+	return parts
+}
+
+// TestViewLoadBounds: a stored view is refused, before it is joined or
+// decoded, when it is larger than any view this code writes: a part of
+// more than viewPartSize bytes, more than maxViewParts parts, more than
+// MaxViewBytes in all. Decoded, more than MaxViewUnits units, or more
+// hosts to a unit than a bag gives, are refused too. Each bound accepts
+// what the view writes at its largest. The refused texts are valid but
+// for their size (or garbage past it), and the error names the bound.
+func TestViewLoadBounds(t *testing.T) {
+	keys, ok := newViewKeys("reverseproxy")
+	require.True(t, ok)
+	hostsLine := func(n int) string { return "1 web/0" + strings.Repeat(" 10.0.0.1,80", n) + "\n" }
+	header := viewHeader(5, viewKept)
+	tests := []struct {
+		name  string
+		parts []string
+		err   string // the refusal, "" when accepted
+	}{
+		{"one part of viewPartSize bytes", []string{viewText(viewPartSize, unitLine)}, ""},
+		{"one part of viewPartSize+1 bytes", []string{viewText(viewPartSize+1, unitLine)},
+			fmt.Sprintf("part 0 is %d bytes, at most %d", viewPartSize+1, viewPartSize)},
+		{"one part of Juju's 64 KiB", []string{viewText(64<<10, unitLine)}, "part 0 is 65536 bytes"},
+		{"one part of 15 MiB", []string{viewText(15<<20, unitLine)}, "part 0 is 15728640 bytes"},
+		{"garbage past the part size", []string{strings.Repeat("x", viewPartSize+1)}, "part 0 is 61441 bytes"},
+		{"a large part after a small one", []string{header, strings.Repeat("\n", viewPartSize+1)}, "part 1 is 61441 bytes"},
+		{"MaxViewBytes in all", cutText(viewText(MaxViewBytes, wideLine)), ""},
+		{"MaxViewBytes+1 in all", cutText(viewText(MaxViewBytes+1, wideLine)),
+			fmt.Sprintf("%d bytes, at most %d", MaxViewBytes+1, MaxViewBytes)},
+		{"maxViewParts parts", append([]string{header}, slices.Repeat([]string{"\n"}, maxViewParts-1)...), ""},
+		{"maxViewParts+1 parts", append([]string{header}, slices.Repeat([]string{"\n"}, maxViewParts)...),
+			fmt.Sprintf("%d parts, at most %d", maxViewParts+1, maxViewParts)},
+		{"a thousand parts of viewPartSize", slices.Repeat([]string{viewText(viewPartSize, unitLine)}, 1000),
+			fmt.Sprintf("1000 parts, at most %d", maxViewParts)},
+		{"MaxViewUnits units", []string{unitsText(MaxViewUnits)}, ""},
+		{"MaxViewUnits+1 units", []string{unitsText(MaxViewUnits + 1)}, fmt.Sprintf("more than %d units", MaxViewUnits)},
+		{"a unit of maxUnitHosts hosts", []string{header + hostsLine(maxUnitHosts)}, ""},
+		{"a unit of maxUnitHosts+1 hosts", []string{header + hostsLine(maxUnitHosts+1)},
+			fmt.Sprintf("%d hosts, more than a bag gives (%d)", maxUnitHosts+1, maxUnitHosts)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			values := map[string]string{}
+			for i, p := range tc.parts {
+				values[keys.part(i)] = p
+			}
+			reg, err := NewRegistry(context.Background(), &MemoryStore{})
+			require.NoError(t, err)
+			reg.setPrefixed(keys.prefix, values)
+			v, parts, err := keys.load(reg)
+			if tc.err != "" {
+				require.ErrorIs(t, err, errViewCorrupt)
+				assert.Contains(t, err.Error(), tc.err)
+				assert.Zero(t, parts, "nothing to pad")
+				assert.False(t, v.usable)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, len(tc.parts), parts)
+			assert.True(t, v.usable)
+			text := strings.Join(tc.parts, "")
+			assert.Len(t, v.units, strings.Count(text, "\n1 "), "every unit line decoded")
+		})
+	}
+}
+
+// TestViewStorePadsWithinMaxViewBytes: a view that shrank pads its old
+// parts only as far as MaxViewBytes allows, so that a view of the
+// largest size, padded, still loads.
+func TestViewStorePadsWithinMaxViewBytes(t *testing.T) {
+	reg, err := NewRegistry(context.Background(), &MemoryStore{})
+	require.NoError(t, err)
+	keys, ok := newViewKeys("reverseproxy")
+	require.True(t, ok)
+	for _, size := range []int{MaxViewBytes, MaxViewBytes - 1, MaxViewBytes - 5, 8 * viewPartSize} {
+		text := viewText(size, wideLine)
+		keys.store(reg, text, maxViewParts)
+		stored := reg.prefixed(viewPrefix)
+		total := 0
+		for _, v := range stored {
+			total += len(v)
+		}
+		assert.LessOrEqual(t, total, MaxViewBytes, "size %d", size)
+		assert.Len(t, stored, min(maxViewParts, len(cutText(text))+MaxViewBytes-size), "size %d: padded as far as it fits", size)
+		v, _, err := keys.load(reg)
+		require.NoError(t, err, "size %d", size)
+		assert.Len(t, v.units, strings.Count(text, "\n1 "), "size %d", size)
+	}
+}

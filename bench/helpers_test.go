@@ -164,7 +164,7 @@ func changedHook(tb testing.TB) map[string]string {
 // high-water mark. Here that is the benchmark process itself, which
 // holds the call logs; see runProcessPolled instead.
 type run struct {
-	stdout []byte
+	stdout, stderr []byte
 	// cpu is user plus system time, descendants included.
 	cpu time.Duration
 }
@@ -210,7 +210,7 @@ func runProcessPolled(cmd *exec.Cmd, selfHWM *int64) (run, error) {
 	if err != nil {
 		return run{}, fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	return run{stdout: stdout.Bytes(), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}, nil
+	return run{stdout: stdout.Bytes(), stderr: stderr.Bytes(), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}, nil
 }
 
 // replay runs calls one after another, each as its own simulated tool

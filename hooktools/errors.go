@@ -28,8 +28,10 @@ var (
 	// per-argument limit (MAX_ARG_STRLEN), which only a runner without
 	// stdin support has to use.
 	ErrArgTooLong = errors.New("argument too long for the command line")
-	// ErrTooLarge reports a state key or value above Juju's size quota.
-	ErrTooLarge = errors.New("state key or value too large")
+	// ErrTooLarge reports charm state past a size limit: a key or value
+	// that Save would write above Juju's quota, or a state that Load
+	// refuses to read (see MaxStateOutput, MaxStateKeys).
+	ErrTooLarge = errors.New("charm state too large")
 	// ErrRelativePath reports a hook tool that the PATH would find
 	// through a relative entry ("." or "bin", say): which program that
 	// is depends on the working directory, so it is not run. Juju puts

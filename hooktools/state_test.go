@@ -2,6 +2,7 @@ package hooktools
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -88,4 +89,71 @@ func TestStateSaveThroughGoops(t *testing.T) {
 	})
 	require.NoError(t, newStateStore(FromGoops(g)).Save(context.Background(), map[string]string{"x": "1", "y": ""}))
 	assert.Equal(t, [][]string{{"state-set", "x=1"}, {"state-delete", "y"}}, got)
+}
+
+// stateAnswer is a state-get answer of the given members, padded with
+// trailing spaces to size bytes when size is larger.
+func stateAnswer(size int, members ...string) string {
+	out := "{" + strings.Join(members, ",") + "}"
+	return out + strings.Repeat(" ", max(0, size-len(out)))
+}
+
+// flagMembers are n members "fN":"<value>".
+func flagMembers(n int, value string) []string {
+	members := make([]string, n)
+	for i := range members {
+		members[i] = fmt.Sprintf(`"f%d":%q`, i, value)
+	}
+	return members
+}
+
+// TestStateLoadLimits: Load reads state-get's answer up to
+// MaxStateOutput bytes and MaxStateKeys keys, and refuses, as Juju never
+// stores them, a key longer than MaxStateKeySize or a value longer than
+// MaxStateValueSize (decoded: escapes count as what they stand for).
+// Each bound accepts what it names and refuses one more, with
+// ErrTooLarge and an error that names it.
+func TestStateLoadLimits(t *testing.T) {
+	bigValue := strings.Repeat("v", MaxStateValueSize)
+	tests := []struct {
+		name string
+		out  string
+		keys int // keys loaded when accepted
+		errs []error
+		msg  string
+	}{
+		{"MaxStateOutput bytes", stateAnswer(MaxStateOutput, flagMembers(MaxStateOutput/MaxStateValueSize-1, bigValue)...),
+			MaxStateOutput/MaxStateValueSize - 1, nil, ""},
+		{"MaxStateOutput+1 bytes", stateAnswer(MaxStateOutput+1, flagMembers(1, "1")...), 0,
+			[]error{ErrTooLarge, ErrOutputTooLarge}, "MaxStateOutput"},
+		{"16 MiB", stateAnswer(16<<20, flagMembers(1, "1")...), 0, []error{ErrTooLarge, ErrOutputTooLarge}, "4194304 bytes"},
+		{"MaxStateKeys keys", stateAnswer(0, flagMembers(MaxStateKeys, "1")...), MaxStateKeys, nil, ""},
+		{"MaxStateKeys+1 keys", stateAnswer(0, flagMembers(MaxStateKeys+1, "1")...), 0,
+			[]error{ErrTooLarge}, "16385 keys, more than 16384 (hooktools.MaxStateKeys)"},
+		{"a value of MaxStateValueSize", stateAnswer(0, flagMembers(1, bigValue)...), 1, nil, ""},
+		{"a value of MaxStateValueSize+1", stateAnswer(0, flagMembers(1, bigValue+"v")...), 0,
+			[]error{ErrTooLarge, ErrBadOutput}, `value of "f0" is 65537 bytes, and Juju keeps at most 65536`},
+		{"a value of MaxStateValueSize escaped", stateAnswer(0, `"f":"`+strings.Repeat(`\u003c`, MaxStateValueSize)+`"`), 1, nil, ""},
+		{"a key of MaxStateKeySize", stateAnswer(0, fmt.Sprintf(`%q:"1"`, strings.Repeat("k", MaxStateKeySize))), 1, nil, ""},
+		{"a key of MaxStateKeySize with dots", stateAnswer(0, fmt.Sprintf(`%q:"1"`, strings.Repeat("k.", MaxStateKeySize/2))), 1, nil, ""},
+		{"a key of MaxStateKeySize+1", stateAnswer(0, fmt.Sprintf(`%q:"1"`, strings.Repeat("k", MaxStateKeySize+1))), 0,
+			[]error{ErrTooLarge, ErrBadOutput}, "is 257 bytes, and Juju keeps at most 256"},
+		{"an empty value past the key limit", stateAnswer(0, fmt.Sprintf(`%q:""`, strings.Repeat("k", MaxStateKeySize+1))), 0,
+			[]error{ErrTooLarge, ErrBadOutput}, "is 257 bytes"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := newStateStore(answer(map[string]string{"state-get --format=json": tc.out})).Load(context.Background())
+			if tc.errs == nil {
+				require.NoError(t, err)
+				assert.Len(t, got, tc.keys)
+				return
+			}
+			for _, want := range tc.errs {
+				assert.ErrorIs(t, err, want)
+			}
+			assert.Contains(t, err.Error(), tc.msg)
+			assert.Nil(t, got)
+		})
+	}
 }

@@ -11,8 +11,8 @@
 package statefile
 
 import (
+	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,12 +25,30 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmkit/httprelation/internal/badchar"
+	"github.com/charmkit/httprelation/internal/statekey"
 )
 
 // ErrCorrupt reports a state file that cannot be decoded. It is never
 // silently replaced by empty state, because that would re-run every
 // one-off handler of the charm.
 var ErrCorrupt = errors.New("corrupt state")
+
+// ErrTooLarge reports a state file past MaxFileSize bytes or MaxKeys
+// keys, which Load refuses to read, or a Save that would write one, which
+// writes nothing. Like a corrupt file, a file too large is left alone.
+var ErrTooLarge = errors.New("state file too large")
+
+// Bounds of a state file, the same as those of hooktools' store over
+// Juju's charm state (hooktools.MaxStateOutput, MaxStateKeys), so that a
+// charm may keep its state in either: the file is read up to MaxFileSize
+// bytes, twice Juju's default max-charm-state-size of 2 MiB, and decoded
+// up to MaxKeys keys; each key costs a few hundred bytes decoded however
+// short it is. A charm's flags, change detectors and incremental views
+// are some tens of keys, in far less.
+const (
+	MaxFileSize = statekey.MaxLoadBytes
+	MaxKeys     = statekey.MaxLoadKeys
+)
 
 // File is an httprelation.Store kept in one JSON file, for charms that
 // want their flags outside Juju's controller-side state (state-get /
@@ -47,6 +65,9 @@ var ErrCorrupt = errors.New("corrupt state")
 // the file that is not valid UTF-8 (raw bytes, or a \u escape of half a
 // surrogate pair) counts as undecodable, since decoding it would silently
 // change it; Save likewise refuses a key or value that is not valid UTF-8.
+// A file of more than MaxFileSize bytes or MaxKeys keys is reported with
+// ErrTooLarge before it is decoded, and left alone too; Save refuses to
+// write one.
 //
 // The state is private to the process's user, and File never writes
 // through a path someone else prepared (ErrUnsafe):
@@ -136,14 +157,14 @@ func (s *File) Save(ctx context.Context, changes map[string]string) error {
 			data[key] = value
 		}
 	}
-	encoded, err := json.MarshalIndent(data, "", "  ")
-	if err != nil {
-		return fmt.Errorf("save state %s: %w", s.path, err)
+	if len(data) > MaxKeys {
+		return fmt.Errorf("save state %s: %w: %d keys, more than %d (statefile.MaxKeys); nothing written",
+			s.path, ErrTooLarge, len(data), MaxKeys)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return replaceFile(s.path, append(encoded, '\n'))
+	return replaceFile(s.path, func(w io.Writer) error { return writeState(w, data) })
 }
 
 // ensureDir creates the state directory with mode 0700 if it is missing
@@ -191,33 +212,21 @@ func (s *File) read() (map[string]string, error) {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
 	defer f.Close()
-	raw, err := io.ReadAll(f)
+	raw, err := readAtMost(f, MaxFileSize)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("read state %s: %w (statefile.MaxFileSize); it is left alone", s.path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
 	return decodeState(s.path, raw)
 }
 
-// decodeState decodes a state file's content; path names it in errors.
-func decodeState(path string, raw []byte) (map[string]string, error) {
-	var data map[string]string
-	if err := json.Unmarshal(raw, &data); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
-	}
-	if data == nil {
-		// "null" decodes without error, but Save never writes it.
-		return nil, fmt.Errorf("%w: %s: not a JSON object", ErrCorrupt, path)
-	}
-	if off := lossyOffset(raw); off >= 0 {
-		return nil, fmt.Errorf("%w: %s: byte %d starts a string that is not valid UTF-8", ErrCorrupt, path, off)
-	}
-	return data, nil
-}
-
-// replaceFile writes data to a temporary file in path's directory and
+// replaceFile has write fill a temporary file in path's directory and
 // renames it over path, syncing file and directory so that the rename is
-// durable.
-func replaceFile(path string, data []byte) (err error) {
+// durable. When write fails, the temporary file is removed and path left
+// as it was.
+func replaceFile(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
@@ -234,7 +243,11 @@ func replaceFile(path string, data []byte) (err error) {
 	if err := tmp.Chmod(0o600); err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
-	if _, err := tmp.Write(data); err != nil {
+	bw := bufio.NewWriter(tmp)
+	if err := write(bw); err != nil {
+		return fmt.Errorf("save state %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {

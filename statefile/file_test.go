@@ -84,6 +84,13 @@ func TestModeAndAtomicReplace(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"a":"1"}`, string(oldContent))
 
+	assertNoTempFiles(t, dir)
+}
+
+// assertNoTempFiles checks that dir holds the state and lock files
+// alone: no temporary file of a Save is left.
+func assertNoTempFiles(t *testing.T, dir string) {
+	t.Helper()
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	var names []string
