@@ -15,7 +15,8 @@
 // What a tool prints is read up to a cap (httprelation.MaxBagBytes for a
 // bag, MaxListOutput for a listing, MaxOutput otherwise), and a tool that
 // runs past the per-call deadline (WithTimeout) is killed with its process
-// group.
+// group and is not run again by the same Unit: one hung tool costs a hook
+// one deadline.
 //
 // Tools run through a [Runner]: [ExecRunner] by default, [FromGoops] for
 // the runner of a goops charm, or a simulator's (see WithRunner).
