@@ -90,6 +90,14 @@ var (
 // Implementations report what Juju reports; the library itself applies
 // the departed and broken hook rules (see [HookContext]) so that every
 // implementation gets them right.
+//
+// One call of a [Requires] or [Provides] may make many accessor calls:
+// it carries on past a relation that failed (Configure and Publish try
+// every relation, Available lists each one) and a later call of the hook
+// asks again for what failed. An implementation that bounds its calls
+// with a deadline should therefore fail at once a call that would wait
+// on what already ran past it in the hook, as hooktools does for a tool
+// that stalled, so that one hung tool costs the hook one deadline.
 type Accessor interface {
 	// HookContext describes the hook that is running.
 	HookContext(ctx context.Context) (HookContext, error)

@@ -1,12 +1,22 @@
 package httprelation_test
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
+	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -99,6 +109,212 @@ func TestServicesHookRules(t *testing.T) {
 			model := proxy(rels())
 			model.Hook = tt.hook
 			assert.Equal(t, tt.want, services(t, oldTooling{Accessor: serveAccessor(t, model), extra: tt.extra}))
+		})
+	}
+}
+
+// hungTool runs the tools of a harness, but for tool, which hangs until
+// its context ends, as the tools of a wedged Juju agent do until they
+// are killed.
+type hungTool struct {
+	hooktools.Runner
+	tool string
+}
+
+func (r hungTool) Run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	if tool == r.tool {
+		<-ctx.Done()
+		return nil, fmt.Errorf("%s: %w", tool, ctx.Err())
+	}
+	return r.Runner.Run(ctx, tool, args, stdin)
+}
+
+// libraryHungToolTimeout is the per-call deadline of
+// TestLibraryOneDeadlinePerHungTool; a call may take it and what it does
+// besides, in memory, but not two of it.
+const (
+	libraryHungToolTimeout = time.Second
+	libraryHungToolBound   = 2*libraryHungToolTimeout - 250*time.Millisecond
+)
+
+// hungToolWorld is haproxy/0 in a relation-changed hook of
+// reverseproxy:3, requiring web (web/1 publishing a bad port, which is
+// one warning to juju-log) and api, and providing website on two
+// relations no unit has joined: every call makes each call it can, one
+// per relation where it loops.
+func hungToolWorld() *toolsim.Model {
+	local := map[string]string{"private-address": "10.0.9.9", "ingress-address": "10.0.9.9"}
+	m := proxy(map[string]toolsim.Relation{
+		"reverseproxy:3": {RemoteApp: "web", Units: map[string]map[string]string{
+			"web/0": {"private-address": "10.0.0.1", "port": "80"},
+			"web/1": {"private-address": "10.0.0.2", "port": "http"},
+		}},
+		"reverseproxy:4": {RemoteApp: "api", Units: map[string]map[string]string{"api/0": {"private-address": "10.0.2.1", "port": "9000"}}},
+		"website:5":      {RemoteApp: "cdn", Local: maps.Clone(local), Units: map[string]map[string]string{}},
+		"website:6":      {RemoteApp: "edge", Local: maps.Clone(local), Units: map[string]map[string]string{}},
+	})
+	m.Networks = map[string]toolsim.Network{"website": toolsim.NetworkAt("10.0.9.9")}
+	m.Hook = toolsim.Hook{Name: "reverseproxy-relation-changed", RelationID: "reverseproxy:3", RemoteUnit: "web/0"}
+	return m
+}
+
+// libraryCall is one call of the library on a unit of hungToolWorld:
+// fails lists the tools whose hanging fails it, waits those whose
+// hanging it waits out once and then does without; it runs no other.
+type libraryCall struct {
+	name         string
+	call         func(ctx context.Context, u httprelation.Unit) (any, error)
+	fails, waits []string
+}
+
+func libraryCalls() []libraryCall {
+	requires := func(u httprelation.Unit) *httprelation.Requires {
+		return httprelation.NewRequires(u.Accessor, "reverseproxy", httprelation.WithLogger(u.Logger))
+	}
+	provides := func(u httprelation.Unit) *httprelation.Provides {
+		return httprelation.NewProvides(u.Accessor, "website", httprelation.WithLogger(u.Logger))
+	}
+	flags := func(ctx context.Context, update func(context.Context, *httprelation.Registry) error) (any, error) {
+		reg, err := httprelation.NewRegistry(ctx, &httprelation.MemoryStore{})
+		if err != nil {
+			return nil, err
+		}
+		err = update(ctx, reg)
+		return reg.List(), err
+	}
+	reads := []string{"relation-ids", "relation-list", "relation-get"}
+	log := []string{"juju-log"}
+	calls := []libraryCall{
+		{name: "Requires.Services", fails: reads, waits: log, call: func(ctx context.Context, u httprelation.Unit) (any, error) {
+			return requires(u).Services(ctx)
+		}},
+		{name: "Requires.Available", fails: reads, waits: log, call: func(ctx context.Context, u httprelation.Unit) (any, error) {
+			return requires(u).Available(ctx)
+		}},
+		{name: "Requires.UpdateFlags", fails: reads, waits: log, call: func(ctx context.Context, u httprelation.Unit) (any, error) {
+			return flags(ctx, requires(u).UpdateFlags)
+		}},
+		{name: "Provides.Available", fails: reads[:2], call: func(ctx context.Context, u httprelation.Unit) (any, error) {
+			return provides(u).Available(ctx)
+		}},
+		{name: "Provides.UpdateFlags", fails: reads[:2], call: func(ctx context.Context, u httprelation.Unit) (any, error) {
+			return flags(ctx, provides(u).UpdateFlags)
+		}},
+		{name: "Provides.Configure", fails: []string{"relation-ids", "relation-set"}, waits: []string{"network-get"},
+			call: func(ctx context.Context, u httprelation.Unit) (any, error) {
+				return nil, provides(u).Configure(ctx, 8080)
+			}},
+		{name: "Provides.Publish", fails: []string{"relation-ids", "relation-get", "relation-set"},
+			call: func(ctx context.Context, u httprelation.Unit) (any, error) {
+				return nil, provides(u).Publish(ctx, map[string]string{"services": "- {service_name: web}"})
+			}},
+		{name: "Provides.Unpublish", fails: []string{"relation-ids", "relation-set"},
+			call: func(ctx context.Context, u httprelation.Unit) (any, error) {
+				return nil, provides(u).Unpublish(ctx, "services")
+			}},
+	}
+	// A hook making every call in turn, each one after the other failed,
+	// waits no longer than its slowest call.
+	return append(calls, libraryCall{name: "every call in turn",
+		call: func(ctx context.Context, u httprelation.Unit) (any, error) {
+			var (
+				results []any
+				errs    []error
+			)
+			for _, c := range calls {
+				res, err := c.call(ctx, u)
+				results, errs = append(results, res), append(errs, err)
+			}
+			return results, errors.Join(errs...)
+		},
+		fails: append(slices.Clone(reads), "relation-set"), waits: []string{"juju-log", "network-get"},
+	})
+}
+
+// TestLibraryOneDeadlinePerHungTool: whichever one hook tool hangs, every
+// call of Requires and Provides on a hooktools unit ends within one
+// per-call deadline and a margin, below two, and so does a hook making
+// them all in turn: a tool that ran into the deadline is not run again
+// by the unit, although the calls read again what failed and carry on
+// past a failed relation. A call that fails wraps
+// context.DeadlineExceeded and names the tool; one whose tool it does
+// not run, or can do without, answers as if no tool hung.
+func TestLibraryOneDeadlinePerHungTool(t *testing.T) {
+	t.Parallel()
+	type run struct {
+		call    libraryCall
+		tool    string // the hanging tool, "" for none
+		unit    httprelation.Unit
+		res     any
+		err     error
+		elapsed time.Duration
+	}
+	env := hungToolWorld().HookEnv()
+	lookup := func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}
+	var runs []*run
+	for _, c := range libraryCalls() {
+		for _, tool := range []string{"", "relation-ids", "relation-list", "relation-get", "relation-set", "network-get",
+			"unit-get", "state-get", "state-set", "state-delete", "juju-log"} {
+			tools := hungTool{Runner: httprelationtest.New(t, hungToolWorld()).Tools(), tool: tool}
+			u, err := hooktools.NewUnit(hooktools.WithRunner(tools), hooktools.WithTimeout(libraryHungToolTimeout),
+				hooktools.WithEnv(hooktools.EnvFrom(lookup)))
+			require.NoError(t, err)
+			runs = append(runs, &run{call: c, tool: tool, unit: u})
+		}
+	}
+	waits := func(r *run) bool {
+		return slices.Contains(r.call.fails, r.tool) || slices.Contains(r.call.waits, r.tool)
+	}
+	do := func(r *run) {
+		start := time.Now()
+		r.res, r.err = r.call.call(context.Background(), r.unit)
+		r.elapsed = time.Since(start)
+	}
+	// The runs that wait on a tool all overlap, as they mostly sleep;
+	// the others go first, one by one, so that their work does not
+	// stretch the waits.
+	var wg sync.WaitGroup
+	for _, r := range runs {
+		if !waits(r) {
+			do(r)
+		}
+	}
+	for _, r := range runs {
+		if waits(r) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				do(r)
+			}()
+		}
+	}
+	wg.Wait()
+
+	baseline := map[string]any{}
+	for _, r := range runs {
+		if r.tool == "" {
+			require.NoError(t, r.err, r.call.name)
+			baseline[r.call.name] = r.res
+		}
+	}
+	for _, r := range runs {
+		t.Run(r.call.name+"/"+cmp.Or(r.tool, "none")+" hangs", func(t *testing.T) {
+			if waits(r) {
+				assert.GreaterOrEqual(t, r.elapsed, libraryHungToolTimeout, "the hanging tool was run")
+				assert.Less(t, r.elapsed, libraryHungToolBound, "one deadline, not two")
+			} else {
+				assert.Less(t, r.elapsed, libraryHungToolTimeout, "no tool was waited on")
+			}
+			if slices.Contains(r.call.fails, r.tool) {
+				require.ErrorIs(t, r.err, context.DeadlineExceeded)
+				assert.Contains(t, r.err.Error(), r.tool+": ")
+				return
+			}
+			require.NoError(t, r.err)
+			assert.Equal(t, baseline[r.call.name], r.res)
 		})
 	}
 }

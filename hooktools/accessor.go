@@ -46,7 +46,7 @@ var (
 // IngressAddress skips the local unit's bag.
 func newAccessor(r Runner, opts ...UnitOption) *accessor {
 	c := newConfig(opts)
-	a := &accessor{call: caller{runner: r, timeout: c.timeout}}
+	a := &accessor{call: c.caller(r)}
 	if c.env != nil {
 		a.env = *c.env
 	}

@@ -18,10 +18,12 @@ import (
 // terminating NUL): execve fails with E2BIG for a longer argument.
 const maxArgLen = 128 * 1024
 
-// caller runs tools with the per-call deadline applied.
+// caller runs tools with the per-call deadline applied, and does not
+// run again a tool that ran into it (see stallSet).
 type caller struct {
 	runner  Runner
 	timeout time.Duration
+	stalls  *stallSet
 }
 
 func (c caller) run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
@@ -33,17 +35,27 @@ func (c caller) runLimited(ctx context.Context, tool string, args []string, stdi
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", tool, err)
 	}
+	if err := c.stalls.check(tool); err != nil {
+		return nil, err
+	}
+	callCtx := ctx
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		callCtx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
+	var (
+		out []byte
+		err error
+	)
 	if lr, ok := c.runner.(limitedRunner); ok {
-		return lr.runLimited(ctx, tool, args, stdin, limit)
+		out, err = lr.runLimited(callCtx, tool, args, stdin, limit)
+	} else if out, err = c.runner.Run(callCtx, tool, args, stdin); err == nil && len(out) > limit {
+		out, err = nil, errOutputTooLarge(tool, limit)
 	}
-	out, err := c.runner.Run(ctx, tool, args, stdin)
-	if err == nil && len(out) > limit {
-		return nil, errOutputTooLarge(tool, limit)
+	if err != nil && ctx.Err() == nil && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
+		// The per-call deadline ended the call, not the caller's context.
+		c.stalls.note(tool)
 	}
 	return out, err
 }

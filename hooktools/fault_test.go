@@ -227,9 +227,11 @@ func providerModel() *toolsim.Model {
 var providerHook = map[string]string{"JUJU_HOOK_NAME": "update-status"}
 
 // TestFaultsThroughConfigure: a relation-set that fails for one relation
-// leaves the others written and the error names exactly that relation.
-// (relation-set answers with its exit status alone, so the kinds that
-// exit 0 are not failures of a write.)
+// leaves the others written and the error names exactly that relation;
+// one that hangs is not run again in the hook, so the relations after it
+// are not written either, and the error names them too. (relation-set
+// answers with its exit status alone, so the kinds that exit 0 are not
+// failures of a write.)
 func TestFaultsThroughConfigure(t *testing.T) {
 	for _, k := range faultKinds {
 		if k.fault != nil && k.fault.Exit == 0 && !k.fault.Hang && !k.fault.Kill {
@@ -244,8 +246,12 @@ func TestFaultsThroughConfigure(t *testing.T) {
 			m, merr := sim.Model()
 			require.NoError(t, merr)
 			failed := []string{"website:2"}
-			if k.fault == nil {
+			switch {
+			case k.fault == nil:
 				failed = []string{"website:1", "website:2", "website:3"} // no relation-set at all
+			case k.fault.Hang:
+				failed = []string{"website:2", "website:3"}
+				assert.ErrorIs(t, err, errStalled, "website:3 is not waited on")
 			}
 			for _, id := range []string{"website:1", "website:2", "website:3"} {
 				if slices.Contains(failed, id) {
@@ -263,8 +269,10 @@ func TestFaultsThroughConfigure(t *testing.T) {
 
 // TestFaultsIngressFallback: network-get failing in any way for one
 // relation falls back to that relation's own private-address, as
-// documented, and the other relations keep theirs; with every source of
-// an address failing, nothing at all is written.
+// documented, and the other relations keep theirs, unless it hung: it is
+// then not waited on again in the hook, and every later relation falls
+// back as well. With every source of an address failing, nothing at all
+// is written.
 func TestFaultsIngressFallback(t *testing.T) {
 	for _, k := range faultKinds {
 		t.Run(k.name, func(t *testing.T) {
@@ -274,8 +282,9 @@ func TestFaultsIngressFallback(t *testing.T) {
 			m, err := sim.Model()
 			require.NoError(t, err)
 			want := map[string]string{"website:1": "10.0.0.77", "website:2": "10.0.0.9", "website:3": "10.0.0.9"}
-			if k.fault == nil {
-				// Without network-get at all, every relation falls back.
+			if k.fault == nil || k.fault.Hang {
+				// Without network-get at all, or once it hung, every
+				// relation falls back.
 				want = map[string]string{"website:1": "10.0.0.77", "website:2": "10.0.0.77", "website:3": "10.0.0.77"}
 			}
 			for id, r := range m.Relations {

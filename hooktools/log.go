@@ -2,11 +2,9 @@ package hooktools
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -23,26 +21,21 @@ type logHandler struct {
 	prefix string
 	// attrs holds the attributes from WithAttrs, already formatted.
 	attrs string
-	// stalled is shared with the handlers WithAttrs and WithGroup derive:
-	// once juju-log has run into the per-call deadline, it is not waited
-	// on again, so a hung juju-log costs a hook one deadline, not one per
-	// warning.
-	stalled *atomic.Bool
 }
-
-// errLogStalled is returned by logHandler.Handle, without running
-// juju-log, once an earlier juju-log call of the handler ran into the
-// per-call deadline. Records are then dropped; slog.Logger discards the
-// error, and a new handler (the next hook) tries juju-log again.
-var errLogStalled = errors.New("juju-log stalled earlier; record dropped")
 
 var _ slog.Handler = (*logHandler)(nil)
 
 // newLogHandler returns a handler that logs through r, from
-// slog.LevelInfo up unless WithLogLevel says otherwise.
+// slog.LevelInfo up unless WithLogLevel says otherwise. The handlers
+// WithAttrs and WithGroup derive share its caller, and with it the
+// Unit's stalls: once juju-log has run into the per-call deadline, it is
+// not waited on again, so a hung juju-log costs a hook one deadline, not
+// one per warning. Records are then dropped with an error wrapping
+// errStalled, which slog.Logger discards; the next hook's Unit tries
+// juju-log again.
 func newLogHandler(r Runner, opts ...UnitOption) *logHandler {
 	c := newConfig(opts)
-	return &logHandler{call: caller{runner: r, timeout: c.timeout}, level: c.logLevel, stalled: new(atomic.Bool)}
+	return &logHandler{call: c.caller(r), level: c.logLevel}
 }
 
 // Enabled implements slog.Handler.
@@ -52,8 +45,9 @@ func (h *logHandler) Enabled(_ context.Context, level slog.Level) bool {
 
 // Handle implements slog.Handler with one juju-log call.
 func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
-	if h.stalled.Load() {
-		return errLogStalled
+	if err := h.call.stalls.check("juju-log"); err != nil {
+		// Not worth formatting.
+		return err
 	}
 	var b strings.Builder
 	// No argument can carry a NUL byte.
@@ -70,10 +64,6 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 		args = append(args, "--")
 	}
 	_, err := h.call.run(ctx, "juju-log", append(args, msg), nil)
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		// The per-call deadline, not the caller's context, ended it.
-		h.stalled.Store(true)
-	}
 	return err
 }
 

@@ -49,7 +49,7 @@ var _ httprelation.Store = (*stateStore)(nil)
 // WithTimeout applies.
 func newStateStore(r Runner, opts ...UnitOption) *stateStore {
 	c := newConfig(opts)
-	return &stateStore{call: caller{runner: r, timeout: c.timeout}}
+	return &stateStore{call: c.caller(r)}
 }
 
 // Load implements httprelation.Store with one state-get call. A stored

@@ -26,7 +26,8 @@
 // What a tool prints is read up to a cap (httprelation.MaxBagBytes for a
 // bag, MaxListOutput for a listing, MaxOutput otherwise), and a tool that
 // runs past the per-call deadline (WithTimeout) is killed with its process
-// group.
+// group and is not run again by the same Unit: one hung tool costs a hook
+// one deadline.
 //
 // Tools run through a [Runner]: [ExecRunner] by default, [FromGoops] for
 // the runner of a goops charm, or a simulator's (see WithRunner).
@@ -36,6 +37,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/charmkit/httprelation"
@@ -61,6 +63,8 @@ func NewUnit(opts ...UnitOption) (httprelation.Unit, error) {
 	if !env.inHook() {
 		return httprelation.Unit{}, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", ErrNotInHook)
 	}
+	// The tools of one unit share what stalled (see stallSet).
+	opts = append(slices.Clip(opts), withStalls(c.stalls))
 	return httprelation.Unit{
 		Accessor: newAccessor(c.runner, append(opts, WithEnv(env))...),
 		Store:    newStateStore(c.runner, opts...),
@@ -74,6 +78,7 @@ type config struct {
 	timeout  time.Duration
 	env      *Env // nil: the process's own
 	logLevel slog.Leveler
+	stalls   *stallSet
 }
 
 // UnitOption configures NewUnit.
@@ -98,7 +103,11 @@ func WithEnv(env Env) UnitOption {
 // WithTimeout sets the per-call deadline: every tool call is ended
 // after d, or sooner when its context ends first (the earlier of the two
 // wins); zero or less leaves calls to their contexts alone. A requirer's
-// read of many bags ends at the first call to reach it.
+// read of many bags ends at the first call to reach it. A tool that runs
+// into it is not run again by the same Unit: its later calls in the hook
+// fail at once with an error wrapping context.DeadlineExceeded, so that
+// one hung tool costs a hook one deadline, not one per relation or per
+// retry. A call that its own context ends does not count.
 func WithTimeout(d time.Duration) UnitOption {
 	return func(c *config) { c.timeout = d }
 }
@@ -113,14 +122,24 @@ func WithLogLevel(level slog.Leveler) UnitOption {
 	}
 }
 
+// withStalls makes a tool share s, the stalls of the Unit it belongs to.
+func withStalls(s *stallSet) UnitOption {
+	return func(c *config) { c.stalls = s }
+}
+
 func newConfig(opts []UnitOption) config {
-	c := config{runner: ExecRunner{}, timeout: DefaultTimeout, logLevel: slog.LevelInfo}
+	c := config{runner: ExecRunner{}, timeout: DefaultTimeout, logLevel: slog.LevelInfo, stalls: new(stallSet)}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&c)
 		}
 	}
 	return c
+}
+
+// caller runs tools through r as c says.
+func (c config) caller(r Runner) caller {
+	return caller{runner: r, timeout: c.timeout, stalls: c.stalls}
 }
 
 // hookEnv is the environment WithEnv set, or the process's.

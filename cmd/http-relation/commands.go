@@ -47,24 +47,37 @@ relation-broken hook are left out.
 
 Any other failure of a hook tool, one that runs longer than --timeout
 included, fails the command with status 1 at once: the tools still
-running are killed, and nothing is printed on stdout.`, httprelation.MaxBagBytes>>20, httprelation.MaxBagKeys) + incrementalHelp,
+running are killed, and nothing is printed on stdout.`, httprelation.MaxBagBytes>>20, httprelation.MaxBagKeys) + timeoutHelp + incrementalHelp,
 		setup: func(fs *flag.FlagSet) runFunc {
-			timeout := hooktools.DefaultTimeout
-			fs.Func("timeout", fmt.Sprintf("`duration` after which one hook tool call is killed and the command fails,\n"+
-				"e.g. 10s or 500ms (default %v)", hooktools.DefaultTimeout), func(s string) error {
-				d, err := time.ParseDuration(s)
-				if err != nil || d <= 0 {
-					return errors.New("want a positive duration such as 10s")
-				}
-				timeout = d
-				return nil
-			})
+			timeout := timeoutFlag(fs)
 			inc := incrementalFlags(fs)
 			return func(ctx context.Context, c *cli, args []string) error {
-				return runServices(ctx, c, args[0], timeout, inc)
+				return runServices(ctx, c, args[0], *timeout, inc)
 			}
 		},
 	}
+}
+
+// timeoutHelp ends the help of every command: what --timeout bounds.
+const timeoutHelp = `
+
+A hook tool that runs longer than --timeout is killed and is not run
+again by the command: its later calls fail at once. So one hung tool
+costs the command one --timeout, whatever the number of relations.`
+
+// timeoutFlag declares --timeout, the deadline of each hook tool call.
+func timeoutFlag(fs *flag.FlagSet) *time.Duration {
+	timeout := hooktools.DefaultTimeout
+	fs.Func("timeout", fmt.Sprintf("`duration` after which one hook tool call is killed and the command fails,\n"+
+		"e.g. 10s or 500ms (default %v)", hooktools.DefaultTimeout), func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return errors.New("want a positive duration such as 10s")
+		}
+		timeout = d
+		return nil
+	})
+	return &timeout
 }
 
 func runServices(ctx context.Context, c *cli, endpoint string, timeout time.Duration, inc *incremental) error {
@@ -79,7 +92,7 @@ func runServices(ctx context.Context, c *cli, endpoint string, timeout time.Dura
 }
 
 func (c *cli) services(ctx context.Context, endpoint string, timeout time.Duration, inc *incremental) ([]httprelation.Service, error) {
-	unit, err := c.unit(hooktools.WithTimeout(timeout))
+	unit, err := c.unit(timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +108,7 @@ func (c *cli) services(ctx context.Context, endpoint string, timeout time.Durati
 func configureCommand() command {
 	return command{
 		name:     "configure",
-		synopsis: "<endpoint> --port N [--hostname H]... [--address A]...",
+		synopsis: "<endpoint> --port N [--hostname H]... [--address A]... [--timeout D]",
 		summary:  "publish where this unit serves on a provides endpoint",
 		args:     1,
 		help: `Publishes hostname, private-address and port in the local unit's data
@@ -110,12 +123,13 @@ IPv6 as RFC 5952 writes it, IPv4-mapped IPv6 as IPv4. Nothing is printed.
 
 Nothing a requirer would refuse is published: more than 257 hosts, or an
 extended_data over 64 KiB in any relation, fails with status 1, naming the
-limit, and no relation is written.`,
+limit, and no relation is written.` + timeoutHelp,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var (
 				port                 int
 				hostnames, addresses []string
 			)
+			timeout := timeoutFlag(fs)
 			fs.Func("port", "`port` this unit serves on, 1..65535 (required)", func(s string) error {
 				p, err := httprelation.ParsePort(s)
 				port = p
@@ -127,7 +141,7 @@ limit, and no relation is written.`,
 				if port == 0 {
 					return usagef("configure", "--port is required")
 				}
-				return runConfigure(ctx, c, args[0], port, hostnames, addresses)
+				return runConfigure(ctx, c, args[0], port, hostnames, addresses, *timeout)
 			}
 		},
 	}
@@ -145,7 +159,7 @@ func appendAddress(list *[]string) func(string) error {
 	}
 }
 
-func runConfigure(ctx context.Context, c *cli, endpoint string, port int, hostnames, addresses []string) error {
+func runConfigure(ctx context.Context, c *cli, endpoint string, port int, hostnames, addresses []string, timeout time.Duration) error {
 	if err := checkEndpointName("configure", endpoint); err != nil {
 		return err
 	}
@@ -156,7 +170,7 @@ func runConfigure(ctx context.Context, c *cli, endpoint string, port int, hostna
 	if len(addresses) > 0 {
 		opts = append(opts, httprelation.WithAddresses(addresses...))
 	}
-	unit, err := c.unit()
+	unit, err := c.unit(timeout)
 	if err == nil {
 		err = c.checkEndpoint(endpoint, charmmeta.RoleProvider)
 	}
@@ -178,7 +192,7 @@ const (
 func flagsCommand() command {
 	return command{
 		name:     "flags",
-		synopsis: "[--store state|file]",
+		synopsis: "[--store state|file] [--timeout D]",
 		summary:  "update the <endpoint>.available flags and print the set flags",
 		args:     0,
 		help: `Sets or clears "<endpoint>.available" for every http endpoint in the
@@ -186,11 +200,13 @@ charm's metadata.yaml (or charmcraft.yaml), saves the flags, and prints
 every set flag as a sorted JSON array, e.g. ["website.available"].
 
 A provides endpoint is available while a remote unit is joined; a requires
-endpoint while a remote unit serves a usable host.`,
+endpoint while a remote unit serves a usable host. A failure leaves the
+stored flags as they were; nothing is printed on stdout then.` + timeoutHelp,
 		setup: func(fs *flag.FlagSet) runFunc {
 			store := storeFlag(fs, "where flags are kept")
+			timeout := timeoutFlag(fs)
 			return func(ctx context.Context, c *cli, _ []string) error {
-				flags, err := c.updateFlags(ctx, *store)
+				flags, err := c.updateFlags(ctx, *store, *timeout)
 				if err != nil {
 					return fmt.Errorf("flags: %w", err)
 				}
@@ -200,8 +216,8 @@ endpoint while a remote unit serves a usable host.`,
 	}
 }
 
-func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
-	unit, err := c.unit()
+func (c *cli) updateFlags(ctx context.Context, store string, timeout time.Duration) ([]string, error) {
+	unit, err := c.unit(timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -250,11 +266,11 @@ func (c *cli) updateFlags(ctx context.Context, store string) ([]string, error) {
 	return reg.List(), nil
 }
 
-// unit returns the running hook's unit over c's runner, its warnings
-// going to c's logger, or an error wrapping hooktools.ErrNotInHook
-// before any tool is tried.
-func (c *cli) unit(opts ...hooktools.UnitOption) (httprelation.Unit, error) {
-	unit, err := hooktools.NewUnit(append([]hooktools.UnitOption{hooktools.WithEnv(c.env), hooktools.WithRunner(c.runner)}, opts...)...)
+// unit returns the running hook's unit over c's runner, each tool call
+// ended after timeout, its warnings going to c's logger, or an error
+// wrapping hooktools.ErrNotInHook before any tool is tried.
+func (c *cli) unit(timeout time.Duration) (httprelation.Unit, error) {
+	unit, err := hooktools.NewUnit(hooktools.WithEnv(c.env), hooktools.WithRunner(c.runner), hooktools.WithTimeout(timeout))
 	if err != nil {
 		return unit, err
 	}

@@ -92,7 +92,9 @@ func (c *cli) incrementalServices(ctx context.Context, unit httprelation.Unit, e
 // a relation hook of the endpoint, the hook's relation's units and the
 // hook's remote unit's bag. The Accessor keeps them for the hook, so
 // Services reads them from memory; a failed read is not kept, and
-// Services makes it again and reports it.
+// Services makes it again and reports it. A read that ran into the
+// per-call deadline is not waited on twice: hooktools does not run a
+// tool that stalled again in the same Unit.
 func prefetch(ctx context.Context, acc httprelation.Accessor, endpoint string) {
 	hc, err := acc.HookContext(ctx)
 	if err != nil {

@@ -61,14 +61,16 @@ func TestRunUsage(t *testing.T) {
 		{"services endpoint one byte too long", []string{"services", strings.Repeat("e", 191)}, 2, "", "http-relation services: invalid endpoint name \"eee"},
 		{"configure endpoint one byte too long", []string{"configure", strings.Repeat("e", 191), "--port", "80"}, 2, "", "http-relation configure: invalid endpoint name \"eee"},
 		{"configure endpoint of another syntax", []string{"configure", "web_-site", "--port", "80"}, 2, "", "http-relation configure: invalid endpoint name \"web_-site\""},
-		{"configure -h", []string{"configure", "-h"}, 0, "Usage: http-relation configure <endpoint> --port N [--hostname H]... [--address A]...\n", ""},
+		{"configure -h", []string{"configure", "-h"}, 0, "Usage: http-relation configure <endpoint> --port N [--hostname H]... [--address A]... [--timeout D]\n", ""},
+		{"configure zero timeout", []string{"configure", "website", "--port", "80", "--timeout", "0"}, 2, "", "http-relation configure: invalid value \"0\" for flag -timeout: want a positive duration such as 10s\n"},
 		{"configure missing port", []string{"configure", "website"}, 2, "", "http-relation configure: --port is required\n"},
 		{"configure port out of range", []string{"configure", "website", "--port", "65536"}, 2, "", "http-relation configure: invalid value \"65536\" for flag -port: invalid port: 65536 is outside 1..65535\n"},
 		{"configure hex port", []string{"configure", "website", "--port", "0x50"}, 2, "", "http-relation configure: invalid value \"0x50\" for flag -port: invalid port"},
 		{"configure flag without value", []string{"configure", "website", "--port", "80", "--hostname"}, 2, "", "http-relation configure: flag needs an argument: -hostname\n"},
 		{"configure bad address", []string{"configure", "website", "--port", "80", "--address", "10.0.0.1\nx"}, 2, "", "http-relation configure: invalid value \"10.0.0.1\\nx\" for flag -address: invalid address"},
 		{"configure missing endpoint", []string{"configure", "--port", "80"}, 2, "", "http-relation configure: missing argument: want <endpoint>"},
-		{"flags --help", []string{"flags", "--help"}, 0, "Usage: http-relation flags [--store state|file]\n", ""},
+		{"flags --help", []string{"flags", "--help"}, 0, "Usage: http-relation flags [--store state|file] [--timeout D]\n", ""},
+		{"flags timeout without unit", []string{"flags", "--timeout", "30"}, 2, "", "http-relation flags: invalid value \"30\" for flag -timeout"},
 		{"flags bad store", []string{"flags", "--store", "etcd"}, 2, "", "http-relation flags: invalid value \"etcd\" for flag -store: want \"state\" or \"file\"\n"},
 		{"flags store without value", []string{"flags", "--store"}, 2, "", "http-relation flags: flag needs an argument: -store\n"},
 	}
@@ -103,9 +105,12 @@ func TestRunHelpMentionsEveryCommand(t *testing.T) {
 		assert.Equal(t, 0, sub.ExitCode, cmd.name)
 		assert.Contains(t, sub.Stdout, cmd.help, cmd.name)
 	}
-	services := runInProcess(t, nil, "services", "--help")
-	assert.Contains(t, services.Stdout, "-timeout duration")
-	assert.Contains(t, services.Stdout, "(default 30s)")
+	for _, cmd := range commands() {
+		help := runInProcess(t, nil, cmd.name, "--help")
+		assert.Contains(t, help.Stdout, "-timeout duration", cmd.name)
+		assert.Contains(t, help.Stdout, "(default 30s)", cmd.name)
+		assert.Contains(t, help.Stdout, "one hung tool\ncosts the command one --timeout", cmd.name)
+	}
 	configure := runInProcess(t, nil, "configure", "--help")
 	for _, f := range []string{"-port port", "-hostname hostname", "-address address"} {
 		assert.Contains(t, configure.Stdout, f)
