@@ -156,15 +156,21 @@ func TestToolsKeepThePerCallDeadline(t *testing.T) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}}
-	tools := toolsOver(t, hang, "", WithTimeout(deadline))
 	for _, tc := range everyToolsCall {
 		t.Run(tc.tool, func(t *testing.T) {
+			tools := toolsOver(t, hang, "", WithTimeout(deadline)) // a unit of its own: no stall yet
 			start := time.Now()
 			err := tc.call(context.Background(), tools)
 			took := time.Since(start)
 			assert.ErrorIs(t, err, context.DeadlineExceeded)
 			assert.GreaterOrEqual(t, took, deadline)
 			assert.Less(t, took, 5*time.Second, "ended by the deadline, not left hanging")
+
+			// The unit does not wait on that tool again in the hook.
+			start = time.Now()
+			err = tc.call(context.Background(), tools)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.Less(t, time.Since(start), deadline, "a stalled tool fails at once")
 		})
 	}
 }
