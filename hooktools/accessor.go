@@ -288,11 +288,19 @@ func (a *accessor) endpointOf(relationID string) string {
 	return ""
 }
 
-// relationFlag is the -r option of a relation id as one argument,
-// "-r=ID": Juju's tools take it as well as "-r ID" (the recorded
+// relationFlag is the relation option of a relation id as one argument.
+// An "endpoint:N" id goes as "-r=ID": Juju's tools take it (the recorded
 // transcripts replay "-r=backends:4"), and goops' test doubles
-// (goopstest) recognise only this form.
-func relationFlag(id string) string { return "-r=" + id }
+// (goopstest) recognise only that form. Juju's option parser keeps the
+// '=' of a short option, though, and reads "=backends:4" by its number
+// alone, so a bare number "-r=4" would be the id "=4", which it refuses:
+// a bare number goes as the long option, "--relation=4".
+func relationFlag(id string) string {
+	if juju.RelationNumber(id) == id {
+		return "--relation=" + id
+	}
+	return "-r=" + id
+}
 
 // relationKey keys caches by relation number, as Juju does: "backends:4"
 // and "4" are one relation.

@@ -88,7 +88,7 @@ func TestFailuresAreNotCached(t *testing.T) {
 func TestSetLocalDataUpdatesCache(t *testing.T) {
 	r := answer(map[string]string{
 		"relation-get --format=json -r=site:2 - lb/0": `{"private-address":"10.0.0.5","port":"80"}`,
-		"relation-set -r=2 --file -":                  "",
+		"relation-set --relation=2 --file -":          "",
 	})
 	acc := newAccessor(r, WithEnv(Env{Unit: "lb/0"}))
 	ctx := context.Background()
@@ -328,7 +328,7 @@ func TestIngressAddressFails(t *testing.T) {
 // endpoint of the running relation hook; without one, network-get is
 // skipped (it needs a binding).
 func TestIngressAddressBareNumber(t *testing.T) {
-	r := answer(map[string]string{"network-get --format=json -r=3 website": `{"ingress-addresses":["10.0.0.9"]}`})
+	r := answer(map[string]string{"network-get --format=json --relation=3 website": `{"ingress-addresses":["10.0.0.9"]}`})
 	acc := newAccessor(r, WithEnv(Env{Unit: "web/0", RelationName: "website", RelationID: "website:3"}))
 	addr, err := acc.IngressAddress(context.Background(), "3")
 	require.NoError(t, err)

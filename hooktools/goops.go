@@ -27,7 +27,7 @@ type GoopsRunner interface {
 // newlines and '=' fine (no shell is involved) but are limited by Linux to
 // 128 KiB each; a longer value fails with ErrArgTooLong.
 //
-// The relation goes to every tool as one argument, -r=ID, and
+// The relation goes to every tool as one argument, -r=endpoint:N, and
 // relation-ids gets the endpoint first, which is how goops' test doubles
 // (goopstest) parse them; Juju accepts both spellings. goopstest does not
 // fit the unit's Store (its state-get wants a key) or its Logger (its

@@ -98,8 +98,8 @@ func (r *replayRunner) Run(_ context.Context, tool string, args []string, stdin 
 	return []byte(c.Stdout), nil
 }
 
-// canonicalArgs spells a recorded or made call one way: "-r ID" as
-// "-r=ID", and the options, in their order, before the positional
+// canonicalArgs spells a recorded or made call one way: "-r ID" and
+// "--relation=ID" as "-r=ID", and the options, in their order, before the positional
 // arguments, in theirs, as Juju's gnuflag parser (interspersed) reads
 // them. "-" alone is positional; the value of --file stays with it.
 func canonicalArgs(call []string) []string {
@@ -111,6 +111,8 @@ func canonicalArgs(call []string) []string {
 		case (a == "-r" || a == "--file") && i+1 < len(call):
 			opts = append(opts, a+"="+call[i+1])
 			i++
+		case strings.HasPrefix(a, "--relation="):
+			opts = append(opts, "-r="+strings.TrimPrefix(a, "--relation="))
 		case a != "-" && strings.HasPrefix(a, "-"):
 			opts = append(opts, a)
 		default:

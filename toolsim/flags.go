@@ -107,7 +107,8 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 // applyShort handles a cluster of one-letter options ("-ab", "-rvalue").
 // As in gnuflag, the rest of the cluster is the value of the first option
 // that is not a boolean, and a boolean followed by "=" takes the rest as
-// its value too; unlike gnuflag, a leading "=" is dropped from it.
+// its value too, "=" included: "-r=4" is the relation id "=4", which
+// Juju refuses, while "-r=website:4" is read by its number.
 func (fs *flagSet) applyShort(cluster string, next []string) (int, error) {
 	for cluster != "" {
 		_, size := utf8.DecodeRuneInString(cluster)
@@ -120,7 +121,7 @@ func (fs *flagSet) applyShort(cluster string, next []string) (int, error) {
 			continue
 		}
 		if cluster != "" {
-			return fs.apply(name, strings.TrimPrefix(cluster, "="), true, next)
+			return fs.apply(name, cluster, true, next)
 		}
 		return fs.apply(name, "", false, next)
 	}

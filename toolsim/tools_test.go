@@ -30,8 +30,12 @@ func TestToolAnswers(t *testing.T) {
 	}{
 		// option syntax
 		{[]string{"relation-list", "-r4"}, result{"shop/0\nshop/3\n", "", 0}},
-		// "-r=4": gnuflag would give "=4", which Juju refuses; the simulator is lenient (see flagSet)
-		{[]string{"relation-list", "-r=4"}, result{"shop/0\nshop/3\n", "", 0}},
+		// "-r=ID": gnuflag keeps the "=", and Juju reads the id by the
+		// number after its last colon, so "=4" is no relation id
+		{[]string{"relation-list", "-r=4"}, result{"", "ERROR invalid value \"=4\" for option -r: invalid relation id\n", 2}},
+		{[]string{"relation-list", "-r=backends:4"}, result{"shop/0\nshop/3\n", "", 0}},
+		{[]string{"relation-list", "--relation=4"}, result{"shop/0\nshop/3\n", "", 0}},
+		{[]string{"relation-list", "-r=backends:99"}, result{"", "ERROR invalid value \"=backends:99\" for option -r: relation not found\n", 2}},
 		{[]string{"relation-list", "--relation", "x:4"}, result{"shop/0\nshop/3\n", "", 0}},
 		{[]string{"relation-list", "--relation=backends:4", "--app"}, result{"shop\n", "", 0}},
 		{[]string{"relation-list", "-r", "4", "--app=false", "--format", "json"}, result{`["shop/0","shop/3"]` + "\n", "", 0}},
