@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,14 +27,22 @@ func checkEndpointName(cmd, endpoint string) error {
 
 func servicesCommand() command {
 	return command{
-		name:     "services",
-		synopsis: "<endpoint> [--timeout D]",
-		summary:  "print the services behind a requires endpoint as JSON",
-		args:     1,
+		name:       "services",
+		positional: "<endpoint>",
+		summary:    "print the services behind a requires endpoint as JSON",
+		args:       1,
 		help: fmt.Sprintf(`Prints, as one line of JSON, the services the remote applications of a
-requires endpoint offer: one per application, hosts de-duplicated and sorted:
+requires endpoint offer: one per application, hosts de-duplicated and sorted
+(one line, wrapped here):
 
-  [{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]
+  [{"service_name":"web","hosts":[{"hostname":"web.example","private-address":"10.0.0.1",
+    "port":8080,"addr":"web.example:8080","private-addr":"10.0.0.1:8080"}]}]
+
+"addr" is hostname:port, the address clients are told to use;
+"private-addr" is private-address:port, what a proxy or load balancer in
+the model connects to (the haproxy charm connects only there). Both
+bracket an IPv6 address, as in [2001:db8::1]:8080, so a shell charm can
+use them as they are.
 
 "[]" when there are none. Invalid remote entries are skipped with a
 warning on stderr (at most 8 per unit and 64 in all, then one counting
@@ -47,16 +54,28 @@ relation-broken hook are left out.
 
 Any other failure of a hook tool, one that runs longer than --timeout
 included, fails the command with status 1 at once: the tools still
-running are killed, and nothing is printed on stdout.`, httprelation.MaxBagBytes>>20, httprelation.MaxBagKeys) + timeoutHelp + incrementalHelp,
+running are killed, and nothing is printed on stdout.`, httprelation.MaxBagBytes>>20, httprelation.MaxBagKeys) +
+			formatHelp + timeoutHelp + incrementalHelp + storeCapsHelp() + hookShareHelp,
 		setup: func(fs *flag.FlagSet) runFunc {
+			formatFlag(fs)
 			timeout := timeoutFlag(fs)
-			inc := incrementalFlags(fs)
+			inc := incrementalFlags(fs, "keep what was read in the charm's state and read only what changed (see above)",
+				"where --incremental keeps what it read")
 			return func(ctx context.Context, c *cli, args []string) error {
+				if inc.storeSet && !inc.on {
+					return usagef("services", "--store needs --incremental: nothing is kept without it")
+				}
 				return runServices(ctx, c, args[0], *timeout, inc)
 			}
 		},
 	}
 }
+
+// formatHelp follows the description of what a command prints.
+const formatHelp = `
+
+--format json (or --format=json) may be given, as to Juju's tools: JSON
+is the only format.`
 
 // timeoutHelp ends the help of every command: what --timeout bounds.
 const timeoutHelp = `
@@ -88,9 +107,12 @@ func runServices(ctx context.Context, c *cli, endpoint string, timeout time.Dura
 	if err != nil {
 		return fmt.Errorf("services %s: %w", endpoint, err)
 	}
-	return c.printJSON(services)
+	return c.printJSON(servicesJSON(services))
 }
 
+// services answers from the hook's earlier read of endpoint when there
+// is one it may use (see hookCache), else reads, in full or through the
+// view, and shares what it read with the hook's later commands.
 func (c *cli) services(ctx context.Context, endpoint string, timeout time.Duration, inc *incremental) ([]httprelation.Service, error) {
 	unit, err := c.unit(timeout)
 	if err != nil {
@@ -99,18 +121,32 @@ func (c *cli) services(ctx context.Context, endpoint string, timeout time.Durati
 	if err := c.checkEndpoint(endpoint, charmmeta.RoleRequirer); err != nil {
 		return nil, err
 	}
-	if inc.on {
-		return c.incrementalServices(ctx, unit, endpoint, *inc.store)
+	cache := c.openHookCache(ctx, timeout)
+	if services, ok := cache.services(endpoint, inc.read()); ok {
+		return services, nil
 	}
-	return httprelation.NewRequires(unit.Accessor, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
+	var services []httprelation.Service
+	if inc.on {
+		services, err = c.incrementalServices(ctx, unit, endpoint, *inc.store)
+	} else {
+		services, err = httprelation.NewRequires(unit.Accessor, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cache.putServices(endpoint, inc.read(), services)
+	cache.save(ctx)
+	return services, nil
 }
 
 func configureCommand() command {
 	return command{
-		name:     "configure",
-		synopsis: "<endpoint> --port N [--hostname H]... [--address A]... [--timeout D]",
-		summary:  "publish where this unit serves on a provides endpoint",
-		args:     1,
+		name:       "configure",
+		positional: "<endpoint>",
+		required:   []string{"port"},
+		repeatable: []string{"hostname", "address"},
+		summary:    "publish where this unit serves on a provides endpoint",
+		args:       1,
 		help: `Publishes hostname, private-address and port in the local unit's data
 of every relation of a provides endpoint. Without --hostname or --address
 each relation gets its own ingress address. --hostname is the name given
@@ -191,22 +227,29 @@ const (
 
 func flagsCommand() command {
 	return command{
-		name:     "flags",
-		synopsis: "[--store state|file] [--timeout D]",
-		summary:  "update the <endpoint>.available flags and print the set flags",
-		args:     0,
+		name:    "flags",
+		summary: "update the <endpoint>.available flags and print the set flags",
+		args:    0,
 		help: `Sets or clears "<endpoint>.available" for every http endpoint in the
 charm's metadata.yaml (or charmcraft.yaml), saves the flags, and prints
 every set flag as a sorted JSON array, e.g. ["website.available"].
 
 A provides endpoint is available while a remote unit is joined; a requires
 endpoint while a remote unit serves a usable host. A failure leaves the
-stored flags as they were; nothing is printed on stdout then.` + timeoutHelp,
+stored flags as they were; nothing is printed on stdout then.
+
+With --incremental, requires endpoints are read through the incremental
+view that "services --incremental" keeps, in the same store as the flags
+(--store): a charm that runs "services --incremental" reads the same way
+here, and saves view and flags in one write. See "services -h".` +
+			formatHelp + timeoutHelp + storeCapsHelp() + hookShareHelp,
 		setup: func(fs *flag.FlagSet) runFunc {
-			store := storeFlag(fs, "where flags are kept")
+			formatFlag(fs)
+			inc := incrementalFlags(fs, "read requires endpoints through the view in --store (see services -h)",
+				"where flags, and --incremental's view, are kept")
 			timeout := timeoutFlag(fs)
 			return func(ctx context.Context, c *cli, _ []string) error {
-				flags, err := c.updateFlags(ctx, *store, *timeout)
+				flags, err := c.updateFlags(ctx, inc, *timeout)
 				if err != nil {
 					return fmt.Errorf("flags: %w", err)
 				}
@@ -216,7 +259,7 @@ stored flags as they were; nothing is printed on stdout then.` + timeoutHelp,
 	}
 }
 
-func (c *cli) updateFlags(ctx context.Context, store string, timeout time.Duration) ([]string, error) {
+func (c *cli) updateFlags(ctx context.Context, inc *incremental, timeout time.Duration) ([]string, error) {
 	unit, err := c.unit(timeout)
 	if err != nil {
 		return nil, err
@@ -228,7 +271,7 @@ func (c *cli) updateFlags(ctx context.Context, store string, timeout time.Durati
 	if err != nil {
 		return nil, err
 	}
-	st, err := c.openStore(unit, store)
+	st, err := c.openStore(unit, *inc.store)
 	if err != nil {
 		return nil, err
 	}
@@ -236,22 +279,24 @@ func (c *cli) updateFlags(ctx context.Context, store string, timeout time.Durati
 	if err != nil {
 		return nil, err
 	}
+	cache := c.openHookCache(ctx, timeout)
 	// Every endpoint is updated that can be; a failure leaves the stored
 	// flags as they were, as a failed hook would: the next run computes
 	// them afresh anyway.
 	var errs []error
 	for _, ep := range endpoints {
-		var err error
 		if !juju.ValidEndpoint(ep.Name) {
 			errs = append(errs, fmt.Errorf("endpoint %q: %w: want Juju's syntax for relation names, at most %d bytes",
 				ep.Name, httprelation.ErrInvalidEndpoint, juju.MaxEndpointName))
 			continue
 		}
-		switch ep.Role {
-		case charmmeta.RoleProvider:
-			err = httprelation.NewProvides(unit.Accessor, ep.Name, httprelation.WithLogger(c.log)).UpdateFlags(ctx, reg)
-		case charmmeta.RoleRequirer:
-			err = httprelation.NewRequires(unit.Accessor, ep.Name, httprelation.WithLogger(c.log)).UpdateFlags(ctx, reg)
+		on, err := c.available(ctx, unit, ep, reg, inc, cache)
+		if err == nil {
+			if on {
+				err = reg.Set(httprelation.AvailableFlag(ep.Name))
+			} else {
+				err = reg.Clear(httprelation.AvailableFlag(ep.Name))
+			}
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("endpoint %q: %w", ep.Name, err))
@@ -263,7 +308,41 @@ func (c *cli) updateFlags(ctx context.Context, store string, timeout time.Durati
 	if err := reg.Save(ctx); err != nil {
 		return nil, err
 	}
+	cache.save(ctx)
 	return reg.List(), nil
+}
+
+// available reports whether ep is available, as Provides.Available and
+// Requires.Available define it, from the hook's earlier read of ep when
+// there is one it may use. A requires endpoint read with --incremental
+// goes through the view kept in reg.
+func (c *cli) available(ctx context.Context, unit httprelation.Unit, ep charmmeta.Endpoint, reg *httprelation.Registry,
+	inc *incremental, cache *hookCache) (bool, error) {
+	if ep.Role == charmmeta.RoleProvider {
+		if joined, ok := cache.joined(ep.Name); ok {
+			return joined, nil
+		}
+		joined, err := httprelation.NewProvides(unit.Accessor, ep.Name, httprelation.WithLogger(c.log)).Available(ctx)
+		if err != nil {
+			return false, err
+		}
+		cache.putJoined(ep.Name, joined)
+		return joined, nil
+	}
+	services, ok := cache.services(ep.Name, inc.read())
+	if !ok {
+		opts := []httprelation.Option{httprelation.WithLogger(c.log)}
+		if inc.on {
+			opts = append(opts, httprelation.WithIncrementalView(reg))
+		}
+		var err error
+		if services, err = httprelation.NewRequires(unit.Accessor, ep.Name, opts...).Services(ctx); err != nil {
+			return false, err
+		}
+		cache.putServices(ep.Name, inc.read(), services)
+	}
+	// Requires.Available's rule: a service is listed only with a host.
+	return len(services) > 0, nil
 }
 
 // unit returns the running hook's unit over c's runner, each tool call
@@ -291,16 +370,4 @@ func (c *cli) checkEndpoint(endpoint string, role charmmeta.Role) error {
 		return nil
 	}
 	return err
-}
-
-// printJSON writes v as one line of JSON.
-func (c *cli) printJSON(v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode output: %w", err)
-	}
-	if _, err := c.stdout.Write(append(data, '\n')); err != nil {
-		return fmt.Errorf("write output: %w", err)
-	}
-	return nil
 }

@@ -134,7 +134,7 @@ func TestConfigureThenServices(t *testing.T) {
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"10.0.1.100","private-address":"10.0.1.9","port":8080},`+
 		`{"hostname":"2001:db8::9","private-address":"10.0.1.9","port":8080},`+
-		`{"hostname":"web.example.com","private-address":"10.0.1.9","port":8080}]}]`+"\n", res.Stdout)
+		`{"hostname":"web.example.com","private-address":"10.0.1.9","port":8080}]}]`+"\n", libraryJSON(t, res.Stdout))
 	assert.Empty(t, res.Stderr)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,7 +33,7 @@ func TestFlagsStateStore(t *testing.T) {
 	assert.Equal(t, 1, countCalls(t, sim)["state-set"])
 
 	// Nothing changed: the same answer, and no second write.
-	res = runSim(t, sim, "flags", "--store", "state")
+	res = runSim(t, sim, "flags", "--store", "state", "--format", "json")
 	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
 	assert.Equal(t, `["custom.ready","reverseproxy.available"]`+"\n", res.Stdout)
 	assert.Equal(t, 1, countCalls(t, sim)["state-set"])
@@ -124,6 +125,73 @@ func TestFlagsErrors(t *testing.T) {
 			assert.Equal(t, tt.code, res.ExitCode)
 			assert.Contains(t, res.Stderr, tt.stderr)
 			assert.Empty(t, res.Stdout)
+		})
+	}
+}
+
+// TestFlagsIncremental follows a requirer from a unit joining to it
+// departing with `flags --incremental`, in each store: the flags are a
+// full read's, the view lives in the same store as the flags, saved with
+// them in one write, and a hook whose units the view holds reads no bag,
+// whether services --incremental or flags --incremental runs first.
+func TestFlagsIncremental(t *testing.T) {
+	t.Parallel()
+	for _, store := range []string{storeState, storeFile} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			m := requirerModel(map[string]toolsim.Relation{
+				"reverseproxy:3": relation("web", proxyAddr, map[string]map[string]string{"web/0": enteredScope("10.0.0.1")}),
+			})
+			dir := charmDir(t, "haproxy")
+			sim := toolsim.Start(t, m, nil)
+			stored := func() map[string]string {
+				if store == storeFile {
+					return readStateFile(t, filepath.Join(dir, ".httprelation", "state.json"))
+				}
+				got, err := sim.Model()
+				require.NoError(t, err)
+				return got.State
+			}
+			flags := []string{"flags", "--incremental", "--store", store}
+			services := []string{"services", "--incremental", "--store", store, "reverseproxy"}
+			steps := []struct {
+				h     hook
+				edit  func(m *toolsim.Model)
+				cmds  [][]string
+				want  string // what flags prints
+				gets  int    // relation-get calls of the hook
+				saves int    // state-set calls of the hook
+			}{
+				{h: hook{name: "reverseproxy-relation-joined", relation: "reverseproxy:3", remoteUnit: "web/0"},
+					cmds: [][]string{flags}, want: "[]\n", gets: 1, saves: 1},
+				{h: hook{name: "reverseproxy-relation-changed", relation: "reverseproxy:3", remoteUnit: "web/0"},
+					edit: func(m *toolsim.Model) { m.Relations["reverseproxy:3"].Units["web/0"] = backend("10.0.0.1", "8080") },
+					cmds: [][]string{flags}, want: `["reverseproxy.available"]` + "\n", gets: 1, saves: 1},
+				{h: hook{name: "config-changed"}, cmds: [][]string{services, flags}, want: `["reverseproxy.available"]` + "\n"},
+				{h: hook{name: "update-status"}, cmds: [][]string{flags, services}, want: `["reverseproxy.available"]` + "\n"},
+				{h: hook{name: "reverseproxy-relation-departed", relation: "reverseproxy:3", remoteUnit: "web/0", departing: "web/0"},
+					cmds: [][]string{flags}, want: "[]\n", saves: 1},
+			}
+			for i, step := range steps {
+				if step.edit != nil {
+					m, err := sim.Model()
+					require.NoError(t, err)
+					step.edit(m)
+					require.NoError(t, m.WriteFile(sim.ModelPath))
+				}
+				run := runHook(t, sim, dir, step.h, step.cmds...)
+				at := slices.IndexFunc(step.cmds, func(args []string) bool { return args[0] == "flags" })
+				assert.Equal(t, step.want, run.stdout[at], "step %d", i)
+				assert.Equal(t, step.gets, run.calls["relation-get"], "step %d", i)
+				if store == storeState {
+					assert.Equal(t, step.saves, run.calls["state-set"], "step %d: view and flags in one write", i)
+				} else {
+					assert.Zero(t, run.calls["state-get"]+run.calls["state-set"], "step %d", i)
+				}
+				state := stored()
+				assert.Contains(t, state, "view.reverseproxy.0", "step %d: the view is in the flags' store", i)
+				assert.Equal(t, step.want != "[]\n", state["flag.reverseproxy.available"] == "1", "step %d", i)
+			}
 		})
 	}
 }

@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/internal/calllog"
 	"github.com/charmkit/httprelation/internal/charmtest"
 	"github.com/charmkit/httprelation/internal/gobuild"
@@ -73,6 +78,7 @@ type hook struct {
 	remoteUnit string
 	remoteApp  string
 	departing  string
+	contextID  string // JUJU_CONTEXT_ID; empty: none, as before any sharing
 }
 
 // env returns the whole Juju environment of the hook for unit.
@@ -96,6 +102,7 @@ func (h hook) env(unit, charmDir string) map[string]string {
 	set("JUJU_REMOTE_UNIT", h.remoteUnit)
 	set("JUJU_REMOTE_APP", h.remoteApp)
 	set("JUJU_DEPARTING_UNIT", h.departing)
+	set("JUJU_CONTEXT_ID", h.contextID)
 	return env
 }
 
@@ -206,4 +213,48 @@ func countCalls(t *testing.T, sim *toolsim.Sim) map[string]int {
 		n[c.Tool]++
 	}
 	return n
+}
+
+// libraryJSON checks that out, what services printed, gives every host
+// "addr" and "private-addr" as net.JoinHostPort writes hostname and
+// private-address with the port, and returns out in the library's
+// Service JSON, which the tests' expectations are written in. Output
+// that is not the command's JSON is returned as it is, for the caller's
+// assertion to show. TestServicesAddrFields pins the fields byte for
+// byte.
+func libraryJSON(t *testing.T, out string) string {
+	t.Helper()
+	type host struct {
+		Hostname       string `json:"hostname"`
+		PrivateAddress string `json:"private-address"`
+		Port           int    `json:"port"`
+		Addr           string `json:"addr"`
+		PrivateAddr    string `json:"private-addr"`
+	}
+	var got []struct {
+		Name  string `json:"service_name"`
+		Hosts []host `json:"hosts"`
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&got) != nil || got == nil {
+		return out
+	}
+	again, err := json.Marshal(got)
+	require.NoError(t, err)
+	require.Equal(t, string(again)+"\n", out, "one line, the fields in order")
+	services := make([]httprelation.Service, 0, len(got))
+	for _, s := range got {
+		hosts := make([]httprelation.Host, 0, len(s.Hosts))
+		for _, h := range s.Hosts {
+			port := strconv.Itoa(h.Port)
+			assert.Equal(t, net.JoinHostPort(h.Hostname, port), h.Addr, "addr")
+			assert.Equal(t, net.JoinHostPort(h.PrivateAddress, port), h.PrivateAddr, "private-addr")
+			hosts = append(hosts, httprelation.Host{Hostname: h.Hostname, PrivateAddress: h.PrivateAddress, Port: h.Port})
+		}
+		services = append(services, httprelation.Service{Name: s.Name, Hosts: hosts})
+	}
+	lib, err := json.Marshal(services)
+	require.NoError(t, err)
+	return string(lib) + "\n"
 }

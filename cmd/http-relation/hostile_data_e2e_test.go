@@ -68,7 +68,7 @@ func TestServicesNumericNamesProcess(t *testing.T) {
 	})
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"0xdead.beef","private-address":"0xdead.beef","port":82},`+
-		`{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":8080}]}]`+"\n", stdout)
+		`{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":8080}]}]`+"\n", libraryJSON(t, stdout))
 	want := []string{
 		`unit=web/0 key=hostname value=.*0x7f000001.* error=.*starts with a digit`,
 		`unit=web/1 key=private-address value=.*127\.1.* error=.*starts with a digit`,
@@ -94,7 +94,7 @@ func TestServicesExactKeysProcess(t *testing.T) {
 	})
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"10.0.0.12","private-address":"10.0.0.12","port":8080},`+
-		`{"hostname":"10.0.0.16","private-address":"10.0.0.16","port":82}]}]`+"\n", stdout)
+		`{"hostname":"10.0.0.16","private-address":"10.0.0.16","port":82}]}]`+"\n", libraryJSON(t, stdout))
 	want := []string{
 		`unit=web/0 key=extended_data .*private-addreſs.* error=.*neither hostname nor private-address" index=1$`,
 		`unit=web/0 key=extended_data .* error=.*duplicate key .*port.*" index=2$`,
@@ -120,7 +120,7 @@ func TestServicesOneTargetOneHostProcess(t *testing.T) {
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"10.0.0.6","private-address":"10.0.0.6","port":80},`+
 		`{"hostname":"2001:db8::1","private-address":"2001:db8::1","port":8080},`+
-		`{"hostname":"web.example.com","private-address":"10.0.0.5","port":80}]}]`+"\n", stdout)
+		`{"hostname":"web.example.com","private-address":"10.0.0.5","port":80}]}]`+"\n", libraryJSON(t, stdout))
 	assert.Empty(t, warnings)
 }
 
@@ -138,7 +138,7 @@ func TestServicesUnitNamesProcess(t *testing.T) {
 		rels[fmt.Sprintf("reverseproxy:%d", 4+i)] = relation(app, proxyAddr, map[string]map[string]string{app + "/0": backend("10.0.9.9", "80")})
 	}
 	stdout, warnings := servicesWithWarnings(t, rels)
-	assert.Equal(t, `[{"service_name":"website","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]`+"\n", stdout)
+	assert.Equal(t, `[{"service_name":"website","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]`+"\n", libraryJSON(t, stdout))
 	require.Len(t, warnings, len(bad), "%q", warnings)
 	for i, app := range bad {
 		// Quote cuts the name to 64 bytes in the log.
@@ -222,7 +222,7 @@ func TestServicesNamesTheCharacterProcess(t *testing.T) {
 			"web/2": withKeys(backend("10.0.0.3", "8080"), "extended_data", `[{"hostname":"api\u00e9.example","port":80}]`),
 		}),
 	})
-	assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":8080}]}]`+"\n", stdout)
+	assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":8080}]}]`+"\n", libraryJSON(t, stdout))
 	want := []string{
 		`unit=web/0 key=hostname .* contains 'é' \(U\+00E9\)"$`,
 		`unit=web/1 key=hostname .* contains '日' \(U\+65E5\)"$`,
@@ -279,7 +279,7 @@ func TestServicesUnreadableAddressProcess(t *testing.T) {
 	require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080},`+
-		`{"hostname":"10.0.9.9","private-address":"10.0.9.9","port":80}]}]`+"\n", res.Stdout)
+		`{"hostname":"10.0.9.9","private-address":"10.0.9.9","port":80}]}]`+"\n", libraryJSON(t, res.Stdout))
 	const prefix = `^level=WARN msg="httprelation: ignoring invalid remote data" endpoint=reverseproxy relation=reverseproxy:3 `
 	matchLines(t, stderrLines(res.Stderr), []string{
 		prefix + `unit=web/1 key=hostname .* error="value is not a string: JSON object"$`,
@@ -304,7 +304,7 @@ func TestServicesLoopbackNamesProcess(t *testing.T) {
 	})
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":8080},`+
-		`{"hostname":"localhost.example","private-address":"localhost.example","port":82}]}]`+"\n", stdout)
+		`{"hostname":"localhost.example","private-address":"localhost.example","port":82}]}]`+"\n", libraryJSON(t, stdout))
 	matchLines(t, warnings, []string{
 		`unit=web/0 key=hostname value=.*localhost.* error=.*without DNS`,
 		`unit=web/1 key=private-address value=.*LOCALHOST\.localdomain.* error=.*without DNS`,

@@ -88,7 +88,7 @@ func TestHostileToolsBigBags(t *testing.T) {
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080},`+
 		`{"hostname":"10.0.0.2","private-address":"10.0.0.2","port":8080},`+
-		`{"hostname":"10.9.9.9","private-address":"10.9.9.9","port":8080}]}]`+"\n", res.Stdout)
+		`{"hostname":"10.9.9.9","private-address":"10.9.9.9","port":8080}]}]`+"\n", libraryJSON(t, res.Stdout))
 
 	lines := stderrLines(res.Stderr)
 	require.Len(t, lines, len(tooLarge), "one warning per unit: %s", res.Stderr)
@@ -122,7 +122,7 @@ func TestHostileToolsNonStringValues(t *testing.T) {
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080},`+
 		`{"hostname":"10.0.0.4","private-address":"10.0.0.4","port":80},`+
-		`{"hostname":"10.0.0.5","private-address":"10.0.0.5","port":80}]}]`+"\n", res.Stdout)
+		`{"hostname":"10.0.0.5","private-address":"10.0.0.5","port":80}]}]`+"\n", libraryJSON(t, res.Stdout))
 
 	prefix := `^level=WARN msg="httprelation: ignoring invalid remote data" endpoint=reverseproxy relation=reverseproxy:3 `
 	want := []string{
@@ -384,7 +384,7 @@ func TestServicesHugeLists(t *testing.T) {
 			res := runSim(t, sim, "services", "reverseproxy")
 			if tc.ok {
 				require.Equal(t, 0, res.ExitCode, res.Stderr)
-				assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]`+"\n", res.Stdout)
+				assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]`+"\n", libraryJSON(t, res.Stdout))
 				return
 			}
 			assert.Equal(t, 1, res.ExitCode, res.Stderr)

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/statefile"
 )
 
@@ -34,18 +35,43 @@ is saved only when it succeeds, so a failed hook changes nothing and
 Juju's retry reads again; a lost store means reading every unit once.
 Past 5000 units it reads every unit in every hook, with one warning.`
 
-// incremental holds the services command's --incremental and --store.
+// storeCapsHelp follows what a command says of --store: the caps on
+// what it reads from either store.
+func storeCapsHelp() string {
+	return fmt.Sprintf(`
+
+Either store is read whole, and only within caps: Juju's charm state up
+to %d MiB of state-get output and %d keys (hooktools.MaxStateOutput,
+MaxStateKeys), the file up to %d MiB and %d keys (statefile.MaxFileSize,
+MaxKeys). A store past them fails the command with status 1, naming the
+cap, with nothing printed or saved and the store left as it was.`,
+		hooktools.MaxStateOutput>>20, hooktools.MaxStateKeys, statefile.MaxFileSize>>20, statefile.MaxKeys)
+}
+
+// incremental holds the --incremental and --store of services and
+// flags.
 type incremental struct {
 	on    bool
 	store *string
+	// storeSet reports --store on the command line.
+	storeSet bool
 }
 
-// incrementalFlags declares --incremental and --store on the services
-// command.
-func incrementalFlags(fs *flag.FlagSet) *incremental {
+// read is how the command reads requires endpoints, as the hook cache
+// names it.
+func (inc *incremental) read() string {
+	if inc.on {
+		return viewRead(*inc.store)
+	}
+	return readFull
+}
+
+// incrementalFlags declares --incremental and --store, with the usage
+// texts of the command.
+func incrementalFlags(fs *flag.FlagSet, incUsage, storeUsage string) *incremental {
 	inc := &incremental{}
-	fs.BoolVar(&inc.on, "incremental", false, "keep what was read in the charm's state and read only what changed (see above)")
-	inc.store = storeFlag(fs, "where --incremental keeps what it read")
+	fs.BoolVar(&inc.on, "incremental", false, incUsage)
+	inc.store = storeFlag(fs, storeUsage, &inc.storeSet)
 	return inc
 }
 
@@ -118,8 +144,9 @@ func prefetch(ctx context.Context, acc httprelation.Accessor, endpoint string) {
 	wg.Wait()
 }
 
-// storeFlag declares --store, whose value is storeState or storeFile.
-func storeFlag(fs *flag.FlagSet, what string) *string {
+// storeFlag declares --store, whose value is storeState or storeFile,
+// and notes in set that the command line gave it.
+func storeFlag(fs *flag.FlagSet, what string, set *bool) *string {
 	store := storeState
 	fs.Func("store", what+", `state|file`: Juju's charm state (state-get/state-set),\n"+
 		"or $JUJU_CHARM_DIR/.httprelation/state.json (default state)", func(s string) error {
@@ -127,6 +154,7 @@ func storeFlag(fs *flag.FlagSet, what string) *string {
 			return fmt.Errorf("want %q or %q", storeState, storeFile)
 		}
 		store = s
+		*set = true
 		return nil
 	})
 	return &store

@@ -16,8 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/hooktools"
 	"github.com/charmkit/httprelation/httprelationtest"
 	"github.com/charmkit/httprelation/internal/calllog"
+	"github.com/charmkit/httprelation/statefile"
 	"github.com/charmkit/httprelation/toolsim"
 )
 
@@ -71,7 +73,7 @@ func (d *deployment) fire(h hook, wantExit int) map[string]int {
 	}
 	m, err := d.sim.Model()
 	require.NoError(t, err)
-	assert.Equal(t, fullReadJSON(t, m, h), res.Stdout, "%+v", h)
+	assert.Equal(t, fullReadJSON(t, m, h), libraryJSON(t, res.Stdout), "%+v", h)
 	live := 0
 	for id := range m.Relations {
 		if !(strings.HasSuffix(h.name, "-relation-broken") && id == h.relation) {
@@ -251,7 +253,12 @@ func TestIncrementalUsage(t *testing.T) {
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), []string{"services", "-h"}, &stdout, &stderr, func(string) (string, bool) { return "", false })
 	require.Equal(t, exitOK, code)
-	for _, want := range []string{"--incremental", "-relation-changed", "every hook", "update-status", "-store state|file"} {
+	for _, want := range []string{"--incremental", "-relation-changed", "every hook", "update-status", "-store state|file",
+		// The caps on what either store may hold, where --store is told.
+		fmt.Sprintf("Juju's charm state up\nto %d MiB of state-get output and %d keys (hooktools.MaxStateOutput,\nMaxStateKeys)",
+			hooktools.MaxStateOutput>>20, hooktools.MaxStateKeys),
+		fmt.Sprintf("the file up to %d MiB and %d keys (statefile.MaxFileSize,\nMaxKeys)", statefile.MaxFileSize>>20, statefile.MaxKeys),
+	} {
 		assert.Contains(t, stdout.String(), want)
 	}
 	code = run(context.Background(), []string{"services", "--incremental", "--store", "disk", "reverseproxy"}, &stdout, &stderr,
@@ -275,6 +282,6 @@ func TestIncrementalStoredViewSpelling(t *testing.T) {
 	require.Equal(t, 0, res.ExitCode, res.Stderr)
 	assert.Equal(t, `[{"service_name":"web","hosts":[`+
 		`{"hostname":"10.0.0.2","private-address":"10.0.0.2","port":80},`+
-		`{"hostname":"web.example","private-address":"10.0.0.1","port":80}]}]`+"\n", res.Stdout)
+		`{"hostname":"web.example","private-address":"10.0.0.1","port":80}]}]`+"\n", libraryJSON(t, res.Stdout))
 	assert.Equal(t, 2, countCalls(t, sim)["relation-get"], "every unit read again")
 }

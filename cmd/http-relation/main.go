@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -52,16 +53,25 @@ func main() {
 type cli struct {
 	stdout, stderr io.Writer
 	env            hooktools.Env
-	runner         hooktools.Runner
-	log            *slog.Logger
+	// contextID is JUJU_CONTEXT_ID, unique to one hook run (or one juju
+	// exec): the commands of one run share what they read (see
+	// hookcache.go). Empty, nothing is shared.
+	contextID string
+	runner    hooktools.Runner
+	log       *slog.Logger
 }
 
 // command is one subcommand.
 type command struct {
 	name string
-	// synopsis is the argument part of the usage line.
-	synopsis string
-	summary  string
+	// positional names the positional arguments in the usage line, e.g.
+	// "<endpoint>"; the flags follow, from the flag set (see synopsis).
+	positional string
+	// required lists the flags the command cannot run without, in the
+	// order the usage line shows them; repeatable those that may be
+	// given more than once. Every other flag is optional and single.
+	required, repeatable []string
+	summary              string
 	// setup declares the subcommand's flags on fs and returns the function
 	// that runs it with its positional arguments, once they are parsed.
 	setup func(fs *flag.FlagSet) runFunc
@@ -94,12 +104,14 @@ func usagef(cmd, format string, args ...any) error {
 // run is the whole command apart from the process: it returns the exit
 // status, so that tests can run it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+	contextID, _ := lookupEnv("JUJU_CONTEXT_ID")
 	c := &cli{
-		stdout: stdout,
-		stderr: stderr,
-		env:    hooktools.EnvFrom(lookupEnv),
-		runner: hooktools.ExecRunner{},
-		log:    newLogger(stderr),
+		stdout:    stdout,
+		stderr:    stderr,
+		env:       hooktools.EnvFrom(lookupEnv),
+		contextID: contextID,
+		runner:    hooktools.ExecRunner{},
+		log:       newLogger(stderr),
 	}
 	err := c.dispatch(ctx, args)
 	var usage *usageError
@@ -118,12 +130,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	default:
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 		if errors.Is(err, hooktools.ErrNotInHook) {
-			fmt.Fprintf(stderr, "%s needs Juju's hook tools: run it inside a hook, or with\n"+
-				"  juju exec --unit <app>/<n> -- %s ...\n", progName, progName)
+			fmt.Fprint(stderr, notInHookHint)
 		}
 		return exitFailure
 	}
 }
+
+// notInHookHint follows a failure for want of a hook: how to run the
+// command in one, with Juju or with the simulator (docs/simulator.md
+// gives the same lines), whose tools answer for the model's hook section
+// when no hook variable is set. The command itself needs the unit's
+// name, and flags the charm directory; the tools' directory must be
+// absolute on PATH, as hooktools refuses a tool found through a relative
+// entry.
+const notInHookHint = progName + ` needs Juju's hook tools: run it inside a hook, or with
+  juju exec --unit <app>/<n> -- ` + progName + ` ...
+or, without Juju, under the hook-tool simulator (see its docs/simulator.md):
+  ` + simInstallLine + `
+  ` + simRunLine + ` ...
+`
+
+// The simulator's lines of notInHookHint.
+const (
+	simInstallLine = "hook-tool-sim install ./bin"
+	simRunLine     = `PATH="$PWD/bin:$PATH" TOOLSIM_MODEL=model.json JUJU_UNIT_NAME=<app>/<n> JUJU_CHARM_DIR=<charm dir> ` + progName
+)
 
 // newLogger writes the library's warnings (skipped remote entries) to
 // stderr as text. A hook's stderr already lands in the unit's log, and
@@ -205,7 +236,7 @@ func (c *cli) runCommand(ctx context.Context, cmd command, args []string) error 
 		return usagef(cmd.name, "%v", err)
 	}
 	if len(positional) < cmd.args {
-		return usagef(cmd.name, "missing argument: want %s", cmd.synopsis)
+		return usagef(cmd.name, "missing argument: want %s", synopsis(cmd, fs))
 	}
 	if len(positional) > cmd.args {
 		return usagef(cmd.name, "unexpected argument %q", positional[cmd.args])
@@ -259,7 +290,7 @@ func (c *cli) topUsage(w io.Writer) error {
 
 func commandUsage(w io.Writer, cmd command, fs *flag.FlagSet) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Usage: %s %s %s\n\n%s\n", progName, cmd.name, cmd.synopsis, cmd.help)
+	fmt.Fprintf(&b, "Usage: %s %s %s\n\n%s\n", progName, cmd.name, synopsis(cmd, fs), cmd.help)
 	hasFlags := false
 	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 	if hasFlags {
@@ -270,4 +301,43 @@ func commandUsage(w io.Writer, cmd command, fs *flag.FlagSet) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// synopsis is the argument part of cmd's usage line, made from fs, the
+// flags cmd declared, so that it lists every one of them: the positional
+// arguments, the required flags bare in cmd.required's order, then the
+// others in brackets in fs's (alphabetical) order; a repeatable flag is
+// followed by "...". A flag shows its value's name as the help names it
+// (flag.UnquoteUsage); a boolean flag shows none.
+func synopsis(cmd command, fs *flag.FlagSet) string {
+	var parts []string
+	if cmd.positional != "" {
+		parts = append(parts, cmd.positional)
+	}
+	word := func(f *flag.Flag) string {
+		w := "--" + f.Name
+		if name, _ := flag.UnquoteUsage(f); name != "" {
+			w += " " + name
+		}
+		return w
+	}
+	for _, name := range cmd.required {
+		if f := fs.Lookup(name); f != nil {
+			parts = append(parts, word(f)+repeatMark(cmd, name))
+		}
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		if !slices.Contains(cmd.required, f.Name) {
+			parts = append(parts, "["+word(f)+"]"+repeatMark(cmd, f.Name))
+		}
+	})
+	return strings.Join(parts, " ")
+}
+
+// repeatMark is "..." after a flag that cmd takes more than once.
+func repeatMark(cmd command, name string) string {
+	if slices.Contains(cmd.repeatable, name) {
+		return "..."
+	}
+	return ""
 }

@@ -118,9 +118,42 @@ func TestServicesProcess(t *testing.T) {
 			sim := startSim(t, requirerModel(tt.rels), charm, tt.hook)
 			res := runSim(t, sim, "services", "reverseproxy")
 			require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
-			assert.Equal(t, tt.want, res.Stdout)
+			assert.Equal(t, tt.want, libraryJSON(t, res.Stdout))
 			assert.Empty(t, res.Stderr)
 		})
+	}
+}
+
+// TestServicesAddrFields pins the output byte for byte: each host has,
+// after the library's hostname, private-address and port, "addr" as
+// Host.Addr writes it (hostname:port) and "private-addr" as
+// Host.PrivateAddr does (private-address:port), an IPv6 address in
+// brackets. --format json, however Juju's tools take it, changes
+// nothing.
+func TestServicesAddrFields(t *testing.T) {
+	t.Parallel()
+	rels := map[string]toolsim.Relation{
+		"reverseproxy:3": relation("web", proxyAddr, map[string]map[string]string{
+			"web/0": withKeys(backend("10.0.0.1", "8080"), "hostname", "web.example"),
+			"web/1": backend("2001:db8::1", "8443"),
+			"web/2": withKeys(backend("10.0.0.3", "80"), "hostname", "2001:db8::2"),
+		}),
+	}
+	want := `[{"service_name":"web","hosts":[` +
+		`{"hostname":"2001:db8::1","private-address":"2001:db8::1","port":8443,"addr":"[2001:db8::1]:8443","private-addr":"[2001:db8::1]:8443"},` +
+		`{"hostname":"2001:db8::2","private-address":"10.0.0.3","port":80,"addr":"[2001:db8::2]:80","private-addr":"10.0.0.3:80"},` +
+		`{"hostname":"web.example","private-address":"10.0.0.1","port":8080,"addr":"web.example:8080","private-addr":"10.0.0.1:8080"}]}]` + "\n"
+	sim := startSim(t, requirerModel(rels), "haproxy", hook{})
+	for _, args := range [][]string{
+		{"services", "reverseproxy"},
+		{"services", "reverseproxy", "--format", "json"},
+		{"services", "--format=json", "reverseproxy"},
+		{"services", "-format", "json", "reverseproxy"},
+	} {
+		res := runSim(t, sim, args...)
+		require.Equal(t, 0, res.ExitCode, "%q: %s", args, res.Stderr)
+		assert.Equal(t, want, res.Stdout, "%q", args)
+		assert.Empty(t, res.Stderr)
 	}
 }
 
@@ -134,7 +167,7 @@ func TestServicesHostileData(t *testing.T) {
 		`{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080},`+
 		`{"hostname":"10.0.0.20","private-address":"10.0.0.20","port":8081},`+
 		`{"hostname":"10.0.0.3","private-address":"10.0.0.3","port":8080},`+
-		`{"hostname":"10.0.0.5","private-address":"10.0.0.5","port":8080}]}]`+"\n", res.Stdout)
+		`{"hostname":"10.0.0.5","private-address":"10.0.0.5","port":8080}]}]`+"\n", libraryJSON(t, res.Stdout))
 
 	// One warning line per rejected value, the good values kept; a
 	// newline inside a value cannot forge a line.
@@ -227,7 +260,7 @@ func TestServicesToolFailures(t *testing.T) {
 		sim := startSim(t, m, "haproxy", hook{})
 		res := runSim(t, sim, "services", "reverseproxy")
 		require.Equal(t, 0, res.ExitCode, "stderr: %s", res.Stderr)
-		assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]`+"\n", res.Stdout)
+		assert.Equal(t, `[{"service_name":"web","hosts":[{"hostname":"10.0.0.1","private-address":"10.0.0.1","port":8080}]}]`+"\n", libraryJSON(t, res.Stdout))
 		assert.Regexp(t, `^level=WARN msg="httprelation: skipping remote unit that left the relation" .*unit=web/1 `, res.Stderr)
 	})
 	t.Run("permission denied fails", func(t *testing.T) {
