@@ -70,9 +70,9 @@ var (
 	// ErrInvalidAddress reports a hostname or address that is neither an IP
 	// literal nor an RFC 1123 DNS name.
 	ErrInvalidAddress = errors.New("invalid address")
-	// ErrInvalidKey reports a relation data key that is empty or not
-	// printable ASCII.
-	ErrInvalidKey = errors.New("invalid relation data key")
+	// ErrInvalidKey reports a relation data key that is empty, not
+	// printable ASCII, or starts with '-'.
+	ErrInvalidKey = juju.ErrInvalidKey
 	// ErrRelationNotFound reports a relation id that Juju does not know.
 	// Accessors wrap it.
 	ErrRelationNotFound = errors.New("relation not found")

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/charmkit/httprelation/internal/badchar"
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
 // reservedKeys are the keys Configure owns. Publish refuses them because
@@ -21,11 +22,12 @@ var reservedKeys = []string{keyHostname, keyPrivateAddress, keyPort, keyExtended
 // local unit's bag in every relation of the endpoint. Values are written as
 // given; "" deletes a key.
 //
-// Keys must be non-empty printable ASCII without spaces or '=' (relation-set
-// could not pass them otherwise) and must not be one of the keys Configure
-// owns (hostname, private-address, port, extended_data): use Configure for
-// those so that they are validated. A bad key wraps [ErrInvalidKey] and
-// nothing is written.
+// Keys must be non-empty printable ASCII without spaces or '=', not
+// starting with '-' (relation-set could not pass them otherwise), and must
+// not be one of the keys Configure owns (hostname, private-address, port,
+// extended_data): use Configure for those so that they are validated. A
+// bad key wraps [ErrInvalidKey] and nothing is written, before any hook
+// tool runs.
 //
 // The bag must stay one that a requirer reads: after the write, every key
 // but the four Configure owns (Juju's ingress-address and egress-subnets
@@ -40,7 +42,7 @@ var reservedKeys = []string{keyHostname, keyPrivateAddress, keyPort, keyExtended
 // relation are handled as in [Provides.Configure].
 func (p *Provides) Publish(ctx context.Context, data map[string]string) error {
 	for _, k := range slices.Sorted(maps.Keys(data)) {
-		if err := checkKey(k); err != nil {
+		if err := juju.CheckKey(k); err != nil {
 			return fmt.Errorf("publish %s: %w", p.endpoint, err)
 		}
 		if slices.Contains(reservedKeys, k) {
@@ -61,7 +63,7 @@ func (p *Provides) Publish(ctx context.Context, data map[string]string) error {
 func (p *Provides) Unpublish(ctx context.Context, keys ...string) error {
 	data := make(map[string]string, len(keys))
 	for _, k := range keys {
-		if err := checkKey(k); err != nil {
+		if err := juju.CheckKey(k); err != nil {
 			return fmt.Errorf("unpublish %s: %w", p.endpoint, err)
 		}
 		data[k] = ""
@@ -110,20 +112,6 @@ func grows(data map[string]string) bool {
 		}
 	}
 	return false
-}
-
-// checkKey accepts what relation-set can take as "key=value": printable
-// ASCII, no space, no '='.
-func checkKey(k string) error {
-	if k == "" {
-		return fmt.Errorf("%w: empty", ErrInvalidKey)
-	}
-	for i := 0; i < len(k); i++ {
-		if c := k[i]; c <= ' ' || c > '~' || c == '=' {
-			return fmt.Errorf("%w: %s", ErrInvalidKey, badchar.Quote(k))
-		}
-	}
-	return nil
 }
 
 // What Publish leaves of the limits for Configure's own keys, which

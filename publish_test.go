@@ -46,6 +46,7 @@ func TestPublishRejectsBadKeys(t *testing.T) {
 		{name: "newline", data: map[string]string{"a\nb": "x"}},
 		{name: "non-ASCII", data: map[string]string{"clé": "x"}},
 		{name: "DEL", data: map[string]string{"a\x7f": "x"}},
+		{name: "like a flag", data: map[string]string{"-r": "x"}},
 		{name: "one bad key among good ones", data: map[string]string{"services": "x", "bad key": "y"}},
 		{name: "port is Configure's", data: map[string]string{"port": "http"}},
 		{name: "hostname is Configure's", data: map[string]string{"hostname": "evil host"}},
@@ -53,6 +54,7 @@ func TestPublishRejectsBadKeys(t *testing.T) {
 		{name: "extended_data is Configure's even to delete", data: map[string]string{"extended_data": ""}},
 		{name: "unpublish empty key", unpublish: []string{"services", ""}},
 		{name: "unpublish equals", unpublish: []string{"a=b"}},
+		{name: "unpublish like a flag", unpublish: []string{"--help"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
 // maxArgLen is Linux's MAX_ARG_STRLEN (32 pages of 4 KiB, counting the
@@ -109,7 +109,7 @@ func (c caller) runList(ctx context.Context, tool string, args ...string) ([]str
 // stdin, or as key=value arguments when the runner cannot feed stdin.
 func (c caller) setValues(ctx context.Context, tool string, args []string, values map[string]string) error {
 	for k, v := range values {
-		if err := checkKey(k); err != nil {
+		if err := juju.CheckKey(k); err != nil {
 			return fmt.Errorf("%s: %w", tool, err)
 		}
 		if !utf8.ValidString(v) {
@@ -127,24 +127,6 @@ func (c caller) setValues(ctx context.Context, tool string, args []string, value
 	}
 	_, err = c.run(ctx, tool, append(slices.Clip(args), kvArgs...), nil)
 	return err
-}
-
-// checkKey accepts keys of printable ASCII without spaces or '=', not
-// starting with '-': they must survive YAML, key=value arguments and
-// positional arguments unchanged.
-func checkKey(k string) error {
-	if k == "" {
-		return fmt.Errorf("%w: empty", httprelation.ErrInvalidKey)
-	}
-	if k[0] == '-' {
-		return fmt.Errorf("%w: %q starts with '-'", httprelation.ErrInvalidKey, k)
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] <= ' ' || k[i] > '~' || k[i] == '=' {
-			return fmt.Errorf("%w: %q", httprelation.ErrInvalidKey, k)
-		}
-	}
-	return nil
 }
 
 // encodeYAMLMap writes values as a YAML block map in the order of keys.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"github.com/charmkit/httprelation/internal/juju"
 )
 
 // LeaderSettings returns the application's leader settings, which every
@@ -38,7 +40,7 @@ func (t *Tools) SetLeaderSettings(ctx context.Context, settings map[string]strin
 		return nil
 	}
 	for k := range settings {
-		if err := checkKey(k); err != nil {
+		if err := juju.CheckKey(k); err != nil {
 			return fmt.Errorf("%s: %w", tool, err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/internal/badchar"
+	"github.com/charmkit/httprelation/internal/juju"
 	"github.com/charmkit/httprelation/internal/statekey"
 )
 
@@ -107,7 +108,7 @@ func (s *stateStore) Save(ctx context.Context, changes map[string]string) error 
 	set := make(map[string]string, len(changes))
 	var deleted []string
 	for k, v := range changes {
-		if err := checkKey(k); err != nil {
+		if err := juju.CheckKey(k); err != nil {
 			return fmt.Errorf("state: %w", err)
 		}
 		if size := statekey.Size(k); size > MaxStateKeySize {

@@ -1,9 +1,11 @@
 // Package juju holds Juju's rules for the names the library reads from
-// hook tools and remote units: unit, application and relation names.
-// The root package and hooktools apply them alike.
+// hook tools and remote units (unit, application and relation names) and
+// for the keys it writes. The root package and hooktools apply them alike.
 package juju
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -87,4 +89,26 @@ var endpointSyntax = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`)
 // bytes.
 func ValidEndpoint(name string) bool {
 	return len(name) <= MaxEndpointName && endpointSyntax.MatchString(name)
+}
+
+// ErrInvalidKey reports a key that relation-set, leader-set or state-set
+// could not take; httprelation exports it.
+var ErrInvalidKey = errors.New("invalid relation data key")
+
+// CheckKey accepts keys of printable ASCII without spaces or '=', not
+// starting with '-': they must survive YAML, key=value arguments and
+// positional arguments unchanged.
+func CheckKey(k string) error {
+	if k == "" {
+		return fmt.Errorf("%w: empty", ErrInvalidKey)
+	}
+	if k[0] == '-' {
+		return fmt.Errorf("%w: %q starts with '-'", ErrInvalidKey, k)
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] <= ' ' || k[i] > '~' || k[i] == '=' {
+			return fmt.Errorf("%w: %q", ErrInvalidKey, k)
+		}
+	}
+	return nil
 }
