@@ -180,6 +180,35 @@ func BenchmarkConfigure(b *testing.B) {
 	}
 }
 
+// BenchmarkPublish measures Publish in memory of one value of size bytes
+// to n relations: each relation's bag is read and checked against the
+// requirer's limits before anything is written.
+func BenchmarkPublish(b *testing.B) {
+	for _, n := range []int{1, 50} {
+		for _, size := range []int{4 << 10, 256 << 10} {
+			b.Run(fmt.Sprintf("N=%d/size=%dKiB", n, size>>10), func(b *testing.B) {
+				acc := newMemAccessor(HookContext{Unit: "shop/0", HookName: "config-changed"})
+				for i := range n {
+					acc.addUnit(fmt.Sprintf("website:%d", i+1), fmt.Sprintf("proxy-%d/0", i), nil)
+				}
+				p := NewProvides(acc, "website")
+				data := map[string]string{"services": strings.Repeat("x", size)}
+				ctx := context.Background()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					if err := p.Publish(ctx, data); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if got := len(acc.local[fmt.Sprintf("website:%d", n)]["services"]); got != size {
+					b.Fatalf("last relation has %d bytes of services, want %d", got, size)
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkServicesExtendedData measures the extended_data decoder alone,
 // on what a provider with virtual IPs publishes: n entries in the Python
 // provider's spelling (port as a number, both addresses set).

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/charmkit/httprelation/internal/address"
 	"github.com/charmkit/httprelation/internal/badchar"
 )
 
@@ -72,7 +73,7 @@ func WithHosts(hosts ...Host) ConfigureOption {
 // string of digits). With a single host extended_data is deleted, so that
 // hosts published earlier vanish.
 //
-// Addresses are published canonical (see [canonicalAddress]): DNS names in
+// Addresses are published canonical (see [CheckAddress]): DNS names in
 // lower case, IPv6 per RFC 5952, IPv4-mapped IPv6 as IPv4, so that every
 // requirer, ours or not, sees one spelling per target.
 //
@@ -145,7 +146,7 @@ func checkConfigure(port int, o configureOptions) (configureOptions, error) {
 			if *addr == "" {
 				continue // the relation's ingress address
 			}
-			if *addr, err = canonicalAddress(*addr); err != nil {
+			if *addr, err = address.Canonical(*addr); err != nil {
 				return o, fmt.Errorf("host %d of WithHosts: %w", i, err)
 			}
 		}
@@ -160,7 +161,7 @@ func canonicalAddresses(list []string) ([]string, error) {
 	out := make([]string, len(list))
 	for i, a := range list {
 		var err error
-		if out[i], err = canonicalAddress(a); err != nil {
+		if out[i], err = address.Canonical(a); err != nil {
 			return nil, err
 		}
 	}
@@ -182,7 +183,7 @@ func (p *Provides) configureBag(ctx context.Context, id string, port int, o conf
 		if ingress, err = p.acc.IngressAddress(ctx, id); err != nil {
 			return nil, fmt.Errorf("ingress address: %w", err)
 		}
-		if ingress, err = canonicalAddress(ingress); err != nil {
+		if ingress, err = address.Canonical(ingress); err != nil {
 			return nil, fmt.Errorf("ingress address: %w", err)
 		}
 	}
@@ -216,7 +217,7 @@ func (p *Provides) configureBag(ctx context.Context, id string, port int, o conf
 			return nil, fmt.Errorf("extended_data: %w", err)
 		}
 		// The requirer's own size limit. The addresses passed
-		// canonicalAddress and json.Marshal writes each wire key once, so
+		// address.Canonical and json.Marshal writes each wire key once, so
 		// nothing else could be refused; a test runs the requirer's
 		// parser over what Configure publishes to hold that true.
 		if err := checkExtendedSize(len(extended)); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmkit/httprelation/internal/address"
 	"github.com/charmkit/httprelation/internal/badchar"
 )
 
@@ -293,13 +294,13 @@ func entryHost(raw [numFields]string) (Host, error) {
 	return newHost(hostname, priv, port), nil
 }
 
-// ownedAddress is canonicalAddress of a value cut out of extended_data,
+// ownedAddress is address.Canonical of a value cut out of extended_data,
 // copied when it is still a piece of that value; "" stays "".
 func ownedAddress(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	canonical, err := canonicalAddress(s)
+	canonical, err := address.Canonical(s)
 	if err != nil || canonical != s {
 		return canonical, err
 	}

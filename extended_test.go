@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmkit/httprelation/internal/address"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -203,7 +204,7 @@ func oracleEntry(raw json.RawMessage) (Host, error) {
 		if addrs[i] == "" {
 			continue
 		}
-		if addrs[i], err = canonicalAddress(addrs[i]); err != nil {
+		if addrs[i], err = address.Canonical(addrs[i]); err != nil {
 			return Host{}, ErrInvalidAddress
 		}
 	}

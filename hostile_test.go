@@ -27,17 +27,13 @@ import (
 
 const hostileEndpoint = "backends"
 
-func hostileHost(hostname, priv string, port int) httprelation.Host {
-	return httprelation.Host{Hostname: hostname, PrivateAddress: priv, Port: port}
-}
-
 var (
 	// web/0's good top-level host and its good extended_data entry.
-	hostileTop = hostileHost("10.0.0.1", "10.0.0.1", 8080)
-	hostileVIP = hostileHost("10.0.0.100", "10.0.0.100", 8081)
+	hostileTop = h("10.0.0.1", "10.0.0.1", 8080)
+	hostileVIP = h("10.0.0.100", "10.0.0.100", 8081)
 	// The hosts of web/1 and of another application.
-	hostileWeb1 = hostileHost("10.0.0.2", "10.0.0.2", 80)
-	hostileAPI  = hostileHost("api.internal", "10.0.1.1", 443)
+	hostileWeb1 = h("10.0.0.2", "10.0.0.2", 80)
+	hostileAPI  = h("api.internal", "10.0.1.1", 443)
 )
 
 const hostileGoodExt = `[{"hostname":"10.0.0.100","port":8081}]`
@@ -211,7 +207,7 @@ func TestHostileRemoteData(t *testing.T) {
 			keep:  []httprelation.Host{hostileTop, hostileVIP}},
 		{name: "bad entry between good ones", key: "extended_data", index: 1,
 			value: `[{"hostname":"10.0.0.100","port":8081},{"hostname":"10.0.0.101","port":"0"},{"private-address":"10.0.0.102","port":"8082"}]`,
-			keep:  []httprelation.Host{hostileTop, hostileVIP, hostileHost("10.0.0.102", "10.0.0.102", 8082)}},
+			keep:  []httprelation.Host{hostileTop, hostileVIP, h("10.0.0.102", "10.0.0.102", 8082)}},
 	}
 	require.GreaterOrEqual(t, len(tests), 40)
 	for _, tt := range tests {

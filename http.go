@@ -49,6 +49,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/charmkit/httprelation/internal/address"
 	"github.com/charmkit/httprelation/internal/badchar"
 	"github.com/charmkit/httprelation/internal/juju"
 )
@@ -69,7 +70,7 @@ var (
 	ErrInvalidPort = errors.New("invalid port")
 	// ErrInvalidAddress reports a hostname or address that is neither an IP
 	// literal nor an RFC 1123 DNS name.
-	ErrInvalidAddress = errors.New("invalid address")
+	ErrInvalidAddress = address.ErrInvalid
 	// ErrInvalidKey reports a relation data key that is empty, not
 	// printable ASCII, or starts with '-'.
 	ErrInvalidKey = juju.ErrInvalidKey

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/charmkit/httprelation/internal/badchar"
 )
@@ -16,16 +15,15 @@ import (
 type Provides struct {
 	acc       Accessor
 	endpoint  string
-	log       *slog.Logger
 	available hookMemo[bool]
 }
 
 // NewProvides returns the provider side of endpoint, e.g. "website",
 // without checking it against charm metadata: charm code uses
-// [Unit.OpenProvides].
+// [Unit.OpenProvides]. The provider side logs nothing and no option
+// changes it; opts are taken so that both sides open alike.
 func NewProvides(acc Accessor, endpoint string, opts ...Option) *Provides {
-	o := buildOptions(opts)
-	return &Provides{acc: acc, endpoint: endpoint, log: o.logger}
+	return &Provides{acc: acc, endpoint: endpoint}
 }
 
 // Available reports whether at least one remote unit is joined on any

@@ -50,10 +50,11 @@ func (p *Provides) Publish(ctx context.Context, data map[string]string) error {
 		}
 	}
 	// What the call alone writes is checked before any tool runs.
-	if err := checkPublished(nil, data); err != nil {
+	added := shareOf(data)
+	if err := checkPublished(nil, data, added); err != nil {
 		return fmt.Errorf("publish %s: %w", p.endpoint, err)
 	}
-	return p.publish(ctx, "publish", maps.Clone(data))
+	return p.publish(ctx, "publish", maps.Clone(data), added)
 }
 
 // Unpublish deletes keys from the local unit's bag in every relation of
@@ -68,10 +69,13 @@ func (p *Provides) Unpublish(ctx context.Context, keys ...string) error {
 		}
 		data[k] = ""
 	}
-	return p.publish(ctx, "unpublish", data)
+	return p.publish(ctx, "unpublish", data, bagShare{})
 }
 
-func (p *Provides) publish(ctx context.Context, op string, data map[string]string) error {
+// publish writes data to every relation of the endpoint. added is
+// shareOf(data): when it counts a key, data writes a value and each
+// relation's bag is checked first; deleting needs no check.
+func (p *Provides) publish(ctx context.Context, op string, data map[string]string, added bagShare) error {
 	if len(data) == 0 {
 		return nil
 	}
@@ -79,14 +83,14 @@ func (p *Provides) publish(ctx context.Context, op string, data map[string]strin
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", op, p.endpoint, err)
 	}
-	if grows(data) {
-		// Something grows: each relation's bag must stay within what a
-		// requirer reads once it is applied. Deleting needs no check.
+	if added.keys > 0 {
+		// Each relation's bag must stay within what a requirer reads once
+		// data is applied.
 		var errs []error
 		for _, id := range ids {
 			bag, err := readLocalBag(ctx, p.acc, hc, id)
 			if err == nil {
-				err = checkPublished(bag, data)
+				err = checkPublished(bag, data, added)
 			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("relation %s: %w", badchar.Quote(id), err))
@@ -102,16 +106,6 @@ func (p *Provides) publish(ctx context.Context, op string, data map[string]strin
 		return fmt.Errorf("%s %s: %w", op, p.endpoint, err)
 	}
 	return nil
-}
-
-// grows reports whether data writes a value rather than only deleting.
-func grows(data map[string]string) bool {
-	for _, v := range data {
-		if v != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // What Publish leaves of the limits for Configure's own keys, which
@@ -142,19 +136,17 @@ func readLocalBag(ctx context.Context, acc Accessor, hc HookContext, id string) 
 // checkPublished fails, wrapping ErrDataTooLarge, when applying changes
 // to bag as relation-set would leaves the keys Configure does not own over
 // their share of the limits and larger than they were: a write that
-// shrinks an oversized bag is let through. bag may be nil.
-func checkPublished(bag, changes map[string]string) error {
-	empty := bagShare{size: len("{}")}
-	before, after := empty, empty
+// shrinks an oversized bag is let through. bag may be nil; added is
+// shareOf(changes), which is the same for every bag.
+func checkPublished(bag, changes map[string]string, added bagShare) error {
+	before := bagShare{size: len("{}")}
+	after := bagShare{keys: added.keys, size: before.size + added.size}
 	for k, v := range bag {
 		n := entrySize(k, v)
 		before.add(n)
 		if _, changed := changes[k]; !changed {
 			after.add(n)
 		}
-	}
-	for k, v := range changes {
-		after.add(entrySize(k, v))
 	}
 	if after.keys > publishKeys && after.keys > before.keys {
 		return fmt.Errorf("%w: %d keys besides Configure's, more than %d (a requirer reads %d keys in all)", ErrDataTooLarge, after.keys, publishKeys, MaxBagKeys)
@@ -168,6 +160,16 @@ func checkPublished(bag, changes map[string]string) error {
 // bagShare counts the keys of a bag that Configure does not own, and
 // their bytes as relation-get --format=json prints them.
 type bagShare struct{ keys, size int }
+
+// shareOf counts what the entries of data add to a bag: their keys and
+// bytes, without the braces.
+func shareOf(data map[string]string) bagShare {
+	var share bagShare
+	for k, v := range data {
+		share.add(entrySize(k, v))
+	}
+	return share
+}
 
 // add counts an entry of n bytes; a negative n is an entry that does not
 // count.

@@ -40,7 +40,8 @@ func NewRequires(acc Accessor, endpoint string, opts ...Option) *Requires {
 // which is what the "<endpoint>.available" flag means on this side. It
 // answers from the hook's one read, like Services.
 func (r *Requires) Available(ctx context.Context) (bool, error) {
-	services, err := r.Services(ctx)
+	// The memo's answer itself: no copy is needed to count it.
+	services, err := r.services.get(ctx, r.readServices)
 	return len(services) > 0, err
 }
 
@@ -202,7 +203,6 @@ func (m *hookMemo[T]) get(ctx context.Context, load func(context.Context) (T, er
 	}
 	val, err := load(ctx)
 	if err != nil {
-		m.ok = false
 		var zero T
 		return zero, err
 	}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 
+	"github.com/charmkit/httprelation/internal/address"
 	"github.com/charmkit/httprelation/internal/badchar"
 )
 
@@ -15,7 +16,7 @@ type Service struct {
 	// Name is the remote application's name.
 	Name string `json:"service_name"`
 	// Hosts are de-duplicated and sorted by hostname, private address,
-	// port. Their addresses are canonical (see [canonicalAddress]), so two
+	// port. Their addresses are canonical (see [CheckAddress]), so two
 	// spellings of one target are one host.
 	Hosts []Host `json:"hosts"`
 }
@@ -85,20 +86,14 @@ func (e *EntryError) Error() string {
 // Unwrap lets callers test the reason with errors.Is.
 func (e *EntryError) Unwrap() error { return e.Err }
 
-// parseUnitData returns the hosts one remote unit's data bag offers: its
+// appendUnitHosts appends the hosts one remote unit's data bag offers: its
 // top-level hostname/private-address/port, then its extended_data entries,
 // in that order and not yet de-duplicated, with canonical addresses (see
-// [canonicalAddress]). Every rejected value is
-// reported in problems and skipped; everything else is kept. A bag without
-// a port offers no top-level host and that is not a problem: units set
-// their port after joining.
-func parseUnitData(bag map[string]string) (hosts []Host, problems []*EntryError) {
-	return appendUnitHosts(nil, nil, bag)
-}
-
-// appendUnitHosts is parseUnitData appending to caller-owned slices, so
-// that Requires.Services parses a thousand bags without a thousand
-// allocations.
+// [CheckAddress]). Every rejected value is appended to problems and
+// skipped; everything else is kept. A bag without a port offers no
+// top-level host and that is not a problem: units set their port after
+// joining. The slices are the caller's, so that Requires.Services parses a
+// thousand bags without a thousand allocations.
 func appendUnitHosts(hosts []Host, problems []*EntryError, bag map[string]string) ([]Host, []*EntryError) {
 	// "" is how Juju spells "unset", as for hostname below.
 	if port := bag[keyPort]; port != "" {
@@ -129,19 +124,19 @@ func appendTopLevelHost(hosts []Host, problems []*EntryError, bag map[string]str
 	rawHostname, rawPriv := bag[keyHostname], bag[keyPrivateAddress]
 	var hostname, priv string
 	if rawHostname != "" {
-		if hostname, err = canonicalAddress(rawHostname); err != nil {
+		if hostname, err = address.Canonical(rawHostname); err != nil {
 			problems = append(problems, &EntryError{Key: keyHostname, Value: rawHostname, Index: -1, Err: err})
 			bad = true
 		}
 	}
 	// An empty private-address is fine next to a hostname (see newHost);
 	// with neither address the bag is broken, not early (Juju always sets
-	// private-address), and canonicalAddress says so.
+	// private-address), and address.Canonical says so.
 	switch {
 	case rawPriv != "" && rawPriv == rawHostname:
 		priv = hostname
 	case rawPriv != "" || rawHostname == "" && !unread:
-		if priv, err = canonicalAddress(rawPriv); err != nil {
+		if priv, err = address.Canonical(rawPriv); err != nil {
 			problems = append(problems, &EntryError{Key: keyPrivateAddress, Value: rawPriv, Index: -1, Err: err})
 			bad = true
 		}

@@ -7,9 +7,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmkit/httprelation/internal/address"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// parseUnitData returns the hosts and problems of one bag, as
+// Requires.Services parses it.
+func parseUnitData(bag map[string]string) (hosts []Host, problems []*EntryError) {
+	return appendUnitHosts(nil, nil, bag)
+}
 
 // ParseUnitData is parseUnitData for the external tests, which need a
 // model (package httprelationtest) and so cannot be in this package.
@@ -229,7 +236,7 @@ func FuzzParseUnitData(f *testing.F) {
 		hosts, problems := parseUnitData(bag)
 		for _, host := range hosts {
 			for _, a := range []string{host.Hostname, host.PrivateAddress} {
-				canonical, err := canonicalAddress(a)
+				canonical, err := address.Canonical(a)
 				require.NoError(t, err)
 				require.Equal(t, canonical, a, "addresses come out canonical")
 			}

@@ -58,13 +58,9 @@ type Unit struct {
 // OpenProvides returns the provider side of endpoint, after checking its
 // name (ErrInvalidEndpoint) and that the charm's metadata provides it with
 // interface "http" (ErrNoEndpoint otherwise), so that a typo fails the
-// first hook instead of silently publishing nothing. Warnings go to
-// u.Logger; opts come after that.
+// first hook instead of silently publishing nothing.
 func (u Unit) OpenProvides(endpoint string, opts ...Option) (*Provides, error) {
-	if err := checkEndpointName(endpoint); err != nil {
-		return nil, err
-	}
-	if err := charmmeta.CheckEndpoint(u.dir(), endpoint, charmmeta.RoleProvider); err != nil {
+	if err := u.checkEndpoint(endpoint, charmmeta.RoleProvider); err != nil {
 		return nil, err
 	}
 	return NewProvides(u.Accessor, endpoint, append(u.options(), opts...)...), nil
@@ -75,13 +71,19 @@ func (u Unit) OpenProvides(endpoint string, opts ...Option) (*Provides, error) {
 // interface "http" (ErrNoEndpoint otherwise). Warnings go to u.Logger;
 // opts, such as [WithIncrementalView], come after that.
 func (u Unit) OpenRequires(endpoint string, opts ...Option) (*Requires, error) {
-	if err := checkEndpointName(endpoint); err != nil {
-		return nil, err
-	}
-	if err := charmmeta.CheckEndpoint(u.dir(), endpoint, charmmeta.RoleRequirer); err != nil {
+	if err := u.checkEndpoint(endpoint, charmmeta.RoleRequirer); err != nil {
 		return nil, err
 	}
 	return NewRequires(u.Accessor, endpoint, append(u.options(), opts...)...), nil
+}
+
+// checkEndpoint checks endpoint's name, then that the charm's metadata
+// declares it in role with interface "http".
+func (u Unit) checkEndpoint(endpoint string, role charmmeta.Role) error {
+	if err := checkEndpointName(endpoint); err != nil {
+		return err
+	}
+	return charmmeta.CheckEndpoint(u.dir(), endpoint, role)
 }
 
 // checkEndpointName applies the library's rule for endpoint names.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmkit/httprelation/internal/address"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -244,20 +245,20 @@ var canonicalCases = []struct {
 func TestCanonicalAddress(t *testing.T) {
 	for _, tt := range canonicalCases {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := canonicalAddress(tt.in)
+			got, err := address.Canonical(tt.in)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
-			again, err := canonicalAddress(got)
+			again, err := address.Canonical(got)
 			require.NoError(t, err)
 			assert.Equal(t, got, again, "canonical forms are fixed points")
 			if tt.in == tt.want {
-				assert.Zero(t, testing.AllocsPerRun(10, func() { _, _ = canonicalAddress(tt.in) }),
+				assert.Zero(t, testing.AllocsPerRun(10, func() { _, _ = address.Canonical(tt.in) }),
 					"a canonical value costs no allocation")
 			}
 		})
 	}
 	for _, bad := range []string{"", "fe80::1%eth0", "::ffff:10.0.0.5%1", "[::1]", "0x7f000001", "web..example"} {
-		_, err := canonicalAddress(bad)
+		_, err := address.Canonical(bad)
 		assert.ErrorIs(t, err, ErrInvalidAddress, bad)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmkit/httprelation/internal/address"
 	"github.com/charmkit/httprelation/internal/badchar"
 	"github.com/charmkit/httprelation/internal/juju"
 )
@@ -225,7 +226,7 @@ func decodeHost(field string) (Host, error) {
 		// The view is written canonical: another spelling was not written
 		// here, and kept as is it would not merge with a fresh read of
 		// the same target.
-		canonical, err := canonicalAddress(a)
+		canonical, err := address.Canonical(a)
 		if err != nil {
 			return Host{}, err
 		}

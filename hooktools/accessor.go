@@ -12,6 +12,7 @@ import (
 	"github.com/charmkit/httprelation"
 	"github.com/charmkit/httprelation/internal/badchar"
 	"github.com/charmkit/httprelation/internal/juju"
+	"github.com/charmkit/httprelation/internal/relationid"
 )
 
 // accessor implements httprelation.Accessor over hook tools. It is safe
@@ -41,12 +42,11 @@ var (
 	_ httprelation.Accessor = (*accessor)(nil)
 )
 
-// newAccessor returns an accessor that runs tools through r. Without
-// WithEnv it knows no hook: HookContext fails with ErrNotInHook and
+// accessor returns an accessor that runs tools as c says. Without an env
+// it knows no hook: HookContext fails with ErrNotInHook and
 // IngressAddress skips the local unit's bag.
-func newAccessor(r Runner, opts ...UnitOption) *accessor {
-	c := newConfig(opts)
-	a := &accessor{call: c.caller(r)}
+func (c config) accessor() *accessor {
+	a := &accessor{call: c.caller()}
 	if c.env != nil {
 		a.env = *c.env
 	}
@@ -279,8 +279,8 @@ func (a *accessor) networkIngress(ctx context.Context, relationID, endpoint stri
 // endpointOf names the endpoint of a relation id: its "name:" prefix, or
 // the running relation hook's endpoint when id is its bare number.
 func (a *accessor) endpointOf(relationID string) string {
-	if i := strings.LastIndexByte(relationID, ':'); i > 0 {
-		return relationID[:i]
+	if ep := relationid.Endpoint(relationID); ep != "" {
+		return ep
 	}
 	if a.env.RelationName != "" && juju.RelationNumber(a.env.RelationID) == relationID {
 		return a.env.RelationName

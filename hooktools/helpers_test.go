@@ -16,6 +16,24 @@ import (
 	"gopkg.in/yaml.v2"
 )
 
+// newAccessor, newStateStore and newLogHandler build one tool of a Unit
+// over r, as NewUnit does from its options.
+func newAccessor(r Runner, opts ...UnitOption) *accessor { return unitConfig(r, opts).accessor() }
+
+func newStateStore(r Runner, opts ...UnitOption) *stateStore {
+	return unitConfig(r, opts).stateStore()
+}
+
+func newLogHandler(r Runner, opts ...UnitOption) *logHandler {
+	return unitConfig(r, opts).logHandler()
+}
+
+func unitConfig(r Runner, opts []UnitOption) config {
+	c := newConfig(opts)
+	c.runner = r
+	return c
+}
+
 // transcript is one of the module's recorded Juju 3.5 hooks, in
 // ../testdata/transcripts/.
 type transcript struct {

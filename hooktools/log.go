@@ -25,17 +25,16 @@ type logHandler struct {
 
 var _ slog.Handler = (*logHandler)(nil)
 
-// newLogHandler returns a handler that logs through r, from
-// slog.LevelInfo up unless WithLogLevel says otherwise. The handlers
+// logHandler returns a handler that logs as c says, from slog.LevelInfo
+// up unless WithLogLevel says otherwise. The handlers
 // WithAttrs and WithGroup derive share its caller, and with it the
 // Unit's stalls: once juju-log has run into the per-call deadline, it is
 // not waited on again, so a hung juju-log costs a hook one deadline, not
 // one per warning. Records are then dropped with an error wrapping
 // errStalled, which slog.Logger discards; the next hook's Unit tries
 // juju-log again.
-func newLogHandler(r Runner, opts ...UnitOption) *logHandler {
-	c := newConfig(opts)
-	return &logHandler{call: c.caller(r), level: c.logLevel}
+func (c config) logHandler() *logHandler {
+	return &logHandler{call: c.caller(), level: c.logLevel}
 }
 
 // Enabled implements slog.Handler.

@@ -46,11 +46,9 @@ type stateStore struct {
 
 var _ httprelation.Store = (*stateStore)(nil)
 
-// newStateStore returns a store that runs tools through r. Only
-// WithTimeout applies.
-func newStateStore(r Runner, opts ...UnitOption) *stateStore {
-	c := newConfig(opts)
-	return &stateStore{call: c.caller(r)}
+// stateStore returns a store that runs tools as c says.
+func (c config) stateStore() *stateStore {
+	return &stateStore{call: c.caller()}
 }
 
 // Load implements httprelation.Store with one state-get call. A stored

@@ -37,7 +37,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/charmkit/httprelation"
@@ -63,13 +62,14 @@ func NewUnit(opts ...UnitOption) (httprelation.Unit, error) {
 	if !env.inHook() {
 		return httprelation.Unit{}, fmt.Errorf("%w: JUJU_UNIT_NAME is unset", ErrNotInHook)
 	}
-	// The tools of one unit share what stalled (see stallSet).
-	opts = append(slices.Clip(opts), withStalls(c.stalls))
+	c.env = &env
+	// Built from one config, the tools of one unit share what stalled
+	// (see stallSet).
 	return httprelation.Unit{
-		Accessor: newAccessor(c.runner, append(opts, WithEnv(env))...),
-		Store:    newStateStore(c.runner, opts...),
+		Accessor: c.accessor(),
+		Store:    c.stateStore(),
 		CharmDir: env.CharmDir,
-		Logger:   slog.New(newLogHandler(c.runner, opts...)),
+		Logger:   slog.New(c.logHandler()),
 	}, nil
 }
 
@@ -122,11 +122,6 @@ func WithLogLevel(level slog.Leveler) UnitOption {
 	}
 }
 
-// withStalls makes a tool share s, the stalls of the Unit it belongs to.
-func withStalls(s *stallSet) UnitOption {
-	return func(c *config) { c.stalls = s }
-}
-
 func newConfig(opts []UnitOption) config {
 	c := config{runner: ExecRunner{}, timeout: DefaultTimeout, logLevel: slog.LevelInfo, stalls: new(stallSet)}
 	for _, opt := range opts {
@@ -137,9 +132,9 @@ func newConfig(opts []UnitOption) config {
 	return c
 }
 
-// caller runs tools through r as c says.
-func (c config) caller(r Runner) caller {
-	return caller{runner: r, timeout: c.timeout, stalls: c.stalls}
+// caller runs tools through c.runner as c says.
+func (c config) caller() caller {
+	return caller{runner: c.runner, timeout: c.timeout, stalls: c.stalls}
 }
 
 // hookEnv is the environment WithEnv set, or the process's.

@@ -127,7 +127,7 @@ func (c *cli) services(ctx context.Context, endpoint string, timeout time.Durati
 	}
 	var services []httprelation.Service
 	if inc.on {
-		services, err = c.incrementalServices(ctx, unit, endpoint, *inc.store)
+		services, err = c.incrementalServices(ctx, unit, endpoint, inc.store)
 	} else {
 		services, err = httprelation.NewRequires(unit.Accessor, endpoint, httprelation.WithLogger(c.log)).Services(ctx)
 	}
@@ -271,7 +271,7 @@ func (c *cli) updateFlags(ctx context.Context, inc *incremental, timeout time.Du
 	if err != nil {
 		return nil, err
 	}
-	st, err := c.openStore(unit, *inc.store)
+	st, err := c.openStore(unit, inc.store)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +349,7 @@ func (c *cli) available(ctx context.Context, unit httprelation.Unit, ep charmmet
 // ended after timeout, its warnings going to c's logger, or an error
 // wrapping hooktools.ErrNotInHook before any tool is tried.
 func (c *cli) unit(timeout time.Duration) (httprelation.Unit, error) {
-	unit, err := hooktools.NewUnit(hooktools.WithEnv(c.env), hooktools.WithRunner(c.runner), hooktools.WithTimeout(timeout))
+	unit, err := hooktools.NewUnit(hooktools.WithEnv(c.env), hooktools.WithTimeout(timeout))
 	if err != nil {
 		return unit, err
 	}

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,32 +19,9 @@ import (
 	"github.com/charmkit/httprelation/toolsim"
 )
 
-// tmpRoot holds the command binary built for this test process.
-var tmpRoot string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "http-relation-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	tmpRoot = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
 // commandBinary builds the command once per test process, on first use,
 // so that in-process tests alone do not pay for the build.
-var commandBinary = sync.OnceValues(func() (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	bins, err := gobuild.Packages(ctx, "", tmpRoot, ".")
-	if err != nil {
-		return "", err
-	}
-	return bins[0], nil
-})
+var commandBinary = gobuild.Once(".")
 
 // binary is the built command, failing the test if it cannot be built.
 func binary(t *testing.T) string {

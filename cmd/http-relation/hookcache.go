@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/charmkit/httprelation"
+	"github.com/charmkit/httprelation/internal/address"
 	"github.com/charmkit/httprelation/internal/badchar"
 	"github.com/charmkit/httprelation/internal/juju"
 	"github.com/charmkit/httprelation/statefile"
@@ -269,7 +269,7 @@ func checkServices(services []httprelation.Service) error {
 				return fmt.Errorf("service %q: %w", s.Name, err)
 			}
 			for _, addr := range []string{h.Hostname, h.PrivateAddress} {
-				if !canonicalAddress(addr) {
+				if canonical, err := address.Canonical(addr); err != nil || canonical != addr {
 					return fmt.Errorf("service %s: address %s: not one the library returns", s.Name, badchar.Quote(addr))
 				}
 			}
@@ -279,19 +279,6 @@ func checkServices(services []httprelation.Service) error {
 		}
 	}
 	return nil
-}
-
-// canonicalAddress reports whether addr passes httprelation.CheckAddress
-// in the one spelling every Host holds: an IP literal as netip writes it
-// (IPv4-mapped IPv6 as IPv4), a DNS name in lower case.
-func canonicalAddress(addr string) bool {
-	if httprelation.CheckAddress(addr) != nil {
-		return false
-	}
-	if ip, err := netip.ParseAddr(addr); err == nil {
-		return ip.Unmap().String() == addr
-	}
-	return strings.ToLower(addr) == addr
 }
 
 // compareHosts orders hosts as Requires.Services sorts them: by

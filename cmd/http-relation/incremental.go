@@ -52,7 +52,7 @@ cap, with nothing printed or saved and the store left as it was.`,
 // flags.
 type incremental struct {
 	on    bool
-	store *string
+	store string // storeState or storeFile
 	// storeSet reports --store on the command line.
 	storeSet bool
 }
@@ -61,7 +61,7 @@ type incremental struct {
 // names it.
 func (inc *incremental) read() string {
 	if inc.on {
-		return viewRead(*inc.store)
+		return viewRead(inc.store)
 	}
 	return readFull
 }
@@ -69,9 +69,16 @@ func (inc *incremental) read() string {
 // incrementalFlags declares --incremental and --store, with the usage
 // texts of the command.
 func incrementalFlags(fs *flag.FlagSet, incUsage, storeUsage string) *incremental {
-	inc := &incremental{}
+	inc := &incremental{store: storeState}
 	fs.BoolVar(&inc.on, "incremental", false, incUsage)
-	inc.store = storeFlag(fs, storeUsage, &inc.storeSet)
+	fs.Func("store", storeUsage+", `state|file`: Juju's charm state (state-get/state-set),\n"+
+		"or $JUJU_CHARM_DIR/.httprelation/state.json (default state)", func(s string) error {
+		if s != storeState && s != storeFile {
+			return fmt.Errorf("want %q or %q", storeState, storeFile)
+		}
+		inc.store, inc.storeSet = s, true
+		return nil
+	})
 	return inc
 }
 
@@ -142,22 +149,6 @@ func prefetch(ctx context.Context, acc httprelation.Accessor, endpoint string) {
 		}()
 	}
 	wg.Wait()
-}
-
-// storeFlag declares --store, whose value is storeState or storeFile,
-// and notes in set that the command line gave it.
-func storeFlag(fs *flag.FlagSet, what string, set *bool) *string {
-	store := storeState
-	fs.Func("store", what+", `state|file`: Juju's charm state (state-get/state-set),\n"+
-		"or $JUJU_CHARM_DIR/.httprelation/state.json (default state)", func(s string) error {
-		if s != storeState && s != storeFile {
-			return fmt.Errorf("want %q or %q", storeState, storeFile)
-		}
-		store = s
-		*set = true
-		return nil
-	})
-	return &store
 }
 
 // openStore returns the Store that --store names: the unit's, over

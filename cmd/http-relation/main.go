@@ -51,13 +51,12 @@ func main() {
 // comes from lookupEnv; the tools run with the process's own environment,
 // which is the same one outside tests.
 type cli struct {
-	stdout, stderr io.Writer
-	env            hooktools.Env
+	stdout io.Writer
+	env    hooktools.Env
 	// contextID is JUJU_CONTEXT_ID, unique to one hook run (or one juju
 	// exec): the commands of one run share what they read (see
 	// hookcache.go). Empty, nothing is shared.
 	contextID string
-	runner    hooktools.Runner
 	log       *slog.Logger
 }
 
@@ -107,10 +106,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	contextID, _ := lookupEnv("JUJU_CONTEXT_ID")
 	c := &cli{
 		stdout:    stdout,
-		stderr:    stderr,
 		env:       hooktools.EnvFrom(lookupEnv),
 		contextID: contextID,
-		runner:    hooktools.ExecRunner{},
 		log:       newLogger(stderr),
 	}
 	err := c.dispatch(ctx, args)

@@ -1,7 +1,7 @@
 // Package relationid reads Juju relation ids ("website:3") as the hook
 // tools do, for the simulator and for the in-process test harness, which
-// must name the same relations: only the number after the last colon
-// names a relation.
+// must name the same relations, and for hooktools: only the number after
+// the last colon names a relation.
 package relationid
 
 import (
