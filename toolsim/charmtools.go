@@ -72,17 +72,16 @@ func portCommand(inv *invocation, args []string, open bool) error {
 	}
 	unit := inv.unitName()
 	for _, endpoint := range targets {
-		var err error
+		change := inv.model.closePortRange
 		if open {
-			err = inv.model.openPortRange(unit, endpoint, pr)
-		} else {
-			err = inv.model.closePortRange(unit, endpoint, pr)
+			change = inv.model.openPortRange
 		}
+		changed, err := change(unit, endpoint, pr)
 		if err != nil {
 			return err
 		}
+		inv.dirty = inv.dirty || changed
 	}
-	inv.dirty = true
 	return nil
 }
 
