@@ -48,8 +48,8 @@ func BenchmarkDeployment(b *testing.B) {
 	bin := builds.binary(b, httpRelationPkg)
 	for _, n := range deployCounts {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
-			b.Run("read=incremental", func(b *testing.B) { benchDeploy(b, bin, n, "state") })
-			b.Run("read=incremental-file", func(b *testing.B) { benchDeploy(b, bin, n, "file") })
+			b.Run("read=incremental", func(b *testing.B) { benchDeploy(b, bin, n, storeState) })
+			b.Run("read=incremental-file", func(b *testing.B) { benchDeploy(b, bin, n, storeFile) })
 			if n < 1000 {
 				b.Run("read=full", func(b *testing.B) { benchDeploy(b, bin, n, "") })
 				return
@@ -166,14 +166,14 @@ func benchDeploy(b *testing.B, bin string, n int, store string) {
 	if incremental {
 		b.ReportMetric(float64(viewBytes)/1024, "view-KiB")
 	}
-	if store == "state" {
+	if store == storeState {
 		b.ReportMetric(float64(st.stateSet)/float64(time.Millisecond)/float64(st.hooks), "state-set-ms/hook")
 	}
 }
 
 // storedState is what the hooks keep in store.
 func storedState(sim *toolsim.Sim, charmDir, store string) (map[string]string, error) {
-	if store == "file" {
+	if store == storeFile {
 		return statefile.InCharmDir(charmDir).Load(context.Background())
 	}
 	m, err := sim.Model()

@@ -27,6 +27,12 @@ const (
 // endpoint is the requires endpoint of the benchmark charm.
 const endpoint = "reverseproxy"
 
+// Where `http-relation services --incremental` keeps its view (--store).
+const (
+	storeState = "state"
+	storeFile  = "file"
+)
+
 // latencyMS is the simulated agent round trip of every tool call.
 const latencyMS = 5
 

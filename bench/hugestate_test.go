@@ -19,12 +19,6 @@ import (
 	"github.com/charmkit/httprelation/toolsim"
 )
 
-// Where `http-relation services --incremental` keeps its view (--store).
-const (
-	storeState = "state"
-	storeFile  = "file"
-)
-
 // hugeStateUnits is the world of BenchmarkHookHugeState: its units, over
 // one relation.
 const hugeStateUnits = 8
@@ -188,11 +182,11 @@ func startHugeState(tb testing.TB, hs hugeState) (*toolsim.Sim, string) {
 	case storeState:
 		m.Faults = map[string]toolsim.Fault{"state-get": {Stdout: string(hs.content()) + "\n"}}
 	case storeFile:
-		dir := filepath.Join(charmDir, ".httprelation")
-		if err := os.Mkdir(dir, 0o700); err != nil {
+		path := statefile.InCharmDir(charmDir).Path()
+		if err := os.Mkdir(filepath.Dir(path), 0o700); err != nil {
 			tb.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "state.json"), hs.content(), 0o600); err != nil {
+		if err := os.WriteFile(path, hs.content(), 0o600); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -240,22 +234,9 @@ func checkHugeState(sim *toolsim.Sim, charmDir string, r run, hs hugeState) erro
 	if want := map[hugeOutcome]int{replaced: 1, decoded: 0}[hs.want]; warned != want {
 		return fmt.Errorf("%d warnings about the stored view, want %d: %.400s", warned, want, r.stderr)
 	}
-	var state map[string]string
-	switch hs.store {
-	case storeState:
-		m, err := sim.Model()
-		if err != nil {
-			return err
-		}
-		state = m.State
-	case storeFile:
-		data, err := os.ReadFile(filepath.Join(charmDir, ".httprelation", "state.json"))
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(data, &state); err != nil {
-			return err
-		}
+	state, err := storedState(sim, charmDir, hs.store)
+	if err != nil {
+		return err
 	}
 	size := 0
 	for k, v := range state {

@@ -53,9 +53,10 @@ func stampOf(fi fs.FileInfo) (string, bool) {
 // loadView loads what a call answers from. When the cache holds the
 // model's current version it returns the snapshot's model, whose relations
 // carry no units, and the open snapshot, which has them; the caller closes
-// it. Otherwise it decodes the model file and, when build is set, caches
-// it for the calls that follow.
-func loadView(path string, build bool) (*Model, *snapshot, error) {
+// it. Otherwise it decodes the model file with decode and, when build is
+// set, caches what decode returned, which must then be the whole model,
+// for the calls that follow.
+func loadView(path string, build bool, decode func([]byte) (*Model, error)) (*Model, *snapshot, error) {
 	var f *os.File
 	// The shared lock only orders this call after a write in progress:
 	// once open, the file never changes, as writers replace it.
@@ -89,7 +90,7 @@ func loadView(path string, build bool) (*Model, *snapshot, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read model: %w", err)
 	}
-	m, err := parseModel(data)
+	m, err := decode(data)
 	if err != nil {
 		return nil, nil, err
 	}

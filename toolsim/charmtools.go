@@ -1,7 +1,6 @@
 package toolsim
 
 import (
-	"maps"
 	"strings"
 
 	"github.com/juju/utils/v3/keyvalues"
@@ -72,23 +71,22 @@ func portCommand(inv *invocation, args []string, open bool) error {
 	}
 	unit := inv.unitName()
 	for _, endpoint := range targets {
-		var err error
+		change := inv.model.closePortRange
 		if open {
-			err = inv.model.openPortRange(unit, endpoint, pr)
-		} else {
-			err = inv.model.closePortRange(unit, endpoint, pr)
+			change = inv.model.openPortRange
 		}
+		changed, err := change(unit, endpoint, pr)
 		if err != nil {
 			return err
 		}
+		inv.dirty = inv.dirty || changed
 	}
-	inv.dirty = true
 	return nil
 }
 
 func openedPorts(inv *invocation, args []string) error {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out := addOutputFlags(fs)
 	var showEndpoints bool
 	fs.boolVar(&showEndpoints, "endpoints")
 	args, err := fs.parse(args)
@@ -117,7 +115,7 @@ func openedPorts(inv *invocation, args []string) error {
 // --application on any unit (see docs/simulator.md).
 func statusGet(inv *invocation, args []string) error {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out := addOutputFlags(fs)
 	var includeData, application bool
 	fs.boolVar(&includeData, "include-data")
 	fs.boolVar(&application, "application")
@@ -204,34 +202,19 @@ func goalState(inv *invocation, args []string) error {
 
 func leaderGet(inv *invocation, args []string) error {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out := addOutputFlags(fs)
 	args, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
-	var key string
-	if len(args) > 0 {
-		switch key = args[0]; {
-		case key == "-":
-			key = ""
-		case strings.Contains(key, "="):
-			return usageError("invalid key %q", key)
-		}
-		if err := checkEmpty(args[1:]); err != nil {
-			return err
-		}
+	key, args := keyArg(args)
+	if strings.Contains(key, "=") {
+		return usageError("invalid key %q", key)
 	}
-	settings := maps.Clone(inv.model.LeaderSettings)
-	if settings == nil {
-		settings = map[string]string{} // Juju prints {}, not null
+	if err := checkEmpty(args); err != nil {
+		return err
 	}
-	if key == "" {
-		return out.write(inv, settings)
-	}
-	if v, ok := settings[key]; ok {
-		return out.write(inv, v)
-	}
-	return out.write(inv, nil)
+	return out.writeKey(inv, copyBag(inv.model.LeaderSettings), key)
 }
 
 // leaderSet merges settings into the leader settings; "" deletes a key.
@@ -263,7 +246,7 @@ type modelDetails struct {
 
 func relationModelGet(inv *invocation, args []string) error {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out := addOutputFlags(fs)
 	rel := inv.relationOption(fs)
 	args, err := fs.parse(args)
 	if err != nil {

@@ -168,6 +168,18 @@ func checkEmpty(args []string) error {
 	return nil
 }
 
+// keyArg takes the optional key argument of a get tool off args: "" when
+// there is none, or when it is "-", which means every key.
+func keyArg(args []string) (key string, rest []string) {
+	if len(args) == 0 {
+		return "", args
+	}
+	if args[0] == "-" {
+		return "", args[1:]
+	}
+	return args[0], args[1:]
+}
+
 // output holds the --format and -o options shared by the reading tools.
 type output struct {
 	format string
@@ -175,9 +187,9 @@ type output struct {
 }
 
 // addOutputFlags adds --format (json, yaml or smart: Juju's
-// cmd.DefaultFormatters) and -o/--output.
-func addOutputFlags(fs *flagSet, defaultFormat string) *output {
-	return addFormatFlags(fs, defaultFormat, "json", "yaml", "smart")
+// cmd.DefaultFormatters, smart by default) and -o/--output.
+func addOutputFlags(fs *flagSet) *output {
+	return addFormatFlags(fs, "smart", "json", "yaml", "smart")
 }
 
 // addFormatFlags adds --format, taking one of formats, and -o/--output.
@@ -224,6 +236,19 @@ func (o *output) write(inv *invocation, v any) error {
 	}
 	inv.out.Write(b)
 	return nil
+}
+
+// writeKey writes what relation-get and leader-get print for key: the
+// whole of settings when key is "", else the key's value, or nil (null,
+// or nothing in the smart format) when settings lack it.
+func (o *output) writeKey(inv *invocation, settings map[string]string, key string) error {
+	if key == "" {
+		return o.write(inv, settings)
+	}
+	if v, ok := settings[key]; ok {
+		return o.write(inv, v)
+	}
+	return o.write(inv, nil)
 }
 
 // formatSmart prints strings bare, string lists one per line, booleans as

@@ -2,6 +2,7 @@ package toolsim
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -168,18 +169,25 @@ func (inv *invocation) run(args []string) error {
 	if path == "" {
 		return failure("TOOLSIM_MODEL is not set")
 	}
-	// A write reads the model again under the exclusive lock, and would
-	// make a snapshot stale at once: it does not build one.
-	m, snap, err := loadView(path, !writes)
+	// A write decodes the model again under the exclusive lock, and would
+	// make a snapshot stale at once: it builds none, and decodes here
+	// only what it needs before the lock.
+	decode := parseModel
+	if writes {
+		decode = inv.decodeSettings
+	}
+	m, snap, err := loadView(path, !writes, decode)
 	if err != nil {
 		return err
 	}
 	if snap != nil {
 		defer snap.close()
 	}
-	if err := sleepLatency(m, inv.getenv); err != nil {
+	delay, err := latency(m, inv.getenv)
+	if err != nil {
 		return err
 	}
+	time.Sleep(delay)
 	inv.model = m
 	if err := inv.applyFault(args); !errors.Is(err, errNoFault) {
 		return err
@@ -222,21 +230,46 @@ func (inv *invocation) read(run toolFunc, args []string, path string, m *Model, 
 	return run(inv, args)
 }
 
-// sleepLatency waits TOOLSIM_LATENCY_MS, or else the model's latency_ms,
-// outside any lock so that concurrent calls overlap as they do in Juju.
-func sleepLatency(m *Model, getenv func(string) string) error {
+// latency is how long a call sleeps before it runs, outside any lock so
+// that concurrent calls overlap as they do in Juju: TOOLSIM_LATENCY_MS, or
+// else the model's latency_ms.
+func latency(m *Model, getenv func(string) string) (time.Duration, error) {
 	ms := m.LatencyMS
 	if s := getenv("TOOLSIM_LATENCY_MS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
-			return failure("invalid TOOLSIM_LATENCY_MS %q", s)
+			return 0, failure("invalid TOOLSIM_LATENCY_MS %q", s)
 		}
 		ms = n
 	}
-	if ms > 0 {
-		time.Sleep(time.Duration(ms) * time.Millisecond)
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// callSettings are the fields of a model that a call reads before it
+// runs: the latency it sleeps, and the faults.
+type callSettings struct {
+	LatencyMS int              `json:"latency_ms"`
+	Faults    map[string]Fault `json:"faults"`
+}
+
+// decodeSettings decodes the model file for a write tool's call before it
+// takes the exclusive lock, under which the call decodes the whole model
+// again: only the latency, all that the call reads before the lock when
+// no fault is set. Where the call could end before the lock (the settings
+// do not decode, a fault is set in the model or TOOLSIM_FAULTS,
+// TOOLSIM_LATENCY_MS is invalid) it decodes the whole model instead, so
+// that a model file that does not decode fails the call first, with the
+// error it gives under the lock.
+func (inv *invocation) decodeSettings(data []byte) (*Model, error) {
+	var s callSettings
+	if json.Unmarshal(data, &s) != nil || len(s.Faults) > 0 || inv.getenv("TOOLSIM_FAULTS") != "" {
+		return parseModel(data)
 	}
-	return nil
+	m := &Model{LatencyMS: s.LatencyMS}
+	if _, err := latency(m, inv.getenv); err != nil {
+		return parseModel(data)
+	}
+	return m, nil
 }
 
 // unitName is the local unit: JUJU_UNIT_NAME, else the model's.

@@ -114,22 +114,23 @@ func (m *Model) openedPortRanges() (map[string][]portRange, error) {
 
 // openPortRange opens pr on endpoint for unit, as Juju's
 // portRangeChangeRecorder accepts it: a range already open there is no
-// change, one that overlaps another of the unit's ranges is an error.
-func (m *Model) openPortRange(unit, endpoint string, pr portRange) error {
+// change, one that overlaps another of the unit's ranges is an error. It
+// reports whether it changed the model.
+func (m *Model) openPortRange(unit, endpoint string, pr portRange) (bool, error) {
 	opened, err := m.openedPortRanges()
 	if err != nil {
-		return failure("%v", err)
+		return false, failure("%v", err)
 	}
 	for _, ep := range slices.Sorted(maps.Keys(opened)) {
 		for _, other := range opened[ep] {
 			switch {
 			case !pr.conflictsWith(other):
 			case pr == other && ep == endpoint:
-				return nil // already open: Juju makes it a no-op
+				return false, nil // already open: Juju makes it a no-op
 			case pr == other:
 				// the same range on another endpoint is a legal change
 			default:
-				return failure("cannot open %v (unit %q): port range conflicts with %v (unit %q)", pr, unit, other, unit)
+				return false, failure("cannot open %v (unit %q): port range conflicts with %v (unit %q)", pr, unit, other, unit)
 			}
 		}
 	}
@@ -137,33 +138,34 @@ func (m *Model) openPortRange(unit, endpoint string, pr portRange) error {
 		m.OpenedPorts = map[string][]string{}
 	}
 	m.OpenedPorts[endpoint] = append(m.OpenedPorts[endpoint], pr.String())
-	return nil
+	return true, nil
 }
 
 // closePortRange closes pr on endpoint for unit: a range open there goes,
 // one not open is no change, and one that overlaps another of the unit's
-// ranges is an error, as in Juju.
-func (m *Model) closePortRange(unit, endpoint string, pr portRange) error {
+// ranges is an error, as in Juju. It reports whether it changed the model.
+func (m *Model) closePortRange(unit, endpoint string, pr portRange) (bool, error) {
 	opened, err := m.openedPortRanges()
 	if err != nil {
-		return failure("%v", err)
+		return false, failure("%v", err)
 	}
 	for _, ep := range slices.Sorted(maps.Keys(opened)) {
 		for _, other := range opened[ep] {
 			if pr.conflictsWith(other) && pr != other {
-				return failure("cannot close %v (unit %q): port range conflicts with %v (unit %q)", pr, unit, other, unit)
+				return false, failure("cannot close %v (unit %q): port range conflicts with %v (unit %q)", pr, unit, other, unit)
 			}
 		}
 	}
 	kept := slices.DeleteFunc(slices.Clone(m.OpenedPorts[endpoint]), func(s string) bool { return s == pr.String() })
 	switch {
 	case len(kept) == len(m.OpenedPorts[endpoint]):
+		return false, nil
 	case len(kept) == 0:
 		delete(m.OpenedPorts, endpoint)
 	default:
 		m.OpenedPorts[endpoint] = kept
 	}
-	return nil
+	return true, nil
 }
 
 // openedRanges is what opened-ports lists: each range once, in Juju's

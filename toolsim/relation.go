@@ -71,7 +71,7 @@ func (inv *invocation) relationOrHook(key string) (string, error) {
 
 func relationIDs(inv *invocation, args []string) error {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out := addOutputFlags(fs)
 	args, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -99,7 +99,7 @@ func relationIDs(inv *invocation, args []string) error {
 // remaining arguments.
 func (inv *invocation) readOptions(args []string) (out *output, key string, app bool, rest []string, err error) {
 	fs := newFlagSet()
-	out = addOutputFlags(fs, "smart")
+	out = addOutputFlags(fs)
 	rel := inv.relationOption(fs)
 	fs.boolVar(&app, "app")
 	if rest, err = fs.parse(args); err != nil {
@@ -178,12 +178,7 @@ func relationGet(inv *invocation, args []string) error {
 	if err != nil {
 		return err
 	}
-	var settingKey string
-	if len(args) > 0 {
-		if settingKey, args = args[0], args[1:]; settingKey == "-" {
-			settingKey = ""
-		}
-	}
+	settingKey, args := keyArg(args)
 	name, app, args, err := inv.unitOrApp(app, args)
 	if err != nil {
 		return err
@@ -195,13 +190,7 @@ func relationGet(inv *invocation, args []string) error {
 	if err != nil {
 		return err
 	}
-	if settingKey == "" {
-		return out.write(inv, bag)
-	}
-	if v, ok := bag[settingKey]; ok {
-		return out.write(inv, v)
-	}
-	return out.write(inv, nil)
+	return out.writeKey(inv, bag, settingKey)
 }
 
 // unitOrApp picks whose bag relation-get reads, with Juju's defaults: the

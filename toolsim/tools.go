@@ -2,7 +2,7 @@ package toolsim
 
 import (
 	"maps"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -14,7 +14,7 @@ const (
 
 func networkGet(inv *invocation, args []string) error {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out := addOutputFlags(fs)
 	rel := inv.relationOption(fs)
 	var primary, bind, ingress, egress bool
 	fs.boolVar(&primary, "primary-address")
@@ -91,7 +91,7 @@ func networkGet(inv *invocation, args []string) error {
 
 func unitGet(inv *invocation, args []string) error {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out := addOutputFlags(fs)
 	args, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func unitGet(inv *invocation, args []string) error {
 
 func configGet(inv *invocation, args []string) error {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out := addOutputFlags(fs)
 	var all bool
 	fs.boolVar(&all, "a", "all")
 	args, err := fs.parse(args)
@@ -154,19 +154,14 @@ func configGet(inv *invocation, args []string) error {
 
 func stateGet(inv *invocation, args []string) error {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out := addOutputFlags(fs)
 	var strict bool
 	fs.boolVar(&strict, "strict")
 	args, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
-	var key string
-	if len(args) > 0 {
-		if key, args = args[0], args[1:]; key == "-" {
-			key = ""
-		}
-	}
+	key, args := keyArg(args)
 	if err := checkEmpty(args); err != nil {
 		return err
 	}
@@ -198,12 +193,8 @@ func stateSet(inv *invocation, args []string) error {
 	if settings, err = inv.mergeFile(file, settings); err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(settings))
-	for k := range settings {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // report the same offending key every time
-	for _, k := range keys {
+	// In order, to report the same offending key every time.
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
 		if len(k) > maxStateKeySize {
 			return failure("max allowed key length (%d) exceeded", maxStateKeySize)
 		}
@@ -288,7 +279,7 @@ func logLevel(s string) string {
 
 func isLeader(inv *invocation, args []string) error {
 	fs := newFlagSet()
-	out := addOutputFlags(fs, "smart")
+	out := addOutputFlags(fs)
 	args, err := fs.parse(args)
 	if err != nil {
 		return err

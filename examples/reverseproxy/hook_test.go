@@ -201,10 +201,7 @@ func TestRelationChangedRendersConfig(t *testing.T) {
 	calls := f.m.Calls()
 	require.NotEmpty(t, calls)
 	assert.Equal(t, httprelationtest.Call{Tool: "config-get", Args: []string{"--format=json", "--all"}}, calls[0], "first, the hook context coming from the environment")
-	tools := make([]string, len(calls))
-	for i, c := range calls {
-		tools[i] = c.Tool
-	}
+	tools := f.tools()
 	require.Contains(t, tools, "state-set")
 	assert.Less(t, slices.Index(tools, "status-set"), slices.Index(tools, "state-set"), "state is saved last")
 }
